@@ -1,0 +1,61 @@
+"""The per-invocation context object: global flags, settings and the API client, built lazily."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from trctl.config import Settings
+
+
+@dataclass
+class AppContext:
+    """Global options of the root group; settings and client are created on first use."""
+
+    debug: bool = False
+    profile: str | None = None
+    workspace: str | None = None
+    api_url: str | None = None
+    account_sid: str | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+    _client: Any = field(default=None, repr=False)
+
+    def flags(self) -> dict[str, str | None]:
+        return {
+            "profile": self.profile,
+            "workspace": self.workspace,
+            "api_url": self.api_url,
+            "account_sid": self.account_sid,
+        }
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from trctl.config import load_settings
+
+            self._settings = load_settings(self.flags())
+        return self._settings
+
+    @property
+    def client(self) -> Any:
+        """The official twilio.rest.Client, pointed at --api-url when given."""
+        if self._client is None:
+            from trctl.services.client import make_client
+
+            self._client = make_client(self.settings)
+        return self._client
+
+
+def get_app(ctx: click.Context | None = None) -> AppContext:
+    """The AppContext of the running command (a fresh one outside the root group)."""
+    ctx = ctx or click.get_current_context()
+    app = ctx.find_object(AppContext)
+    if app is None:
+        app = ctx.ensure_object(AppContext)
+    return app
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)

@@ -1,0 +1,174 @@
+"""Output rendering: --format table|json|csv (and --json/--csv); data to stdout, messages to stderr."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+FORMATS = ("table", "json", "csv")
+_META_KEY = "trctl.format"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Column:
+    """One table column: a header and how to read the cell from a record."""
+
+    header: str
+    key: str | Callable[[Mapping[str, Any]], Any]
+    max_width: int | None = None
+
+    def cell(self, record: Mapping[str, Any]) -> str:
+        value = self.key(record) if callable(self.key) else record.get(self.key)
+        return to_text(value)
+
+
+def to_text(value: Any) -> str:
+    """A cell as text: nested data as compact JSON, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def _store_format(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value in (None, False):
+        return
+    chosen = value if param.name == "output_format" else param.name
+    previous = ctx.meta.get(_META_KEY)
+    if previous and previous != chosen:
+        raise click.UsageError(f"--format {previous} and --{chosen} contradict each other")
+    ctx.meta[_META_KEY] = chosen
+
+
+def output_options(func: F) -> F:
+    """Add --format, --json and --csv to a command that prints records."""
+    func = click.option(
+        "--csv",
+        "csv",
+        is_flag=True,
+        expose_value=False,
+        callback=_store_format,
+        help="Shortcut for --format csv.",
+    )(func)
+    func = click.option(
+        "--json",
+        "json",
+        is_flag=True,
+        expose_value=False,
+        callback=_store_format,
+        help="Shortcut for --format json.",
+    )(func)
+    func = click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(FORMATS),
+        expose_value=False,
+        callback=_store_format,
+        help="Output format (default: table).",
+    )(func)
+    return func
+
+
+def current_format() -> str:
+    ctx = click.get_current_context(silent=True)
+    return (ctx.meta.get(_META_KEY) if ctx else None) or "table"
+
+
+def _is_terminal(stream: Any) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def color_enabled(stream: Any = None) -> bool:
+    stream = stream or sys.stdout
+    return _is_terminal(stream) and not os.environ.get("NO_COLOR")
+
+
+def emit(
+    records: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+    *,
+    title: str | None = None,
+) -> None:
+    """Print a list of records in the chosen format; JSON and CSV carry whole records."""
+    fmt = current_format()
+    if fmt == "json":
+        click.echo(json.dumps(list(records), indent=2, ensure_ascii=False, default=str))
+    elif fmt == "csv":
+        click.echo(_csv(records), nl=False)
+    else:
+        _table(records, columns, title=title)
+
+
+def emit_one(record: Mapping[str, Any], fields: Sequence[Column]) -> None:
+    """Print one record: JSON object, one-row CSV, or a two-column field/value table."""
+    fmt = current_format()
+    if fmt == "json":
+        click.echo(json.dumps(record, indent=2, ensure_ascii=False, default=str))
+    elif fmt == "csv":
+        click.echo(_csv([record]), nl=False)
+    else:
+        rows = [{"field": c.header, "value": c.cell(record)} for c in fields]
+        _table(rows, [Column("FIELD", "field"), Column("VALUE", "value")], headers=False)
+
+
+def _csv(records: Sequence[Mapping[str, Any]]) -> str:
+    keys: list[str] = []
+    for record in records:
+        keys.extend(k for k in record if k not in keys)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(keys)
+    for record in records:
+        writer.writerow([to_text(record.get(k)) for k in keys])
+    return buffer.getvalue()
+
+
+def _table(
+    records: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+    *,
+    title: str | None = None,
+    headers: bool = True,
+) -> None:
+    rows = [[_clip(c.cell(r), c.max_width) for c in columns] for r in records]
+    if _is_terminal(sys.stdout):
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title, show_header=headers, header_style="bold", box=None)
+        for column in columns:
+            table.add_column(column.header, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        Console(no_color=not color_enabled(), highlight=False).print(table)
+        return
+    widths = [len(c.header) if headers else 0 for c in columns]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
+    lines = [[c.header for c in columns]] if headers else []
+    lines.extend(rows)
+    for line in lines:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+
+
+def _clip(text: str, width: int | None) -> str:
+    if width is None or len(text) <= width:
+        return text
+    return text[: max(width - 1, 0)] + "…"
+
+
+def info(text: str) -> None:
+    """A message for the user (not data): stderr."""
+    click.echo(text, err=True)

@@ -1,0 +1,89 @@
+"""The TrctlError hierarchy: every failure a user can meet, each with its exit code."""
+
+from __future__ import annotations
+
+
+class TrctlError(Exception):
+    """A failure with a one-line message for the user and a documented exit code."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        """The message as printed on stderr: one line, hint appended."""
+        text = " ".join(self.message.split())
+        if self.hint:
+            text = f"{text} ({' '.join(self.hint.split())})"
+        return text
+
+
+class UsageError(TrctlError):
+    """Bad input on the command line or in a file the user gave us."""
+
+    exit_code = 2
+
+
+class ConfigError(TrctlError):
+    """Missing or rejected credentials or settings (includes HTTP 401/403)."""
+
+    exit_code = 3
+
+
+class NotFoundError(TrctlError):
+    """A named or SID-addressed resource does not exist (includes HTTP 404)."""
+
+    exit_code = 4
+
+
+class ApiError(TrctlError):
+    """TaskRouter answered with an error, throttled us, or failed with 5xx after retries."""
+
+    exit_code = 5
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.code = code
+
+
+class NetworkError(TrctlError):
+    """The API could not be reached, or did not answer in time."""
+
+    exit_code = 6
+
+
+class TunnelError(TrctlError):
+    """The ngrok tunnel could not be opened or died."""
+
+    exit_code = 7
+
+
+class StepFailed(TrctlError):
+    """A scripted scenario (the demo) did not go as the tutorial says."""
+
+    exit_code = 8
+
+
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "unexpected error (run with --debug for the traceback)",
+    2: "usage: bad arguments, options or input files",
+    3: "configuration or credentials (missing, or rejected with 401/403)",
+    4: "not found (unknown SID or friendly name, HTTP 404)",
+    5: "TaskRouter API error (4xx, or 429/5xx after retries)",
+    6: "network: API unreachable or timed out",
+    7: "tunnel: ngrok missing, unauthenticated or died",
+    8: "demo: a step did not happen as the tutorial says",
+    130: "interrupted (Ctrl-C)",
+}

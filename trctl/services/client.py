@@ -1,0 +1,42 @@
+"""The one place that builds the official twilio.rest.Client (credentials, timeout, --api-url)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from trctl.errors import ConfigError
+
+if TYPE_CHECKING:
+    from trctl.config import Settings
+
+
+def make_client(settings: Settings) -> Any:
+    """A twilio Client with a request timeout; TaskRouter requests go to settings.api_url if set."""
+    account_sid = settings.account_sid
+    if not account_sid:
+        raise ConfigError(
+            "no Twilio account SID",
+            hint="set TWILIO_ACCOUNT_SID, use --account-sid, or create a profile",
+        )
+    if settings.api_key and settings.api_secret:
+        username, password = settings.api_key, settings.api_secret
+    elif settings.auth_token:
+        username, password = account_sid, settings.auth_token
+    else:
+        raise ConfigError(
+            "no Twilio credentials",
+            hint="set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET, or a profile",
+        )
+    from twilio.rest import Client
+
+    from trctl.services.http import RetryingHttpClient
+
+    client = Client(
+        username,
+        password,
+        account_sid,
+        http_client=RetryingHttpClient(timeout=settings.timeout),
+    )
+    if settings.api_url:
+        client.taskrouter.base_url = settings.api_url.rstrip("/")
+    return client

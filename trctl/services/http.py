@@ -1,0 +1,81 @@
+"""The HTTP client trctl gives twilio: a timeout always, bounded retries on 429 and 5xx."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from twilio.http.http_client import TwilioHttpClient
+
+RETRYABLE_GET_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_ATTEMPTS = 5
+MAX_TOTAL_SECONDS = 30.0
+MAX_RETRY_AFTER_SECONDS = 10.0
+
+
+def retry_delay(attempt: int, retry_after: str | None, *, jitter: float) -> float:
+    """Seconds to wait before retry number `attempt` (1-based): Retry-After wins, else backoff."""
+    if retry_after:
+        try:
+            return min(max(float(retry_after), 0.0), MAX_RETRY_AFTER_SECONDS)
+        except ValueError:
+            pass
+    return min(0.25 * (2 ** (attempt - 1)), 4.0) * (1.0 + jitter)
+
+
+class RetryingHttpClient(TwilioHttpClient):
+    """GETs are retried on 429/5xx and on connection errors; writes only on 429 (never applied).
+
+    Attempts and total time are bounded; `sleep` and `clock` are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        max_attempts: int = MAX_ATTEMPTS,
+        max_total_seconds: float = MAX_TOTAL_SECONDS,
+    ) -> None:
+        super().__init__(timeout=timeout)
+        self._sleep = sleep
+        self._clock = clock
+        self.max_attempts = max_attempts
+        self.max_total_seconds = max_total_seconds
+        self.attempts_made = 0
+
+    def _retryable(self, method: str, status: int) -> bool:
+        if method.upper() == "GET":
+            return status in RETRYABLE_GET_STATUSES
+        return status == 429
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        import requests
+
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            self.attempts_made += 1
+            try:
+                response = super().request(method, url, *args, **kwargs)
+            except requests.ConnectionError:
+                if method.upper() != "GET" or not self._may_retry(attempt, started, None):
+                    raise
+                self._sleep(retry_delay(attempt, None, jitter=random.random() * 0.2))
+                continue
+            if not self._retryable(method, response.status_code):
+                return response
+            retry_after = (response.headers or {}).get("Retry-After")
+            if not self._may_retry(attempt, started, retry_after):
+                return response
+            self._sleep(retry_delay(attempt, retry_after, jitter=random.random() * 0.2))
+
+    def _may_retry(self, attempt: int, started: float, retry_after: str | None) -> bool:
+        if attempt >= self.max_attempts:
+            return False
+        upcoming = retry_delay(attempt, retry_after, jitter=0.0)
+        return self._clock() - started + upcoming <= self.max_total_seconds
