@@ -1,4 +1,4 @@
-"""Output rendering: --format table|json|csv (and --json/--csv); data to stdout, messages to stderr."""
+"""Output rendering: --format table|json|csv (or --json/--csv); data on stdout, notes on stderr."""
 
 from __future__ import annotations
 
