@@ -1,0 +1,18 @@
+"""Activities: list and create (availability is fixed when an activity is created)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trctl.services.resolve import ACTIVITY, Resolver
+
+
+def list_activities(
+    resolver: Resolver, *, available: bool | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    return resolver.api.list(resolver.path(ACTIVITY), {"Available": available}, limit=limit)
+
+
+def create_activity(resolver: Resolver, name: str, *, available: bool) -> dict[str, Any]:
+    data = {"FriendlyName": name, "Available": available}
+    return resolver.api.create(resolver.path(ACTIVITY), data)

@@ -1,0 +1,130 @@
+"""Attribute input: `key=value` pairs (JSON values, dotted keys) and JSON documents, merged."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from trctl.errors import UsageError
+
+MAX_ATTRIBUTES_CHARS = 4096
+
+
+def parse_value(text: str) -> Any:
+    """A value as JSON when it parses (3, true, null, ["en"], {"k":1}), else the string itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def parse_pair(text: str, *, option: str = "--attr") -> tuple[list[str], Any]:
+    """Split `customer.tier=gold` into (["customer", "tier"], "gold")."""
+    key, sep, raw = text.partition("=")
+    if not sep:
+        raise UsageError(f"{option} {text!r} has no '='", hint="write key=value")
+    key = key.strip()
+    if not key:
+        raise UsageError(f"{option} {text!r} has an empty key", hint="write key=value")
+    path = key.split(".")
+    if any(not part for part in path):
+        raise UsageError(f"{option} {text!r}: empty part in the dotted key {key!r}")
+    return path, parse_value(raw)
+
+
+def set_path(target: dict[str, Any], path: list[str], value: Any, *, source: str) -> None:
+    """Set target[a][b]... = value, creating objects; a clash with a non-object is an error."""
+    node = target
+    for depth, part in enumerate(path[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            taken = ".".join(path[: depth + 1])
+            raise UsageError(f"{source}: {taken!r} is already set to a non-object value")
+        node = child
+    last = path[-1]
+    if isinstance(node.get(last), dict) and not isinstance(value, dict):
+        raise UsageError(f"{source}: {'.'.join(path)!r} already holds nested keys")
+    node[last] = value
+
+
+def pairs_to_object(pairs: Iterable[str], *, option: str = "--attr") -> dict[str, Any]:
+    """Build one object from repeated key=value pairs; later pairs win for the same key."""
+    result: dict[str, Any] = {}
+    for text in pairs:
+        path, value = parse_pair(text, option=option)
+        set_path(result, path, value, source=f"{option} {text!r}")
+    return result
+
+
+def load_json_document(text: str, *, option: str = "--attributes") -> Any:
+    """Parse a JSON document given inline or as @file (read relative to the cwd)."""
+    if text.startswith("@"):
+        file_name = text[1:]
+        if not file_name:
+            raise UsageError(f"{option} '@' needs a file name, e.g. @attributes.json")
+        try:
+            text = Path(file_name).expanduser().read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise UsageError(f"{option}: no such file {file_name!r}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or type(exc).__name__
+            raise UsageError(f"{option}: cannot read {file_name!r} ({reason})") from None
+        where = file_name
+    else:
+        where = "the value"
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        position = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
+        raise UsageError(f"{option}: invalid JSON in {where}: {detail}{position}") from None
+
+
+def load_attributes(text: str, *, option: str = "--attributes") -> dict[str, Any]:
+    """A JSON object of attributes (inline or @file); anything but an object is an error."""
+    document = load_json_document(text, option=option)
+    if not isinstance(document, dict):
+        raise UsageError(f"{option} must be a JSON object, got {type(document).__name__}")
+    return document
+
+
+def merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge extra into a copy of base: nested objects merge, other values replace."""
+    result = dict(base)
+    for key, value in extra.items():
+        current = result.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            result[key] = merge(current, value)
+        else:
+            result[key] = value
+    return result
+
+
+def build_attributes(
+    document: str | None,
+    pairs: Iterable[str] = (),
+    *,
+    base: Mapping[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """base <- --attributes document <- --attr pairs; None when nothing was given."""
+    pairs = list(pairs)
+    if document is None and not pairs and base is None:
+        return None
+    result = dict(base or {})
+    if document is not None:
+        result = merge(result, load_attributes(document))
+    if pairs:
+        result = merge(result, pairs_to_object(pairs))
+    return result
+
+
+def dump_attributes(attributes: Mapping[str, Any]) -> str:
+    """Compact JSON for the API, within TaskRouter's 4096-character limit."""
+    text = json.dumps(attributes, separators=(",", ":"), ensure_ascii=False)
+    if len(text) > MAX_ATTRIBUTES_CHARS:
+        raise UsageError(
+            f"attributes are {len(text)} characters long; TaskRouter allows {MAX_ATTRIBUTES_CHARS}"
+        )
+    return text

@@ -1,0 +1,132 @@
+"""Raw TaskRouter v1 requests through the official twilio client, returning plain JSON dicts."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from trctl.services.errors import api_errors
+
+MAX_PAGE_SIZE = 1000
+JSON_FIELDS = ("attributes", "configuration", "worker_attributes", "task_attributes")
+
+Params = Mapping[str, Any]
+PageCallback = Callable[[int, bool], None]
+
+
+def clean(params: Params | None) -> dict[str, Any]:
+    """Drop unset (None) parameters and spell booleans the way Twilio expects."""
+    result: dict[str, Any] = {}
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        result[key] = value
+    return result
+
+
+def parse_json_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """Turn the JSON-string fields of a record (attributes, configuration) into objects."""
+    for name in JSON_FIELDS:
+        value = record.get(name)
+        if isinstance(value, str) and value[:1] in ("{", "["):
+            with contextlib.suppress(ValueError):
+                record[name] = json.loads(value)
+    return record
+
+
+class TaskRouterApi:
+    """GET/POST/DELETE on TaskRouter v1 paths with the client's auth, timeout and retries.
+
+    Records come back as the API sent them (snake_case), with JSON-string fields parsed.
+    Every twilio/requests failure leaves as a TrctlError.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._version = client.taskrouter.v1
+        self.requests_made = 0
+
+    def fetch(self, path: str, params: Params | None = None) -> dict[str, Any]:
+        with api_errors():
+            self.requests_made += 1
+            payload = self._version.fetch(method="GET", uri=path, params=clean(params))
+        return parse_json_fields(payload)
+
+    def create(self, path: str, data: Params) -> dict[str, Any]:
+        with api_errors():
+            self.requests_made += 1
+            payload = self._version.create(method="POST", uri=path, data=clean(data))
+        return parse_json_fields(payload)
+
+    def update(self, path: str, data: Params, *, if_match: str | None = None) -> dict[str, Any]:
+        headers = {"If-Match": if_match} if if_match else None
+        with api_errors():
+            self.requests_made += 1
+            payload = self._version.update(
+                method="POST", uri=path, data=clean(data), headers=headers
+            )
+        return parse_json_fields(payload)
+
+    def delete(self, path: str) -> None:
+        with api_errors():
+            self.requests_made += 1
+            self._version.delete(method="DELETE", uri=path)
+
+    def stream(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        limit: int | None = None,
+        on_page: PageCallback | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield records page by page (pages of up to 1000), stopping after `limit` records.
+
+        `on_page(records_so_far, more_pages)` is called after each page arrives.
+        """
+        page_size = MAX_PAGE_SIZE if limit is None else max(1, min(limit, MAX_PAGE_SIZE))
+        query = clean(params)
+        query["PageSize"] = page_size
+        yielded = 0
+        payload = self._get_page(lambda: self._version.page("GET", path, params=query), path)
+        while True:
+            records = _page_records(payload)
+            next_url = (payload.get("meta") or {}).get("next_page_url")
+            for record in records:
+                if limit is not None and yielded >= limit:
+                    return
+                yielded += 1
+                yield parse_json_fields(record)
+            done = not next_url or not records or (limit is not None and yielded >= limit)
+            if on_page is not None:
+                on_page(yielded, not done)
+            if done:
+                return
+            payload = self._get_page(
+                lambda url=next_url: self._version.domain.twilio.request("GET", url), path
+            )
+
+    def list(self, path: str, params: Params | None = None, **kwargs: Any) -> list[dict[str, Any]]:
+        return list(self.stream(path, params, **kwargs))
+
+    def _get_page(self, send: Callable[[], Any], path: str) -> dict[str, Any]:
+        with api_errors():
+            self.requests_made += 1
+            response = send()
+            if response.status_code != 200:
+                raise self._version.exception("GET", path, response, "Unable to fetch page")
+            return json.loads(response.text)
+
+
+def _page_records(payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+    key = (payload.get("meta") or {}).get("key")
+    if key and key in payload:
+        return list(payload[key])
+    others = [k for k in payload if k != "meta"]
+    if len(others) == 1 and isinstance(payload[others[0]], list):
+        return list(payload[others[0]])
+    return []

@@ -1,0 +1,151 @@
+"""Tasks: create (choosing the workflow), list with filters and ordering, update, finish."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from trctl.errors import ApiError, UsageError
+from trctl.services.attributes import dump_attributes, merge
+from trctl.services.resolve import QUEUE, TASK, WORKFLOW, Resolver, require_sid, the_only
+from trctl.services.rest import PageCallback
+
+STATUSES = ("pending", "reserved", "assigned", "wrapping", "completed", "canceled")
+ORDER_FIELDS = {
+    "datecreated": "DateCreated",
+    "date_created": "DateCreated",
+    "created": "DateCreated",
+    "priority": "Priority",
+    "virtualstarttime": "VirtualStartTime",
+    "virtual_start_time": "VirtualStartTime",
+}
+CHOOSE_WORKFLOW = "use --workflow NAME|SID or set TRCTL_WORKFLOW_SID"
+
+
+def parse_ordering(text: str) -> str:
+    """`priority:desc,created` -> `Priority:desc,DateCreated:asc` (TaskRouter's Ordering)."""
+    clauses = []
+    for raw in text.split(","):
+        field, _, direction = raw.strip().partition(":")
+        name = ORDER_FIELDS.get(field.strip().lower())
+        if name is None:
+            raise UsageError(
+                f"--order: unknown field {field.strip()!r}",
+                hint="use priority, date_created or virtual_start_time, each :asc or :desc",
+            )
+        direction = (direction.strip() or "asc").lower()
+        if direction not in ("asc", "desc"):
+            raise UsageError(f"--order: direction must be asc or desc, not {direction!r}")
+        clauses.append((name, direction))
+    names = [n for n, _ in clauses]
+    if "DateCreated" in names and "VirtualStartTime" in names:
+        raise UsageError("--order: date_created and virtual_start_time cannot be combined")
+    if len(set(names)) != len(names):
+        raise UsageError("--order: a field appears twice")
+    return ",".join(f"{n}:{d}" for n, d in clauses)
+
+
+def task_path(workspace_sid: str, sid: str | None = None) -> str:
+    base = f"/Workspaces/{workspace_sid}/Tasks"
+    return f"{base}/{sid}" if sid else base
+
+
+def create_task(
+    resolver: Resolver,
+    *,
+    attributes: dict[str, Any] | None = None,
+    workflow: str | None = None,
+    priority: int | None = None,
+    timeout: int | None = None,
+    channel: str | None = None,
+) -> dict[str, Any]:
+    """Create a task. With no workflow named or configured, TaskRouter uses the workspace's
+    only workflow; if it refuses, the choices are listed (the create was not applied)."""
+    data: dict[str, Any] = {
+        "Attributes": dump_attributes(attributes or {}),
+        "Priority": priority,
+        "Timeout": timeout,
+        "TaskChannel": channel,
+        "WorkflowSid": resolver.workflow_sid(workflow),
+    }
+    path = task_path(resolver.workspace_sid)
+    if data["WorkflowSid"] is not None:
+        return resolver.api.create(path, data)
+    try:
+        return resolver.api.create(path, data)
+    except ApiError as exc:
+        if exc.status != 400:
+            raise
+        only = the_only(WORKFLOW, resolver.records(WORKFLOW), how_to_choose=CHOOSE_WORKFLOW)
+        return resolver.api.create(path, {**data, "WorkflowSid": only["sid"]})
+
+
+def list_params(
+    resolver: Resolver,
+    *,
+    statuses: Sequence[str] = (),
+    queue: str | None = None,
+    workflow: str | None = None,
+    where: str | None = None,
+    order: str | None = None,
+) -> dict[str, Any]:
+    """The query for GET /Tasks; names are resolved (one list call per type)."""
+    return {
+        "AssignmentStatus": list(statuses) or None,
+        "TaskQueueSid": resolver.sid(QUEUE, queue) if queue else None,
+        "WorkflowSid": resolver.sid(WORKFLOW, workflow) if workflow else None,
+        "EvaluateTaskAttributes": where,
+        "Ordering": parse_ordering(order) if order else None,
+    }
+
+
+def stream_tasks(
+    resolver: Resolver,
+    params: dict[str, Any],
+    *,
+    limit: int | None = 50,
+    on_page: PageCallback | None = None,
+) -> Iterator[dict[str, Any]]:
+    return resolver.api.stream(
+        task_path(resolver.workspace_sid), params, limit=limit, on_page=on_page
+    )
+
+
+def fetch_task(resolver: Resolver, task: str) -> dict[str, Any]:
+    return resolver.api.fetch(task_path(resolver.workspace_sid, require_sid(TASK, task)))
+
+
+def update_task(
+    resolver: Resolver,
+    task: str,
+    *,
+    attributes: dict[str, Any] | None = None,
+    replace_attributes: bool = False,
+    priority: int | None = None,
+    channel: str | None = None,
+    status: str | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Update a task; new attributes merge into the current ones unless replace_attributes."""
+    sid = require_sid(TASK, task)
+    data: dict[str, Any] = {
+        "Priority": priority,
+        "TaskChannel": channel,
+        "AssignmentStatus": status,
+        "Reason": reason,
+    }
+    if attributes is not None:
+        if not replace_attributes:
+            current = fetch_task(resolver, sid).get("attributes")
+            attributes = merge(current if isinstance(current, dict) else {}, attributes)
+        data["Attributes"] = dump_attributes(attributes)
+    if all(v is None for v in data.values()):
+        raise UsageError("nothing to update", hint="give --attr, --attributes or --priority")
+    return resolver.api.update(task_path(resolver.workspace_sid, sid), data)
+
+
+def set_task_status(
+    resolver: Resolver, task: str, status: str, reason: str | None = None
+) -> dict[str, Any]:
+    """Cancel (pending/reserved), wrap or complete (assigned) a task, with a reason."""
+    return update_task(resolver, task, status=status, reason=reason)

@@ -1,0 +1,87 @@
+"""Workers: list with filters, create, update, and move between activities by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trctl.errors import UsageError
+from trctl.services.attributes import dump_attributes, merge
+from trctl.services.checks import check_expression
+from trctl.services.resolve import ACTIVITY, QUEUE, WORKER, Resolver
+
+
+def list_workers(
+    resolver: Resolver,
+    *,
+    where: str | None = None,
+    activity: str | None = None,
+    available: bool | None = None,
+    queue: str | None = None,
+    name: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """GET /Workers with TargetWorkersExpression (checked locally first) and resolved names."""
+    if where is not None:
+        check_expression(where, "--where")
+    params = {
+        "TargetWorkersExpression": where,
+        "ActivitySid": resolver.sid(ACTIVITY, activity) if activity else None,
+        "Available": available,
+        "TaskQueueSid": resolver.sid(QUEUE, queue) if queue else None,
+        "FriendlyName": name,
+    }
+    return resolver.api.list(resolver.path(WORKER), params, limit=limit)
+
+
+def create_worker(
+    resolver: Resolver,
+    name: str,
+    *,
+    attributes: dict[str, Any] | None = None,
+    activity: str | None = None,
+) -> dict[str, Any]:
+    data = {
+        "FriendlyName": name,
+        "Attributes": dump_attributes(attributes) if attributes is not None else None,
+        "ActivitySid": resolver.sid(ACTIVITY, activity) if activity else None,
+    }
+    return resolver.api.create(resolver.path(WORKER), data)
+
+
+def update_worker(
+    resolver: Resolver,
+    worker: str,
+    *,
+    name: str | None = None,
+    attributes: dict[str, Any] | None = None,
+    replace_attributes: bool = False,
+    activity: str | None = None,
+    reject_pending: bool = False,
+) -> dict[str, Any]:
+    """Update a worker; new attributes merge into the current ones unless replace_attributes."""
+    current = resolver.worker(worker)
+    activity_sid = resolver.sid(ACTIVITY, activity) if activity else None
+    data: dict[str, Any] = {"FriendlyName": name, "ActivitySid": activity_sid}
+    if attributes is not None:
+        if not replace_attributes:
+            old = current.get("attributes")
+            attributes = merge(old if isinstance(old, dict) else {}, attributes)
+        data["Attributes"] = dump_attributes(attributes)
+    if all(v is None for v in data.values()):
+        raise UsageError("nothing to update", hint="give --name, --attr(ibutes) or --activity")
+    if reject_pending:
+        if activity_sid is None:
+            raise UsageError("--reject-pending needs --activity")
+        data["RejectPendingReservations"] = True
+    return resolver.api.update(resolver.path(WORKER, current["sid"]), data)
+
+
+def set_activity(
+    resolver: Resolver, worker: str, activity: str, *, reject_pending: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Move a worker to an activity (both by SID or name); returns (before, after)."""
+    activity_sid = resolver.sid(ACTIVITY, activity)
+    before = resolver.worker(worker)
+    data = {"ActivitySid": activity_sid, "RejectPendingReservations": reject_pending or None}
+    after = resolver.api.update(resolver.path(WORKER, before["sid"]), data)
+    return before, after
