@@ -5,7 +5,16 @@ from __future__ import annotations
 # name shown in --help -> "module:attribute". Modules are imported only when their command runs
 # or when --help lists it, so they must not import twilio, requests, rich or pyngrok at import
 # time (import those inside the functions that need them).
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "activities": "trctl.cli.activities:activities",
+    "events": "trctl.cli.events:events",
+    "queues": "trctl.cli.queues:queues",
+    "reservations": "trctl.cli.reservations:reservations",
+    "tasks": "trctl.cli.tasks:tasks",
+    "workers": "trctl.cli.workers:workers",
+    "workflows": "trctl.cli.workflows:workflows",
+    "workspaces": "trctl.cli.workspaces:workspaces",
+}
 
 # singular spellings used by the tutorial (`trctl task create`); accepted, not shown in --help
 ALIASES: dict[str, str] = {

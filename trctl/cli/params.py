@@ -1,0 +1,173 @@
+"""ParamTypes and shared options of the TaskRouter commands (attributes, expressions, limits)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from trctl.cli.context import get_app
+from trctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from trctl.services.resolve import Resolver
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_LIMIT = 50
+
+
+def _option_name(param: click.Parameter | None, default: str) -> str:
+    opts = getattr(param, "opts", None)
+    return opts[0] if opts else default
+
+
+class AttrPair(click.ParamType):
+    """`key=value`: value read as JSON when it parses, dotted keys nest. Kept as text so the
+    pairs can be combined (and clashes reported) once all of them are known."""
+
+    name = "key=value"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from trctl.services.attributes import parse_pair
+
+        parse_pair(str(value), option=_option_name(param, "--attr"))
+        return str(value)
+
+
+class JsonObject(click.ParamType):
+    """A JSON object given inline or as @file.json."""
+
+    name = "JSON|@FILE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dict):
+            return value
+        from trctl.services.attributes import load_attributes
+
+        return load_attributes(str(value), option=_option_name(param, "--attributes"))
+
+
+class Expression(click.ParamType):
+    """A TaskRouter expression, parsed locally so a syntax error never costs a request."""
+
+    name = "EXPRESSION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from trctl.services.checks import check_expression
+
+        return check_expression(str(value), _option_name(param, "expression"))
+
+
+ATTR_PAIR = AttrPair()
+JSON_OBJECT = JsonObject()
+EXPRESSION = Expression()
+
+
+def attribute_options(func: F) -> F:
+    """--attr key=value (repeatable) and --attributes JSON|@file, merged (the --attr's win)."""
+    func = click.option(
+        "--attributes",
+        "attributes_document",
+        type=JSON_OBJECT,
+        help="Attributes as a JSON object, or @file.json; merged with the --attr values.",
+    )(func)
+    func = click.option(
+        "--attr",
+        "attr_pairs",
+        type=ATTR_PAIR,
+        multiple=True,
+        help="Attribute key=value (repeatable). Values are JSON when they parse "
+        '(3, true, null, ["en","es"]), else text; dotted keys nest: customer.tier=gold.',
+    )(func)
+    return func
+
+
+def combined_attributes(
+    document: dict[str, Any] | None, pairs: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The attributes a command was given, or None when it was given none."""
+    from trctl.services.attributes import merge, pairs_to_object
+
+    if document is None and not pairs:
+        return None
+    return merge(document or {}, pairs_to_object(pairs))
+
+
+def limit_options(default: int | None = DEFAULT_LIMIT) -> Callable[[F], F]:
+    """--limit N (default 50, or everything when default is None) and --all."""
+
+    def decorate(func: F) -> F:
+        shown = f"default {default}" if default else "default: all"
+        func = click.option(
+            "--all", "fetch_all", is_flag=True, help="Fetch every record (pages of 1000)."
+        )(func)
+        func = click.option(
+            "--limit",
+            type=click.IntRange(min=1),
+            default=None,
+            metavar="N",
+            help=f"At most N records ({shown}).",
+        )(func)
+        return func
+
+    return decorate
+
+
+def effective_limit(limit: int | None, fetch_all: bool, default: int | None = DEFAULT_LIMIT):
+    if fetch_all and limit is not None:
+        raise UsageError("--limit and --all contradict each other")
+    if fetch_all:
+        return None
+    return limit if limit is not None else default
+
+
+def make_resolver() -> Resolver:
+    """A Resolver for the chosen workspace (no request when it is configured as a SID)."""
+    from trctl.services.resolve import Resolver
+    from trctl.services.rest import TaskRouterApi
+    from trctl.services.workspaces import workspace_sid
+
+    app = get_app()
+    api = TaskRouterApi(app.client)
+    return Resolver(api, workspace_sid(api, app.settings), default_workflow=app.settings.workflow)
+
+
+@contextmanager
+def page_progress(noun: str) -> Iterator[Callable[[int, bool], None] | None]:
+    """A page callback that shows "fetched N tasks" on stderr, only on a terminal and only
+    once a second page is needed; None (no indicator) otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    state: dict[str, Any] = {}
+
+    def on_page(count: int, more: bool) -> None:
+        status = state.get("status")
+        if status is None and more:
+            from rich.console import Console
+
+            status = Console(stderr=True).status(f"fetched {count} {noun}…")
+            status.start()
+            state["status"] = status
+        elif status is not None:
+            status.update(f"fetched {count} {noun}…")
+
+    try:
+        yield on_page
+    finally:
+        if "status" in state:
+            state["status"].stop()
+
+
+def age(seconds: Any) -> str:
+    """Seconds as a short age: 42s, 5m, 3h, 2d."""
+    if seconds in (None, ""):
+        return ""
+    value = int(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if value >= size:
+            return f"{value // size}{unit}"
+    return f"{value}s"

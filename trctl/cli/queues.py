@@ -1,0 +1,86 @@
+"""`trctl queues` (alias `queue`): list, show, create and update task queues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from trctl.cli.output import Column, emit, emit_one, output_options
+from trctl.cli.params import EXPRESSION, make_resolver
+
+QUEUE_COLUMNS = (
+    Column("SID", "sid"),
+    Column("NAME", "friendly_name", 40),
+    Column("TARGET WORKERS", "target_workers", 40),
+    Column("RESERVATION ACTIVITY", "reservation_activity_name"),
+    Column("ASSIGNMENT ACTIVITY", "assignment_activity_name"),
+    Column("MAX RESERVED", "max_reserved_workers"),
+    Column("ORDER", "task_order"),
+)
+QUEUE_FIELDS = (
+    *QUEUE_COLUMNS,
+    Column("CREATED", "date_created"),
+    Column("UPDATED", "date_updated"),
+)
+
+
+def queue_options(func: Any) -> Any:
+    """The settable properties of a queue, shared by create and update."""
+    for decorator in reversed(
+        (
+            click.option("--target-workers", type=EXPRESSION, help="e.g. 'languages HAS \"es\"'."),
+            click.option("--reservation-activity", metavar="NAME|SID", help="Activity on reserve."),
+            click.option("--assignment-activity", metavar="NAME|SID", help="Activity on accept."),
+            click.option("--max-reserved-workers", type=click.IntRange(1, 50), help="1 to 50."),
+            click.option("--task-order", type=click.Choice(("FIFO", "LIFO"), case_sensitive=False)),
+        )
+    ):
+        func = decorator(func)
+    return func
+
+
+@click.group("queues")
+def queues() -> None:
+    """List, create and update task queues (alias: queue)."""
+
+
+@queues.command("list")
+@click.option("--worker", metavar="NAME|SID", help="Only the queues this worker belongs to.")
+@output_options
+def queues_list(worker: str | None) -> None:
+    """List task queues."""
+    from trctl.services.queues import list_queues
+
+    emit(list_queues(make_resolver(), worker=worker), QUEUE_COLUMNS)
+
+
+@queues.command("show")
+@click.argument("queue", metavar="QUEUE")
+@output_options
+def queues_show(queue: str) -> None:
+    """Show one task queue (by name or SID)."""
+    emit_one(make_resolver().queue(queue), QUEUE_FIELDS)
+
+
+@queues.command("create")
+@click.argument("name")
+@queue_options
+@output_options
+def queues_create(name: str, **options: Any) -> None:
+    """Create a task queue; --target-workers is checked locally before any request."""
+    from trctl.services.queues import create_queue
+
+    emit_one(create_queue(make_resolver(), name, **options), QUEUE_FIELDS)
+
+
+@queues.command("update")
+@click.argument("queue", metavar="QUEUE")
+@click.option("--name", help="New friendly name.")
+@queue_options
+@output_options
+def queues_update(queue: str, **options: Any) -> None:
+    """Change a task queue (by name or SID)."""
+    from trctl.services.queues import update_queue
+
+    emit_one(update_queue(make_resolver(), queue, **options), QUEUE_FIELDS)

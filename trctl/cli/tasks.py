@@ -1,0 +1,197 @@
+"""`trctl tasks` (alias `task`): create, list, show, update, cancel, complete, wrap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from trctl.cli.output import Column, emit, emit_one, output_options
+from trctl.cli.params import (
+    EXPRESSION,
+    age,
+    attribute_options,
+    combined_attributes,
+    effective_limit,
+    limit_options,
+    make_resolver,
+    page_progress,
+)
+
+STATUSES = ("pending", "reserved", "assigned", "wrapping", "completed", "canceled")
+
+TASK_COLUMNS = (
+    Column("SID", "sid"),
+    Column("STATUS", "assignment_status"),
+    Column("PRIORITY", "priority"),
+    Column("AGE", lambda r: age(r.get("age"))),
+    Column("QUEUE", "task_queue_friendly_name", 40),
+    Column("ATTRIBUTES", "attributes", 60),
+)
+TASK_FIELDS = (
+    Column("SID", "sid"),
+    Column("STATUS", "assignment_status"),
+    Column("QUEUE", lambda r: _named(r, "task_queue_friendly_name", "task_queue_sid")),
+    Column("WORKFLOW", lambda r: _named(r, "workflow_friendly_name", "workflow_sid")),
+    Column("CHANNEL", "task_channel_unique_name"),
+    Column("PRIORITY", "priority"),
+    Column("AGE", lambda r: age(r.get("age"))),
+    Column("TIMEOUT", "timeout"),
+    Column("REASON", "reason"),
+    Column("ATTRIBUTES", "attributes"),
+    Column("CREATED", "date_created"),
+    Column("UPDATED", "date_updated"),
+)
+
+
+def _named(record: dict[str, Any], name_key: str, sid_key: str) -> str:
+    name, sid = record.get(name_key), record.get(sid_key)
+    if name and sid:
+        return f"{name} ({sid})"
+    return str(name or sid or "")
+
+
+@click.group("tasks")
+def tasks() -> None:
+    """Create, list and finish tasks (alias: task)."""
+
+
+@tasks.command("create")
+@attribute_options
+@click.option(
+    "--workflow",
+    metavar="NAME|SID",
+    help="Workflow [default: TRCTL_WORKFLOW_SID, else the workspace's only workflow].",
+)
+@click.option("--priority", type=click.IntRange(0, 2**31 - 1), help="Priority (higher first).")
+@click.option("--timeout", type=click.IntRange(1, 1_209_600), help="Time to live in seconds.")
+@click.option("--channel", metavar="NAME|SID", help="Task channel, e.g. voice [default: default].")
+@output_options
+def tasks_create(
+    attributes_document: dict[str, Any] | None,
+    attr_pairs: tuple[str, ...],
+    workflow: str | None,
+    priority: int | None,
+    timeout: int | None,
+    channel: str | None,
+) -> None:
+    """Create a task, e.g. `trctl task create --attr selected_language=es`."""
+    from trctl.services.tasks import create_task
+
+    attributes = combined_attributes(attributes_document, attr_pairs) or {}
+    resolver = make_resolver()
+    task = create_task(
+        resolver,
+        attributes=attributes,
+        workflow=workflow,
+        priority=priority,
+        timeout=timeout,
+        channel=channel,
+    )
+    emit_one(task, TASK_FIELDS)
+
+
+@tasks.command("list")
+@click.option(
+    "--status",
+    "statuses",
+    type=click.Choice(STATUSES, case_sensitive=False),
+    multiple=True,
+    help="Only tasks in this status (repeatable).",
+)
+@click.option("--queue", metavar="NAME|SID", help="Only tasks in this task queue.")
+@click.option("--workflow", metavar="NAME|SID", help="Only tasks of this workflow.")
+@click.option(
+    "--where", type=EXPRESSION, help="Attribute filter, e.g. 'selected_language == \"es\"'."
+)
+@click.option(
+    "--order", metavar="FIELD[:asc|desc],...", help="e.g. priority:desc (or date_created)."
+)
+@limit_options()
+@output_options
+def tasks_list(
+    statuses: tuple[str, ...],
+    queue: str | None,
+    workflow: str | None,
+    where: str | None,
+    order: str | None,
+    limit: int | None,
+    fetch_all: bool,
+) -> None:
+    """List tasks, newest last (50 unless --limit or --all)."""
+    from trctl.services.tasks import list_params, parse_ordering, stream_tasks
+
+    count = effective_limit(limit, fetch_all)
+    if order:
+        parse_ordering(order)
+    resolver = make_resolver()
+    params = list_params(
+        resolver,
+        statuses=[s.lower() for s in statuses],
+        queue=queue,
+        workflow=workflow,
+        where=where,
+        order=order,
+    )
+    with page_progress("tasks") as on_page:
+        records = list(stream_tasks(resolver, params, limit=count, on_page=on_page))
+    emit(records, TASK_COLUMNS)
+
+
+@tasks.command("show")
+@click.argument("task", metavar="TASK_SID")
+@output_options
+def tasks_show(task: str) -> None:
+    """Show one task."""
+    from trctl.services.tasks import fetch_task
+
+    emit_one(fetch_task(make_resolver(), task), TASK_FIELDS)
+
+
+@tasks.command("update")
+@click.argument("task", metavar="TASK_SID")
+@attribute_options
+@click.option("--replace", is_flag=True, help="Replace the attributes instead of merging.")
+@click.option("--priority", type=click.IntRange(0, 2**31 - 1), help="New priority.")
+@click.option("--channel", metavar="NAME|SID", help="New task channel.")
+@output_options
+def tasks_update(
+    task: str,
+    attributes_document: dict[str, Any] | None,
+    attr_pairs: tuple[str, ...],
+    replace: bool,
+    priority: int | None,
+    channel: str | None,
+) -> None:
+    """Change a task's attributes (merged into the current ones), priority or channel."""
+    from trctl.services.tasks import update_task
+
+    attributes = combined_attributes(attributes_document, attr_pairs)
+    record = update_task(
+        make_resolver(),
+        task,
+        attributes=attributes,
+        replace_attributes=replace,
+        priority=priority,
+        channel=channel,
+    )
+    emit_one(record, TASK_FIELDS)
+
+
+def _status_command(verb: str, status: str, summary: str) -> click.Command:
+    @click.argument("task", metavar="TASK_SID")
+    @click.option("--reason", help="Why (recorded on the task).")
+    @output_options
+    def command(task: str, reason: str | None) -> None:
+        from trctl.services.tasks import set_task_status
+
+        emit_one(set_task_status(make_resolver(), task, status, reason), TASK_FIELDS)
+
+    command.__name__ = f"tasks_{verb}"
+    command.__doc__ = summary
+    return tasks.command(verb)(command)
+
+
+tasks_cancel = _status_command("cancel", "canceled", "Cancel a pending or reserved task.")
+tasks_complete = _status_command("complete", "completed", "Complete an assigned or wrapping task.")
+tasks_wrap = _status_command("wrap", "wrapping", "Move an assigned task to wrapping.")

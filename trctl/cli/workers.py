@@ -1,0 +1,169 @@
+"""`trctl workers` (alias `worker`): list, show, create, update, set-activity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from trctl.cli.output import Column, emit, emit_one, output_options
+from trctl.cli.params import (
+    EXPRESSION,
+    attribute_options,
+    combined_attributes,
+    effective_limit,
+    limit_options,
+    make_resolver,
+)
+
+WORKER_COLUMNS = (
+    Column("SID", "sid"),
+    Column("NAME", "friendly_name", 30),
+    Column("ACTIVITY", "activity_name"),
+    Column("AVAILABLE", "available"),
+    Column("ATTRIBUTES", "attributes", 60),
+)
+WORKER_FIELDS = (
+    Column("SID", "sid"),
+    Column("NAME", "friendly_name"),
+    Column("ACTIVITY", lambda r: f"{r.get('activity_name')} ({r.get('activity_sid')})"),
+    Column("AVAILABLE", "available"),
+    Column("ATTRIBUTES", "attributes"),
+    Column("STATUS CHANGED", "date_status_changed"),
+    Column("CREATED", "date_created"),
+    Column("UPDATED", "date_updated"),
+)
+CHANGE_FIELDS = (
+    Column("WORKER", lambda r: f"{r.get('friendly_name')} ({r.get('sid')})"),
+    Column("ACTIVITY", lambda r: f"{r.get('previous_activity_name')} -> {r.get('activity_name')}"),
+    Column(
+        "AVAILABLE",
+        lambda r: f"{_yes_no(r.get('previous_available'))} -> {_yes_no(r.get('available'))}",
+    ),
+)
+
+
+def _yes_no(value: Any) -> str:
+    return "yes" if value is True else "no" if value is False else str(value)
+
+
+@click.group("workers")
+def workers() -> None:
+    """List, create and update workers; move them between activities (alias: worker)."""
+
+
+@workers.command("list")
+@click.option(
+    "--where", type=EXPRESSION, help="TargetWorkersExpression, e.g. 'languages HAS \"es\"'."
+)
+@click.option("--activity", metavar="NAME|SID", help="Only workers in this activity.")
+@click.option("--available/--unavailable", default=None, help="Only (un)available workers.")
+@click.option("--queue", metavar="NAME|SID", help="Only workers eligible for this task queue.")
+@limit_options(default=None)
+@output_options
+def workers_list(
+    where: str | None,
+    activity: str | None,
+    available: bool | None,
+    queue: str | None,
+    limit: int | None,
+    fetch_all: bool,
+) -> None:
+    """List workers."""
+    from trctl.services.workers import list_workers
+
+    count = effective_limit(limit, fetch_all, default=None)
+    records = list_workers(
+        make_resolver(),
+        where=where,
+        activity=activity,
+        available=available,
+        queue=queue,
+        limit=count,
+    )
+    emit(records, WORKER_COLUMNS)
+
+
+@workers.command("show")
+@click.argument("worker", metavar="WORKER")
+@output_options
+def workers_show(worker: str) -> None:
+    """Show one worker (by name or SID)."""
+    emit_one(make_resolver().worker(worker), WORKER_FIELDS)
+
+
+@workers.command("create")
+@click.argument("name")
+@attribute_options
+@click.option("--activity", metavar="NAME|SID", help="Initial activity [default: workspace's].")
+@output_options
+def workers_create(
+    name: str,
+    attributes_document: dict[str, Any] | None,
+    attr_pairs: tuple[str, ...],
+    activity: str | None,
+) -> None:
+    """Create a worker, e.g. `trctl worker create Carol --attr 'languages=["en"]'`."""
+    from trctl.services.workers import create_worker
+
+    attributes = combined_attributes(attributes_document, attr_pairs)
+    record = create_worker(make_resolver(), name, attributes=attributes, activity=activity)
+    emit_one(record, WORKER_FIELDS)
+
+
+@workers.command("update")
+@click.argument("worker", metavar="WORKER")
+@click.option("--name", help="New friendly name.")
+@attribute_options
+@click.option("--replace", is_flag=True, help="Replace the attributes instead of merging.")
+@click.option("--activity", metavar="NAME|SID", help="New activity.")
+@click.option(
+    "--reject-pending", is_flag=True, help="Reject pending reservations (unavailable activity)."
+)
+@output_options
+def workers_update(
+    worker: str,
+    name: str | None,
+    attributes_document: dict[str, Any] | None,
+    attr_pairs: tuple[str, ...],
+    replace: bool,
+    activity: str | None,
+    reject_pending: bool,
+) -> None:
+    """Change a worker's name, attributes (merged into the current ones) or activity."""
+    from trctl.services.workers import update_worker
+
+    attributes = combined_attributes(attributes_document, attr_pairs)
+    record = update_worker(
+        make_resolver(),
+        worker,
+        name=name,
+        attributes=attributes,
+        replace_attributes=replace,
+        activity=activity,
+        reject_pending=reject_pending,
+    )
+    emit_one(record, WORKER_FIELDS)
+
+
+@workers.command("set-activity")
+@click.argument("worker", metavar="WORKER")
+@click.argument("activity", metavar="ACTIVITY")
+@click.option(
+    "--reject-pending",
+    is_flag=True,
+    help="Reject the worker's pending reservations (RejectPendingReservations).",
+)
+@output_options
+def workers_set_activity(worker: str, activity: str, reject_pending: bool) -> None:
+    """Move a worker to an activity, by name or SID: `trctl worker set-activity Alice Idle`."""
+    from trctl.services.workers import set_activity
+
+    before, after = set_activity(make_resolver(), worker, activity, reject_pending=reject_pending)
+    record = {
+        **after,
+        "previous_activity_sid": before.get("activity_sid"),
+        "previous_activity_name": before.get("activity_name"),
+        "previous_available": before.get("available"),
+    }
+    emit_one(record, CHANGE_FIELDS)

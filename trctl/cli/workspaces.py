@@ -1,0 +1,70 @@
+"""`trctl workspaces` (alias `workspace`): list, show, and use (remember in the profile)."""
+
+from __future__ import annotations
+
+import click
+
+from trctl.cli.context import get_app
+from trctl.cli.output import Column, emit, emit_one, info, output_options
+from trctl.errors import ConfigError
+
+WORKSPACE_COLUMNS = (
+    Column("SID", "sid"),
+    Column("NAME", "friendly_name", 40),
+    Column("DEFAULT ACTIVITY", "default_activity_name"),
+    Column("MULTITASK", "multi_task_enabled"),
+)
+WORKSPACE_FIELDS = (
+    *WORKSPACE_COLUMNS,
+    Column("TIMEOUT ACTIVITY", "timeout_activity_name"),
+    Column("EVENT CALLBACK", "event_callback_url"),
+    Column("QUEUE ORDER", "prioritize_queue_order"),
+    Column("CREATED", "date_created"),
+)
+
+
+@click.group("workspaces")
+def workspaces() -> None:
+    """List workspaces and choose the one trctl works in (alias: workspace)."""
+
+
+@workspaces.command("list")
+@output_options
+def workspaces_list() -> None:
+    """List the account's workspaces."""
+    from trctl.services.workspaces import list_workspaces
+
+    emit(list_workspaces(get_app().client), WORKSPACE_COLUMNS)
+
+
+@workspaces.command("show")
+@click.argument("workspace", metavar="[WORKSPACE]", required=False)
+@output_options
+def workspaces_show(workspace: str | None) -> None:
+    """Show a workspace (by name or SID; default: the current one)."""
+    from trctl.services.workspaces import find_workspace, resolve_workspace
+
+    app = get_app()
+    if workspace:
+        record = find_workspace(app.client, workspace)
+    else:
+        record = resolve_workspace(app.client, app.settings)
+    emit_one(record, WORKSPACE_FIELDS)
+
+
+@workspaces.command("use")
+@click.argument("workspace", metavar="WORKSPACE")
+@output_options
+def workspaces_use(workspace: str) -> None:
+    """Remember a workspace (by name or SID) in the active profile."""
+    from trctl import config
+    from trctl.services.workspaces import find_workspace
+
+    save = getattr(config, "save_to_profile", None)
+    if save is None:
+        raise ConfigError("profiles are not available in this installation")
+    app = get_app()
+    record = find_workspace(app.client, workspace)
+    profile = save("workspace", str(record["sid"]), app.profile)
+    info(f"Using workspace {record.get('friendly_name')} ({record['sid']}) in profile {profile!r}")
+    emit_one(record, WORKSPACE_FIELDS)
