@@ -24,9 +24,11 @@ def _debug_enabled(ctx: click.Context | None) -> bool:
 
 
 def _fail(message: str, code: int, *, show_traceback: bool) -> click.exceptions.Exit:
+    from trctl.redact import redact
+
     if show_traceback:
-        traceback.print_exc(file=sys.stderr)
-    click.echo(f"Error: {message}", err=True)
+        click.echo(redact(traceback.format_exc()).rstrip("\n"), err=True)
+    click.echo(f"Error: {redact(message)}", err=True)
     return click.exceptions.Exit(code)
 
 
@@ -128,6 +130,10 @@ def root(
     Credentials come from flags, then TWILIO_* / TRCTL_* environment variables, then the
     active trctl profile, then the active twilio-cli profile. See `trctl config show`.
     """
+    if debug:
+        from trctl.redact import enable_debug_logging
+
+        enable_debug_logging()
     ctx.obj = AppContext(
         debug=debug,
         profile=profile,

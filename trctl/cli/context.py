@@ -37,6 +37,7 @@ class AppContext:
             from trctl.config import load_settings
 
             self._settings = load_settings(self.flags())
+            _register_secrets(self._settings)
         return self._settings
 
     @property
@@ -47,6 +48,15 @@ class AppContext:
 
             self._client = make_client(self.settings)
         return self._client
+
+
+def _register_secrets(settings: Settings) -> None:
+    """Tell the redactor every secret in effect, so no message or debug log can show one."""
+    from trctl.redact import REDACTOR
+
+    REDACTOR.add(*settings.secrets())
+    REDACTOR.add_basic_auth(settings.account_sid, settings.auth_token)
+    REDACTOR.add_basic_auth(settings.api_key, settings.api_secret)
 
 
 def get_app(ctx: click.Context | None = None) -> AppContext:

@@ -40,3 +40,16 @@ def make_client(settings: Settings) -> Any:
     if settings.api_url:
         client.taskrouter.base_url = settings.api_url.rstrip("/")
     return client
+
+
+def check_credentials(client: Any) -> dict[str, Any]:
+    """Prove the client's credentials work by listing the account's workspaces (all pages)."""
+    from trctl.services.errors import api_errors
+
+    with api_errors():
+        workspaces = client.taskrouter.v1.workspaces.list()
+    return {
+        "account_sid": client.account_sid,
+        "api_url": client.taskrouter.base_url,
+        "workspaces": len(workspaces),
+    }

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable
 from typing import Any
 
 from twilio.http.http_client import TwilioHttpClient
+
+_log = logging.getLogger("trctl.http")
 
 RETRYABLE_GET_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 5
@@ -25,6 +28,11 @@ def retry_delay(attempt: int, retry_after: str | None, *, jitter: float) -> floa
     return min(0.25 * (2 ** (attempt - 1)), 4.0) * (1.0 + jitter)
 
 
+def sleep_for(seconds: float) -> None:
+    """The default pause between retries (looked up at call time, so tests can replace it)."""
+    time.sleep(seconds)
+
+
 class RetryingHttpClient(TwilioHttpClient):
     """GETs are retried on 429/5xx and on connection errors; writes only on 429 (never applied).
 
@@ -35,13 +43,13 @@ class RetryingHttpClient(TwilioHttpClient):
         self,
         *,
         timeout: float,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         max_attempts: int = MAX_ATTEMPTS,
         max_total_seconds: float = MAX_TOTAL_SECONDS,
     ) -> None:
         super().__init__(timeout=timeout)
-        self._sleep = sleep
+        self._sleep = sleep or (lambda seconds: sleep_for(seconds))
         self._clock = clock
         self.max_attempts = max_attempts
         self.max_total_seconds = max_total_seconds
@@ -65,14 +73,19 @@ class RetryingHttpClient(TwilioHttpClient):
             except requests.ConnectionError:
                 if method.upper() != "GET" or not self._may_retry(attempt, started, None):
                     raise
-                self._sleep(retry_delay(attempt, None, jitter=random.random() * 0.2))
+                self._pause(attempt, None, f"{method.upper()} {url}: connection failed")
                 continue
             if not self._retryable(method, response.status_code):
                 return response
             retry_after = (response.headers or {}).get("Retry-After")
             if not self._may_retry(attempt, started, retry_after):
                 return response
-            self._sleep(retry_delay(attempt, retry_after, jitter=random.random() * 0.2))
+            self._pause(attempt, retry_after, f"{method.upper()} {url}: {response.status_code}")
+
+    def _pause(self, attempt: int, retry_after: str | None, why: str) -> None:
+        delay = retry_delay(attempt, retry_after, jitter=random.random() * 0.2)
+        _log.info("%s; retry %d in %.2fs", why, attempt, delay)
+        self._sleep(delay)
 
     def _may_retry(self, attempt: int, started: float, retry_after: str | None) -> bool:
         if attempt >= self.max_attempts:
