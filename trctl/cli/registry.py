@@ -7,7 +7,9 @@ from __future__ import annotations
 # time (import those inside the functions that need them).
 COMMANDS: dict[str, str] = {
     "activities": "trctl.cli.activities:activities",
+    "config": "trctl.cli.config_cmd:config",
     "events": "trctl.cli.events:events",
+    "profiles": "trctl.cli.profiles:profiles",
     "queues": "trctl.cli.queues:queues",
     "reservations": "trctl.cli.reservations:reservations",
     "tasks": "trctl.cli.tasks:tasks",
