@@ -1,0 +1,280 @@
+"""Workspace files against a live workspace: read it as a spec, and plan create/update/delete."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from trctl.errors import UsageError
+from trctl.services.rest import TaskRouterApi
+from trctl.services.workspace_spec import (
+    ActivitySpec,
+    QueueSpec,
+    WorkerSpec,
+    WorkspaceSettings,
+    WorkspaceSpec,
+    check_references,
+    workflow_from_configuration,
+)
+
+KINDS = ("workspace", "activity", "queue", "worker", "workflow")
+# creation and update order; deletion runs the other way
+APPLY_ORDER = ("activity", "queue", "worker", "workflow", "workspace")
+PRUNE_ORDER = ("workflow", "worker", "queue", "activity")
+COLLECTIONS = {
+    "activity": "Activities",
+    "queue": "TaskQueues",
+    "worker": "Workers",
+    "workflow": "Workflows",
+}
+# fields where None in the file means "leave the live value alone"
+UNMANAGED_WHEN_NONE = frozenset(
+    {
+        "default_activity",
+        "timeout_activity",
+        "activity",
+        "reservation_activity",
+        "assignment_activity",
+    }
+)
+
+
+@dataclass
+class LiveWorkspace:
+    """A live workspace read as a spec (names, no SIDs) plus the name -> SID maps."""
+
+    sid: str | None
+    spec: WorkspaceSpec
+    sids: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def names(self, kind: str) -> list[str]:
+        return list(self.sids.get(kind, {}))
+
+    def sid_of(self, kind: str, name: str) -> str | None:
+        return self.sids.get(kind, {}).get(name)
+
+
+def empty_live(name: str) -> LiveWorkspace:
+    """A workspace that does not exist yet."""
+    return LiveWorkspace(
+        None, WorkspaceSpec(WorkspaceSettings(name=name)), {k: {} for k in COLLECTIONS}
+    )
+
+
+def read_live(api: TaskRouterApi, workspace: Mapping[str, Any]) -> LiveWorkspace:
+    """One list per resource type (plus the workspace record already fetched)."""
+    sid = str(workspace["sid"])
+    base = f"/Workspaces/{sid}"
+    activities = api.list(f"{base}/Activities")
+    queues = api.list(f"{base}/TaskQueues")
+    workers = api.list(f"{base}/Workers")
+    workflows = api.list(f"{base}/Workflows")
+    activity_names = {a["sid"]: a["friendly_name"] for a in activities}
+    queue_names = {q["sid"]: q["friendly_name"] for q in queues}
+    spec = WorkspaceSpec(
+        workspace=WorkspaceSettings(
+            name=workspace["friendly_name"],
+            multi_task_enabled=bool(workspace.get("multi_task_enabled")),
+            default_activity=_name(activity_names, workspace.get("default_activity_sid")),
+            timeout_activity=_name(activity_names, workspace.get("timeout_activity_sid")),
+            event_callback_url=workspace.get("event_callback_url") or "",
+            events_filter=workspace.get("events_filter") or "",
+            prioritize_queue_order=(workspace.get("prioritize_queue_order") or "FIFO").upper(),
+        ),
+        activities=[ActivitySpec(a["friendly_name"], bool(a.get("available"))) for a in activities],
+        queues=[
+            QueueSpec(
+                name=q["friendly_name"],
+                target_workers=q.get("target_workers") or "1==1",
+                reservation_activity=_name(activity_names, q.get("reservation_activity_sid")),
+                assignment_activity=_name(activity_names, q.get("assignment_activity_sid")),
+                max_reserved_workers=int(q.get("max_reserved_workers") or 1),
+                task_order=(q.get("task_order") or "FIFO").upper(),
+            )
+            for q in queues
+        ],
+        workers=[
+            WorkerSpec(
+                name=w["friendly_name"],
+                activity=_name(activity_names, w.get("activity_sid")),
+                attributes=_attributes(w.get("attributes")),
+            )
+            for w in workers
+        ],
+        workflows=[
+            workflow_from_configuration(
+                f["friendly_name"],
+                f.get("configuration"),
+                queue_names,
+                task_reservation_timeout=int(f.get("task_reservation_timeout") or 120),
+                assignment_callback_url=f.get("assignment_callback_url") or "",
+                fallback_assignment_callback_url=f.get("fallback_assignment_callback_url") or "",
+            )
+            for f in workflows
+        ],
+    )
+    sids = {
+        "activity": _first_sids(activities),
+        "queue": _first_sids(queues),
+        "worker": _first_sids(workers),
+        "workflow": _first_sids(workflows),
+    }
+    return LiveWorkspace(sid, spec, sids)
+
+
+def _name(names: Mapping[str, str], sid: Any) -> str | None:
+    if not sid:
+        return None
+    return names.get(str(sid), str(sid))
+
+
+def _attributes(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "{}")
+        except ValueError:
+            return {}
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def _first_sids(records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """friendly name -> SID; with duplicate names the first listed wins."""
+    sids: dict[str, str] = {}
+    for record in records:
+        sids.setdefault(str(record["friendly_name"]), str(record["sid"]))
+    return sids
+
+
+# ---- the plan ---------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of a plan: what happens to one resource, and which fields differ."""
+
+    kind: str
+    name: str
+    action: str  # create | update | unchanged | delete
+    fields: tuple[str, ...] = ()
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "action": self.action,
+            "fields": list(self.fields),
+        }
+
+
+@dataclass
+class Plan:
+    """The changes that make a live workspace match a file, in the order they are applied."""
+
+    spec: WorkspaceSpec
+    live: LiveWorkspace
+    changes: list[Change]
+    prune: bool = False
+
+    def writes(self) -> list[Change]:
+        return [c for c in self.changes if c.action != "unchanged"]
+
+    def counts(self) -> dict[str, int]:
+        counts = {a: 0 for a in ("create", "update", "unchanged", "delete")}
+        for change in self.changes:
+            counts[change.action] += 1
+        return counts
+
+    def desired(self, kind: str, name: str) -> Any:
+        return next(item for item in _items(self.spec, kind) if _item_name(item) == name)
+
+
+def make_plan(
+    spec: WorkspaceSpec, live: LiveWorkspace, *, prune: bool = False, source: str = "file"
+) -> Plan:
+    """Compare the file with the live workspace; raise UsageError for anything that cannot work."""
+    keep = not prune
+    check_references(
+        spec,
+        activities=live.names("activity") if keep else (),
+        queues=live.names("queue") if keep else (),
+        source=source,
+    )
+    _check_activity_availability(spec, live, source)
+    if prune:
+        _check_prunable_defaults(spec, live, source)
+    changes: list[Change] = []
+    for kind in APPLY_ORDER:
+        for item in _items(spec, kind):
+            changes.append(_compare(kind, item, _live_item(live, kind, _item_name(item))))
+    if prune:
+        for kind in PRUNE_ORDER:
+            wanted = {_item_name(i) for i in _items(spec, kind)}
+            changes += [Change(kind, n, "delete") for n in live.names(kind) if n not in wanted]
+    return Plan(spec, live, changes, prune)
+
+
+def _items(spec: WorkspaceSpec, kind: str) -> list[Any]:
+    return {
+        "workspace": [spec.workspace],
+        "activity": spec.activities,
+        "queue": spec.queues,
+        "worker": spec.workers,
+        "workflow": spec.workflows,
+    }[kind]
+
+
+def _item_name(item: Any) -> str:
+    return str(item.name)
+
+
+def _live_item(live: LiveWorkspace, kind: str, name: str) -> Any:
+    if kind == "workspace":
+        return live.spec.workspace if live.sid else None
+    return next((i for i in _items(live.spec, kind) if i.name == name), None)
+
+
+def differing_fields(wanted: Any, current: Any) -> tuple[str, ...]:
+    """Names of the fields that differ; None in `wanted` for an unmanaged field never differs."""
+    out = []
+    for f in fields(wanted):
+        value = getattr(wanted, f.name)
+        if f.name == "name" or (value is None and f.name in UNMANAGED_WHEN_NONE):
+            continue
+        if value != getattr(current, f.name):
+            out.append(f.name)
+    return tuple(out)
+
+
+def _compare(kind: str, wanted: Any, current: Any) -> Change:
+    if current is None:
+        return Change(kind, wanted.name, "create")
+    changed = differing_fields(wanted, current)
+    return Change(kind, wanted.name, "update" if changed else "unchanged", changed)
+
+
+def _check_activity_availability(spec: WorkspaceSpec, live: LiveWorkspace, source: str) -> None:
+    current = {a.name: a for a in live.spec.activities}
+    for activity in spec.activities:
+        existing = current.get(activity.name)
+        if existing is not None and existing.available != activity.available:
+            raise UsageError(
+                f"{source}: activities {activity.name!r}: available = "
+                f"{str(activity.available).lower()} but the live activity has "
+                f"{str(existing.available).lower()}",
+                hint="TaskRouter fixes availability when an activity is created; "
+                "rename it in the file or delete the live one first",
+            )
+
+
+def _check_prunable_defaults(spec: WorkspaceSpec, live: LiveWorkspace, source: str) -> None:
+    names = set(spec.activity_names())
+    for key in ("default_activity", "timeout_activity"):
+        if getattr(spec.workspace, key) is None:
+            current = getattr(live.spec.workspace, key)
+            if current and current not in names and live.sid:
+                raise UsageError(
+                    f"{source}: --prune would delete {current!r}, the workspace's {key}",
+                    hint=f"set [workspace] {key} to an activity the file names",
+                )
