@@ -64,9 +64,9 @@ def test_is_valid_signature_uses_exact_match() -> None:
     [
         ("http://127.0.0.1:8080/cb", "http://127.0.0.1:8080/cb"),
         ("https://u:p@h.example/cb?x=1#rc=2&ct=100", "https://h.example/cb?x=1"),
-        ("https://user@h.example", "https://h.example"),
+        ("https://user@h.example", "https://h.example/"),
         ("http://h/p?", "http://h/p"),
-        ("http://h?x=@y", "http://h?x=@y"),
+        ("http://h?x=@y", "http://h/?x=@y"),
         ("http://h/a@b", "http://h/a@b"),
         ("relative/path#frag", "relative/path"),
     ],

@@ -55,7 +55,8 @@ def signing_url(url: str) -> str:
     The fragment (Twilio's connection overrides) is never sent, and credentials travel in the
     Authorization header, so neither is part of the request line the server reconstructs.
     The result is normalised as twilio's RequestValidator normalises what it is given (an
-    empty `?` disappears), so a server that validates the URL it saw always agrees.
+    empty `?` disappears) and an empty path becomes `/` (the request line always has one), so
+    a server that validates the URL it saw always agrees.
     """
     without_fragment = url.partition("#")[0]
     scheme, separator, rest = without_fragment.partition("://")
@@ -67,4 +68,5 @@ def signing_url(url: str) -> str:
         if index != -1:
             authority_end = min(authority_end, index)
     host = rest[:authority_end].rpartition("@")[2]
-    return urlunsplit(urlsplit(f"{scheme}://{host}{rest[authority_end:]}"))
+    parts = urlsplit(f"{scheme}://{host}{rest[authority_end:]}")
+    return urlunsplit(parts._replace(path=parts.path or "/"))
