@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from trctl.expr.errors import ExpressionError
@@ -45,6 +46,10 @@ DIGITS = frozenset("0123456789")
 MAX_NUMBER_DIGITS = 4000  # below Python's int/str conversion limit
 
 KeySegment = str | int
+# The body of a quoted string, up to (not including) its closing quote: the "unrolled loop"
+# pattern, linear time. A match that stops at the end of the text means the string never closed.
+_STRING_BODY = {q: re.compile(rf"[^{q}\\]*(?:\\.[^{q}\\]*)*", re.DOTALL) for q in "\"'"}
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,23 +181,14 @@ class _Lexer:
     def string(self, start: int) -> int:
         """A quoted string; backslash escapes the quote and the backslash, and is kept literally
         before any other character."""
-        text, n = self.text, len(self.text)
-        quote, i, parts = text[start], start + 1, []
-        while True:
-            stop = _next_special(text, i, quote)
-            if stop >= n:
-                raise self.fail("unterminated string", start)
-            parts.append(text[i:stop])
-            if text[stop] == quote:
-                break
-            # a backslash
-            if stop + 1 >= n:
-                raise self.fail("unterminated string", start)
-            escaped = text[stop + 1]
-            parts.append(escaped if escaped in ("\\", '"', "'") else "\\" + escaped)
-            i = stop + 2
-        self.tokens.append(Token(STRING, "".join(parts), start, stop + 1))
-        return stop + 1
+        quote = self.text[start]
+        match = _STRING_BODY[quote].match(self.text, start + 1)
+        end = match.end()  # the pattern matches the empty string, so never None
+        if self.text[end : end + 1] != quote:
+            raise self.fail("unterminated string", start)
+        value = _ESCAPE.sub(_unescape, match.group())
+        self.tokens.append(Token(STRING, value, start, end + 1))
+        return end + 1
 
     def operator(self, start: int) -> int:
         text = self.text
@@ -209,11 +205,6 @@ class _Lexer:
         raise self.fail("unexpected character '!' (unary NOT is not supported; use '!=')", start)
 
 
-def _next_special(text: str, start: int, quote: str) -> int:
-    """Index of the next `quote` or backslash at or after `start` (len(text) if none)."""
-    n = len(text)
-    q = text.find(quote, start)
-    b = text.find("\\", start)
-    q = n if q < 0 else q
-    b = n if b < 0 else b
-    return min(q, b)
+def _unescape(match: re.Match[str]) -> str:
+    escaped = match.group(1)
+    return escaped if escaped in ("\\", '"', "'") else match.group()
