@@ -1,0 +1,297 @@
+"""Attack matrix against CallbackServer on 127.0.0.1: right status, no side effect, still up."""
+
+from __future__ import annotations
+
+import socket
+import time
+from urllib.parse import urlencode
+
+import pytest
+from callback_support import TOKEN, assignment_params, post_form, raw_request
+
+from trctl.callback import CallbackServer
+from trctl.callback.signature import compute_signature
+
+
+def assert_still_serving(server: CallbackServer, recorder, reservation: str = "fff") -> None:
+    before = len(recorder.calls)
+    answer = post_form(server.url, assignment_params(reservation))
+    assert answer.status == 200
+    assert answer.json() == {"instruction": "accept"}
+    assert len(recorder.calls) == before + 1
+
+
+def test_valid_callback_is_answered_with_json(server, recorder):
+    answer = post_form(server.url, assignment_params())
+    assert answer.status == 200
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.headers["Connection"] == "close"
+    assert answer.json() == {"instruction": "accept"}
+    assert recorder.calls == ["WR" + "1".rjust(32, "0")]
+    assert server.summary() == {"answered:accept": 1, "status:200": 1}
+
+
+def test_replay_gets_the_first_answer_without_a_second_decision(server, recorder):
+    first = post_form(server.url, assignment_params())
+    recorder.answer = {"instruction": "reject"}  # a second decision would now differ
+    second = post_form(server.url, assignment_params())
+    assert first.json() == second.json() == {"instruction": "accept"}
+    assert len(recorder.calls) == 1
+    assert server.summary()["replayed"] == 1
+    assert server.summary()["answered:accept"] == 1
+    assert list(server.records)[-1]["replayed"] is True
+
+
+def test_replay_by_idempotency_token_with_another_reservation(server, recorder):
+    token = [("I-Twilio-Idempotency-Token", "idem-1")]
+    post_form(server.url, assignment_params("1"), extra_headers=token)
+    again = post_form(server.url, assignment_params("2"), extra_headers=token)
+    assert again.status == 200
+    assert len(recorder.calls) == 1
+
+
+def _sign(url, params, token=TOKEN):
+    return compute_signature(token, url, params)
+
+
+CASES_403 = {
+    "forged with another token": lambda s: {"signature": _sign(s.url, assignment_params(), "x")},
+    "empty signature": lambda s: {"signature": ""},
+    "https instead of http": lambda s: {"signed_url": s.url.replace("http://", "https://")},
+    "wrong host": lambda s: {"signed_url": s.url.replace("127.0.0.1", "localhost")},
+    "wrong path": lambda s: {"signed_url": s.local_base + "/other"},
+    "query added after signing": lambda s: {"signed_url": s.url + "?x=1"},
+}
+
+
+@pytest.mark.parametrize("case", list(CASES_403))
+def test_bad_signatures_get_403_and_no_side_effect(server, recorder, case):
+    answer = post_form(server.url, assignment_params(), **CASES_403[case](server))
+    assert answer.status == 403
+    assert recorder.calls == []
+    assert_still_serving(server, recorder)
+
+
+def test_missing_and_duplicated_signature_headers_get_403(server, recorder):
+    params = assignment_params()
+    body = urlencode(params).encode()
+    good = compute_signature(TOKEN, server.url, params)
+    base = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Content-Length", str(len(body))),
+    ]
+    missing = raw_request(server.url, "POST", body, base)
+    duplicated = raw_request(
+        server.url,
+        "POST",
+        body,
+        [*base, ("X-Twilio-Signature", good), ("X-Twilio-Signature", good)],
+    )
+    assert (missing.status, duplicated.status) == (403, 403)
+    assert recorder.calls == []
+    assert_still_serving(server, recorder)
+
+
+def test_tunnel_url_is_what_signatures_are_checked_against(server, recorder):
+    server.set_public_url("https://fake-1234.ngrok-free.app")
+    assert server.url == "https://fake-1234.ngrok-free.app/assignment"
+    local = post_form(server.local_url, assignment_params("1"))
+    plain_http = post_form(
+        server.local_url,
+        assignment_params("2"),
+        signed_url="http://fake-1234.ngrok-free.app/assignment",
+    )
+    tunnelled = post_form(server.local_url, assignment_params("3"), signed_url=server.url)
+    assert (local.status, plain_http.status, tunnelled.status) == (403, 403, 200)
+    assert len(recorder.calls) == 1
+
+
+def test_boundary_shifted_parameters_validate_but_get_400(server, recorder):
+    """Quirk Q5: TaskSid folded into TaskQueueSid (its neighbour when sorted) still validates."""
+    original = assignment_params()
+    signature = compute_signature(TOKEN, server.url, original)
+    shifted = dict(original)
+    task_sid = shifted.pop("TaskSid")
+    shifted["TaskQueueSid"] = original["TaskQueueSid"] + "TaskSid" + task_sid
+    from trctl.callback.signature import FormParams, SignatureChecker
+
+    multi = {k: [v] for k, v in shifted.items()}
+    assert SignatureChecker(TOKEN).valid(server.url, FormParams(multi), [signature])
+    answer = post_form(server.url, shifted, signature=signature)
+    assert answer.status == 400
+    assert recorder.calls == []
+    assert_still_serving(server, recorder)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"TaskSid": "WK" + "5" * 32},
+        {"ReservationSid": "WR123"},
+        {"TaskAttributes": "[1, 2]"},
+        {"WorkerAttributes": "not json"},
+        {"TaskAge": "-1"},
+        {"TaskPriority": "high"},
+        {"Timestamp": "yesterday"},
+    ],
+    ids=lambda o: next(iter(o)),
+)
+def test_malformed_required_parameters_get_400(server, recorder, overrides):
+    answer = post_form(server.url, assignment_params(**overrides))
+    assert answer.status == 400
+    assert recorder.calls == []
+
+
+def test_missing_required_parameter_gets_400(server, recorder):
+    params = assignment_params()
+    del params["WorkerSid"]
+    assert post_form(server.url, params).status == 400
+    assert recorder.calls == []
+
+
+def test_unknown_extra_parameter_passes(server, recorder):
+    answer = post_form(server.url, assignment_params(NewTwilioField="x"))
+    assert answer.status == 200
+    assert len(recorder.calls) == 1
+
+
+def test_oversized_body_gets_413_before_reading(server, recorder):
+    started = time.monotonic()
+    answer = raw_request(
+        server.url,
+        "POST",
+        b"",
+        [("Content-Length", str(10_000_000)), ("X-Twilio-Signature", "x")],
+    )
+    assert answer.status == 413
+    assert time.monotonic() - started < 0.5
+    assert_still_serving(server, recorder)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Content-Length", "-1")],
+        [("Content-Length", "abc")],
+        [],
+        [("Transfer-Encoding", "chunked")],
+        [("Content-Length", "5"), ("Content-Length", "5")],
+    ],
+    ids=["negative", "non-numeric", "missing", "chunked", "twice"],
+)
+def test_bad_content_length_gets_411(server, recorder, headers):
+    answer = raw_request(server.url, "POST", b"", [*headers, ("X-Twilio-Signature", "x")])
+    assert answer.status == 411
+    assert recorder.calls == []
+    assert_still_serving(server, recorder)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
+def test_other_methods_get_405(server, recorder, method):
+    answer = raw_request(server.url, method, b"", [])
+    assert answer.status == 405
+    assert answer.headers.get("Allow") == "POST"
+
+
+def test_unknown_method_gets_501_and_unknown_path_404(server, recorder):
+    assert raw_request(server.url, "PROPFIND", b"", []).status == 501
+    assert post_form(server.local_base + "/other", assignment_params()).status == 404
+    assert_still_serving(server, recorder)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"a=1&&b=2", b"a=1&b", b"a=%ff", b"\xff\xfe=1", b"&".join(b"f%d=1" % i for i in range(201))],
+    ids=["empty-pair", "no-equals", "bad-percent-utf8", "bad-utf8", "too-many-fields"],
+)
+def test_malformed_form_gets_400(server, recorder, body):
+    headers = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Content-Length", str(len(body))),
+        ("X-Twilio-Signature", "x"),
+    ]
+    assert raw_request(server.url, "POST", body, headers).status == 400
+    assert recorder.calls == []
+
+
+def test_json_body_gets_415(server, recorder):
+    body = b'{"TaskSid": "WT1"}'
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("X-Twilio-Signature", "x"),
+    ]
+    assert raw_request(server.url, "POST", body, headers).status == 415
+
+
+def _open(server: CallbackServer) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", server.port), timeout=5)
+
+
+def _status_of(sock: socket.socket) -> int:
+    data = b""
+    while b"\r\n" not in data:
+        chunk = sock.recv(1024)
+        if not chunk:
+            break
+        data += chunk
+    return int(data.split(b" ", 2)[1]) if data else 0
+
+
+def test_drip_fed_body_gets_408_by_the_deadline(server, recorder):
+    sock = _open(server)
+    started = time.monotonic()
+    sock.sendall(
+        b"POST /assignment HTTP/1.1\r\nHost: x\r\nX-Twilio-Signature: x\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
+    )
+    status = 0
+    try:
+        for _ in range(40):
+            sock.sendall(b"a")
+            time.sleep(0.05)  # the drip itself: real time is the point of this test
+    except OSError:
+        pass
+    status = _status_of(sock)
+    elapsed = time.monotonic() - started
+    sock.close()
+    assert status == 408
+    assert elapsed < 3.0
+    assert recorder.calls == []
+    assert_still_serving(server, recorder)
+
+
+def test_drip_fed_headers_are_cut_off(server, recorder):
+    sock = _open(server)
+    sock.sendall(b"POST /assignment HTTP/1.1\r\n")
+    started = time.monotonic()
+    closed = False
+    while time.monotonic() - started < 4:
+        try:
+            sock.sendall(b"X-a: b\r\n")
+            sock.settimeout(0.2)
+            if sock.recv(1024) == b"":
+                closed = True
+                break
+        except TimeoutError:
+            continue
+        except OSError:
+            closed = True
+            break
+    sock.close()
+    assert closed
+    assert time.monotonic() - started < 2.5  # header_timeout is 1.0 s in the fixture
+    assert_still_serving(server, recorder)
+
+
+def test_forty_idle_sockets_do_not_stop_a_valid_callback(server, recorder):
+    idle = [_open(server) for _ in range(40)]
+    try:
+        started = time.monotonic()
+        answer = post_form(server.url, assignment_params("abc"))
+        elapsed = time.monotonic() - started
+    finally:
+        for sock in idle:
+            sock.close()
+    assert answer.status == 200
+    assert elapsed <= 2 * server.header_timeout + 0.5
