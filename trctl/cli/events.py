@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from trctl.cli.output import Column, emit, output_options
-from trctl.cli.params import effective_limit, limit_options, make_resolver
+from trctl.cli.params import TASK_SID, effective_limit, limit_options, make_resolver
 
 EVENT_COLUMNS = (
     Column("DATE", "event_date"),
@@ -22,7 +22,7 @@ def events() -> None:
 
 @events.command("list")
 @click.option("--type", "event_type", metavar="TYPE", help="e.g. task.created.")
-@click.option("--task", metavar="TASK_SID", help="Events of this task.")
+@click.option("--task", type=TASK_SID, help="Events of this task.")
 @click.option("--worker", metavar="NAME|SID", help="Events of this worker.")
 @click.option("--minutes", type=int, help="Look back this many minutes (TaskRouter default 15).")
 @limit_options()

@@ -61,7 +61,23 @@ class Expression(click.ParamType):
         return check_expression(str(value), _option_name(param, "expression"))
 
 
+class Sid(click.ParamType):
+    """A SID of one resource type (tasks and reservations have no friendly names)."""
+
+    def __init__(self, noun: str) -> None:
+        self.noun = noun
+        self.name = f"{noun.upper()}_SID"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from trctl.services import resolve
+
+        kind = {"task": resolve.TASK, "reservation": resolve.RESERVATION}[self.noun]
+        return resolve.require_sid(kind, str(value).strip())
+
+
 ATTR_PAIR = AttrPair()
+TASK_SID = Sid("task")
+RESERVATION_SID = Sid("reservation")
 JSON_OBJECT = JsonObject()
 EXPRESSION = Expression()
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import click
 
 from trctl.cli.output import Column, emit, emit_one, output_options
-from trctl.cli.params import effective_limit, limit_options, make_resolver
+from trctl.cli.params import (
+    RESERVATION_SID,
+    TASK_SID,
+    effective_limit,
+    limit_options,
+    make_resolver,
+)
 from trctl.errors import UsageError
 
 STATUSES = (
@@ -41,7 +47,7 @@ def reservations() -> None:
 
 
 @reservations.command("list")
-@click.option("--task", metavar="TASK_SID", help="Reservations of this task.")
+@click.option("--task", type=TASK_SID, help="Reservations of this task.")
 @click.option("--worker", metavar="NAME|SID", help="Reservations of this worker.")
 @click.option(
     "--status", type=click.Choice(STATUSES, case_sensitive=False), help="Only this status."
@@ -78,8 +84,8 @@ def reservations_list(
 
 
 @reservations.command("accept")
-@click.argument("task", metavar="TASK_SID")
-@click.argument("reservation", metavar="[RESERVATION_SID]", required=False)
+@click.argument("task", type=TASK_SID, metavar="TASK_SID")
+@click.argument("reservation", type=RESERVATION_SID, metavar="[RESERVATION_SID]", required=False)
 @output_options
 def reservations_accept(task: str, reservation: str | None) -> None:
     """Accept a reservation (default: the task's only pending one)."""
@@ -90,8 +96,8 @@ def reservations_accept(task: str, reservation: str | None) -> None:
 
 
 @reservations.command("reject")
-@click.argument("task", metavar="TASK_SID")
-@click.argument("reservation", metavar="[RESERVATION_SID]", required=False)
+@click.argument("task", type=TASK_SID, metavar="TASK_SID")
+@click.argument("reservation", type=RESERVATION_SID, metavar="[RESERVATION_SID]", required=False)
 @click.option("--activity", metavar="NAME|SID", help="Move the worker to this activity.")
 @output_options
 def reservations_reject(task: str, reservation: str | None, activity: str | None) -> None:

@@ -9,6 +9,7 @@ import click
 from trctl.cli.output import Column, emit, emit_one, output_options
 from trctl.cli.params import (
     EXPRESSION,
+    TASK_SID,
     age,
     attribute_options,
     combined_attributes,
@@ -139,7 +140,7 @@ def tasks_list(
 
 
 @tasks.command("show")
-@click.argument("task", metavar="TASK_SID")
+@click.argument("task", type=TASK_SID, metavar="TASK_SID")
 @output_options
 def tasks_show(task: str) -> None:
     """Show one task."""
@@ -149,7 +150,7 @@ def tasks_show(task: str) -> None:
 
 
 @tasks.command("update")
-@click.argument("task", metavar="TASK_SID")
+@click.argument("task", type=TASK_SID, metavar="TASK_SID")
 @attribute_options
 @click.option("--replace", is_flag=True, help="Replace the attributes instead of merging.")
 @click.option("--priority", type=click.IntRange(0, 2**31 - 1), help="New priority.")
@@ -179,7 +180,7 @@ def tasks_update(
 
 
 def _status_command(verb: str, status: str, summary: str) -> click.Command:
-    @click.argument("task", metavar="TASK_SID")
+    @click.argument("task", type=TASK_SID, metavar="TASK_SID")
     @click.option("--reason", help="Why (recorded on the task).")
     @output_options
     def command(task: str, reason: str | None) -> None:

@@ -13,6 +13,8 @@ from trctl.services.rest import TaskRouterApi
 
 SID_PATTERN = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 MAX_LISTED = 12
+SUGGEST_CUTOFF = 0.6
+WORD_SPLIT = re.compile(r"[\s\-_.]+")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ def looks_like_sid(text: str) -> bool:
     return bool(SID_PATTERN.match(text))
 
 
+def article(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
 def check_sid(kind: Kind, text: str) -> str | None:
     """The SID if text is one of this kind; None if it is a name; UsageError for another kind."""
     if not looks_like_sid(text):
@@ -50,9 +56,9 @@ def check_sid(kind: Kind, text: str) -> str | None:
     if prefix == kind.prefix:
         return text
     other = KINDS_BY_PREFIX.get(prefix)
-    what = f"a {other.noun} SID" if other else f"a SID with prefix {prefix}"
+    what = f"{article(other.noun)} SID" if other else f"a SID with prefix {prefix}"
     raise UsageError(
-        f"{text!r} is {what}, not a {kind.noun} SID",
+        f"{text!r} is {what}, not {article(kind.noun)} SID",
         hint=f"{kind.noun} SIDs start with {kind.prefix}",
     )
 
@@ -62,7 +68,8 @@ def require_sid(kind: Kind, text: str) -> str:
     sid = check_sid(kind, text)
     if sid is None:
         raise UsageError(
-            f"{text!r} is not a {kind.noun} SID", hint=f"{kind.prefix} followed by 32 hex digits"
+            f"{text!r} is not {article(kind.noun)} SID",
+            hint=f"{kind.prefix} followed by 32 hex digits",
         )
     return sid
 
@@ -83,11 +90,23 @@ def describe_known(names: Sequence[str]) -> str:
     return f"known: {shown}{more}"
 
 
+def similarity(query: str, candidate: str) -> float:
+    """How close a typed name is to a known one (0..1): whole name, any word, or substring."""
+    query, candidate = query.casefold(), candidate.casefold()
+    score = difflib.SequenceMatcher(None, query, candidate).ratio()
+    if query and query in candidate:
+        score = max(score, 0.8)
+    for word in WORD_SPLIT.split(candidate):
+        if word:
+            score = max(score, 0.95 * difflib.SequenceMatcher(None, query, word).ratio())
+    return score
+
+
 def suggest(name: str, names: Sequence[str]) -> str | None:
     """The closest known name (case-insensitive), if one is close enough."""
-    lowered = {n.lower(): n for n in names}
-    matches = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[matches[0]] if matches else None
+    scored = [(similarity(name, candidate), candidate) for candidate in names]
+    best = max(scored, default=(0.0, None), key=lambda pair: pair[0])
+    return best[1] if best[0] >= SUGGEST_CUTOFF else None
 
 
 def not_found(kind: Kind, name: str, records: Sequence[dict[str, Any]]) -> NotFoundError:

@@ -1,0 +1,133 @@
+"""Unit tests: --attr key=value parsing, dotted keys, JSON documents and merging."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from trctl.errors import UsageError
+from trctl.services.attributes import (
+    build_attributes,
+    dump_attributes,
+    load_attributes,
+    merge,
+    pairs_to_object,
+    parse_pair,
+    parse_value,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3", 3),
+        ("-2.5", -2.5),
+        ("true", True),
+        ("false", False),
+        ("null", None),
+        ('["en","es"]', ["en", "es"]),
+        ('{"k":1}', {"k": 1}),
+        ('"quoted"', "quoted"),
+        ("es", "es"),
+        ("hello world", "hello world"),
+        ("", ""),
+        ("[not json", "[not json"),
+        ("True", "True"),
+    ],
+)
+def test_values_are_json_when_they_parse_else_text(text: str, expected: object) -> None:
+    assert parse_value(text) == expected
+
+
+def test_value_may_contain_equals_signs() -> None:
+    assert parse_pair("expr=a==b") == (["expr"], "a==b")
+
+
+def test_dotted_keys_build_nested_objects() -> None:
+    result = pairs_to_object(["customer.tier=gold", "customer.id=42", "selected_language=es"])
+    assert result == {"customer": {"tier": "gold", "id": 42}, "selected_language": "es"}
+
+
+def test_later_pair_wins_for_the_same_key() -> None:
+    assert pairs_to_object(["a=1", "a=2"]) == {"a": 2}
+
+
+def test_object_value_then_dotted_key_merge() -> None:
+    assert pairs_to_object(['a={"b":1}', "a.c=2"]) == {"a": {"b": 1, "c": 2}}
+
+
+@pytest.mark.parametrize(
+    ("pairs", "fragment"),
+    [
+        (["selected_language"], "has no '='"),
+        (["=es"], "empty key"),
+        ([" =es"], "empty key"),
+        (["a..b=1"], "empty part"),
+        (["a.=1"], "empty part"),
+        (["a=1", "a.b=2"], "non-object"),
+        (["a.b=2", "a=1"], "nested keys"),
+    ],
+)
+def test_bad_pairs_are_usage_errors(pairs: list[str], fragment: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        pairs_to_object(pairs)
+    assert fragment in caught.value.message
+    assert caught.value.exit_code == 2
+
+
+def test_attributes_inline_and_from_file(tmp_path) -> None:
+    path = tmp_path / "attrs.json"
+    path.write_text('{"selected_language": "es", "customer": {"tier": "gold"}}')
+    assert load_attributes(f"@{path}") == {"selected_language": "es", "customer": {"tier": "gold"}}
+    assert load_attributes('{"x": [1, 2]}') == {"x": [1, 2]}
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('{"a": ', "invalid JSON in the value"),
+        ("[1, 2]", "must be a JSON object"),
+        ("@", "needs a file name"),
+        ("@/nonexistent/attrs.json", "no such file"),
+    ],
+)
+def test_bad_documents_are_usage_errors(text: str, fragment: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        load_attributes(text)
+    assert fragment in caught.value.message
+
+
+def test_invalid_json_file_names_the_file_and_position(tmp_path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{\n  "a": 1,\n}')
+    with pytest.raises(UsageError) as caught:
+        load_attributes(f"@{path}")
+    assert str(path) in caught.value.message
+    assert "line 3" in caught.value.message
+
+
+def test_unreadable_file_is_a_usage_error(tmp_path) -> None:
+    with pytest.raises(UsageError) as caught:
+        load_attributes(f"@{tmp_path}")
+    assert "cannot read" in caught.value.message
+
+
+def test_merge_is_deep_and_does_not_mutate() -> None:
+    base = {"customer": {"tier": "silver", "id": 1}, "x": 1}
+    merged = merge(base, {"customer": {"tier": "gold"}, "y": 2})
+    assert merged == {"customer": {"tier": "gold", "id": 1}, "x": 1, "y": 2}
+    assert base == {"customer": {"tier": "silver", "id": 1}, "x": 1}
+
+
+def test_build_attributes_pairs_win_over_document() -> None:
+    result = build_attributes('{"a": 1, "n": {"k": 1}}', ["a=2", "n.j=3"])
+    assert result == {"a": 2, "n": {"k": 1, "j": 3}}
+    assert build_attributes(None, []) is None
+
+
+def test_dump_is_compact_and_enforces_the_4096_limit() -> None:
+    assert json.loads(dump_attributes({"a": "é"})) == {"a": "é"}
+    assert dump_attributes({"a": 1}) == '{"a":1}'
+    with pytest.raises(UsageError, match="4096"):
+        dump_attributes({"big": "x" * 5000})
