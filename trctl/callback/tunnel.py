@@ -1,0 +1,160 @@
+"""The ngrok tunnel (pyngrok, imported lazily): open, watch and close it; every failure one line.
+
+The authtoken never reaches the agent's argv: pyngrok 9.1.0 appends `--authtoken <token>` to the
+command line whenever PyngrokConfig.auth_token is set (process._start_process), and
+PyngrokConfig() fills it from NGROK_AUTHTOKEN. We clear it; the ngrok agent reads
+NGROK_AUTHTOKEN from its inherited environment, or the authtoken from its own config file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from trctl.errors import TunnelError
+
+STARTUP_TIMEOUT_SECONDS = 15
+AUTHTOKEN_HINT = "set NGROK_AUTHTOKEN, or run `ngrok config add-authtoken <token>`"
+ERROR_HINTS = {
+    "ERR_NGROK_4018": ("ngrok needs an authtoken (ERR_NGROK_4018)", AUTHTOKEN_HINT),
+    "ERR_NGROK_105": ("ngrok rejected the authtoken (ERR_NGROK_105)", AUTHTOKEN_HINT),
+    "ERR_NGROK_107": ("ngrok rejected the authtoken (ERR_NGROK_107)", AUTHTOKEN_HINT),
+    "ERR_NGROK_108": (
+        "another ngrok agent is already running for this account (ERR_NGROK_108)",
+        "stop the other agent, or pass its URL with --public-url",
+    ),
+}
+
+
+def default_ngrok_path() -> str:
+    """PYNGROK_NGROK_PATH, else pyngrok's default location (~/.config/ngrok/ngrok on Linux)."""
+    from pyngrok import conf
+
+    return os.environ.get("PYNGROK_NGROK_PATH") or conf.DEFAULT_NGROK_PATH
+
+
+@dataclass
+class Tunnel:
+    """An open https tunnel: its public URL and the agent process behind it."""
+
+    public_url: str
+    config: Any  # pyngrok.conf.PyngrokConfig
+
+    @property
+    def agent_pid(self) -> int | None:
+        from pyngrok import process
+
+        running = process._current_processes.get(self.config.ngrok_path)
+        return running.proc.pid if running is not None else None
+
+    def alive(self) -> bool:
+        from pyngrok import process
+
+        return bool(process.is_process_running(self.config.ngrok_path))
+
+    def close(self) -> None:
+        """Kill the agent (and so the tunnel) and wait for it to exit."""
+        from pyngrok import ngrok
+
+        with contextlib.suppress(Exception):
+            ngrok.kill(self.config)
+
+
+def _quiet_pyngrok() -> None:
+    from pyngrok import installer
+
+    installer._print_progress_enabled = False  # download progress would corrupt stdout
+    logger = logging.getLogger("pyngrok")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())  # no raw agent lines via logging.lastResort
+    logger.setLevel(logging.INFO)  # pyngrok logs whole API bodies at DEBUG
+
+
+def _config(ngrok_path: str, config_path: str | None, startup_timeout: int) -> Any:
+    from pyngrok.conf import PyngrokConfig
+
+    config = PyngrokConfig(
+        ngrok_path=ngrok_path, config_path=config_path, startup_timeout=startup_timeout
+    )
+    config.auth_token = None  # never on argv: the agent reads NGROK_AUTHTOKEN itself
+    config.api_key = None
+    return config
+
+
+def _translate(exc: Exception, ngrok_path: str) -> TunnelError:
+    from pyngrok.exception import (
+        PyngrokNgrokError,
+        PyngrokNgrokHTTPError,
+        PyngrokNgrokInstallError,
+        PyngrokNgrokURLError,
+    )
+
+    if isinstance(exc, PyngrokNgrokInstallError):
+        return TunnelError(
+            f"ngrok is not installed at {ngrok_path} and could not be downloaded (offline?)",
+            hint="install it or set PYNGROK_NGROK_PATH (or --ngrok-path)",
+        )
+    if isinstance(exc, (PyngrokNgrokHTTPError, PyngrokNgrokURLError)):
+        return TunnelError(
+            "the ngrok agent's local API refused to open the tunnel",
+            hint="run with --debug for the agent's answer",
+        )
+    if isinstance(exc, PyngrokNgrokError):
+        code = exc.ngrok_error_code
+        if code in ERROR_HINTS:
+            message, hint = ERROR_HINTS[code]
+            return TunnelError(message, hint=hint)
+        if exc.ngrok_error:
+            detail = " ".join(str(exc.ngrok_error).replace("\\r\\n", " ").split())[:200]
+            return TunnelError(f"ngrok failed to start: {detail}", hint=code or None)
+        return TunnelError(
+            f"the ngrok agent at {ngrok_path} exited before the tunnel was up",
+            hint="run `ngrok start --none` to see why",
+        )
+    if isinstance(exc, OSError):
+        return TunnelError(f"cannot run ngrok at {ngrok_path}: {exc.strerror or exc}")
+    return TunnelError(f"ngrok failed: {' '.join(str(exc).split())[:200]}")
+
+
+def open_tunnel(
+    local_base: str,
+    *,
+    ngrok_path: str | None = None,
+    config_path: str | None = None,
+    startup_timeout: int = STARTUP_TIMEOUT_SECONDS,
+) -> Tunnel:
+    """Open an https tunnel to local_base (e.g. http://127.0.0.1:8080) or raise TunnelError."""
+    from pyngrok import ngrok, process
+
+    _quiet_pyngrok()
+    path = ngrok_path or default_ngrok_path()
+    config = _config(path, config_path, startup_timeout)
+
+    def unstick() -> None:
+        # pyngrok's startup loop blocks on readline(): a silent agent would hang it forever
+        running = process._current_processes.get(path)
+        if running is not None and running.proc.poll() is None:
+            running.proc.kill()
+
+    watchdog = threading.Timer(startup_timeout + 2, unstick)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        # the scheme matters: a bare "127.0.0.1:PORT" becomes http://localhost:127.0.0.1:PORT
+        opened = ngrok.connect(local_base, pyngrok_config=config)
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            ngrok.kill(config)
+        raise _translate(exc, path) from exc
+    finally:
+        watchdog.cancel()
+    public_url = str(opened.public_url or "")
+    if not public_url.startswith("https://"):
+        with contextlib.suppress(Exception):
+            ngrok.kill(config)
+        raise TunnelError(f"ngrok opened {public_url!r}, not an https URL")
+    return Tunnel(public_url=public_url, config=config)
