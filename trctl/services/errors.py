@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http import HTTPStatus
 
 from trctl.errors import ApiError, ConfigError, NetworkError, NotFoundError, TrctlError
 
@@ -38,7 +40,12 @@ def translate_exception(exc: BaseException) -> TrctlError | None:
         detail = getattr(exc, "detail", None) or getattr(exc, "title", None) or str(exc)
         return _rest_error(status, code, detail)
     if isinstance(exc, TwilioException):
-        return ConfigError(" ".join(str(exc).split()) or "twilio client error")
+        page_error = _page_error(exc)
+        if page_error is not None:
+            return page_error
+        return ConfigError(
+            " ".join(str(exc.args[0] if exc.args else exc).split()) or "twilio error"
+        )
     import requests
 
     if isinstance(exc, requests.Timeout):
@@ -51,6 +58,32 @@ def translate_exception(exc: BaseException) -> TrctlError | None:
     if isinstance(exc, requests.RequestException):
         return NetworkError(f"HTTP request failed: {_short_reason(exc)}")
     return None
+
+
+def _page_error(exc: BaseException) -> TrctlError | None:
+    """List calls raise TwilioException("Unable to fetch page", response): read the response."""
+    response = next((a for a in exc.args if hasattr(a, "status_code") and hasattr(a, "text")), None)
+    if response is None:
+        return None
+    status = int(response.status_code)
+    try:
+        body = json.loads(response.text)
+    except (TypeError, ValueError):
+        body = None
+    code = None
+    message = _reason(status)
+    if isinstance(body, dict):
+        raw_code = body.get("code")
+        code = raw_code if isinstance(raw_code, int) else None
+        message = str(body.get("message") or body.get("detail") or body.get("title") or message)
+    return _rest_error(status, code, message)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "request failed"
 
 
 def _service_exception_type() -> type[BaseException] | None:
