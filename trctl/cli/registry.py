@@ -8,6 +8,7 @@ from __future__ import annotations
 COMMANDS: dict[str, str] = {
     "activities": "trctl.cli.activities:activities",
     "config": "trctl.cli.config_cmd:config",
+    "demo": "trctl.cli.demo:demo",
     "events": "trctl.cli.events:events",
     "profiles": "trctl.cli.profiles:profiles",
     "queues": "trctl.cli.queues:queues",

@@ -68,3 +68,14 @@ def workspaces_use(workspace: str) -> None:
     profile = save("workspace", str(record["sid"]), app.profile)
     info(f"Using workspace {record.get('friendly_name')} ({record['sid']}) in profile {profile!r}")
     emit_one(record, WORKSPACE_FIELDS)
+
+
+def _add_workspace_file_commands() -> None:
+    """`workspace apply FILE` and `workspace export` live in trctl.cli.workspace_file."""
+    from trctl.cli.workspace_file import workspace_apply, workspace_export
+
+    workspaces.add_command(workspace_apply)
+    workspaces.add_command(workspace_export)
+
+
+_add_workspace_file_commands()

@@ -1,0 +1,23 @@
+"""`trctl demo`: the TaskRouter quickstart, played on a built-in emulator in a few seconds."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("demo")
+@click.option(
+    "--keep-running",
+    is_flag=True,
+    help="Afterwards, leave the emulator up and print its environment (until Ctrl-C).",
+)
+def demo(keep_running: bool) -> None:
+    """Play the TaskRouter quickstart on a built-in emulator: no account, no network.
+
+    Runs the real trctl commands step by step (workspace apply, worker set-activity, task
+    create, reservation accept) against an in-process emulator and callback server, checks
+    every step through the API, and exits 8 naming the first step that did not happen.
+    """
+    from trctl.cli.demo_script import run_demo
+
+    run_demo(keep_running=keep_running)

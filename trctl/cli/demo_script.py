@@ -1,0 +1,358 @@
+"""The scripted quickstart behind `trctl demo`: real trctl commands against an in-process emulator,
+each step checked through the API before the next one runs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trctl.errors import StepFailed, UsageError
+
+WORKSPACE = "TaskRouter Quickstart"
+WORKFLOW = "Incoming Customer Care Requests"
+SPANISH = "Customer Care Requests - Spanish"
+BREAK_VARIABLE = "TRCTL_DEMO_BREAK"
+BREAKS = ("callback",)
+IDLE_TIMEOUT = 10.0
+ACCEPT = {"instruction": "accept"}
+DEFER: dict[str, Any] = {}
+# variables that could point the in-process commands anywhere but at the demo's emulator
+FOREIGN_PREFIXES = ("TWILIO_", "TRCTL_")
+KEEP = frozenset({"TRCTL_DEBUG", BREAK_VARIABLE})
+
+INTRO = "trctl demo: the TaskRouter quickstart on a built-in emulator (no account, no network)"
+NEXT_STEPS = """\
+What to try next:
+  trctl demo --keep-running            keep this emulator up and drive it from another terminal
+  trctl workspace export               the live workspace as a file (apply it anywhere)
+  trctl tasks list --status assigned --json
+  trctl reservation reject TASK_SID --activity Offline
+See the README's one-minute tour for the same steps against `trctl emulator start`."""
+
+
+@dataclass
+class World:
+    """What the scenario runs on: the emulator, the callback server and an API client."""
+
+    emulator: Any
+    callback: Any
+    api: Any
+    answer: dict[str, Any]
+    env: dict[str, str]
+    workspace_sid: str = ""
+    known_tasks: set[str] = field(default_factory=set)
+
+
+class Scenario:
+    """Numbered steps: print the command, run it in-process, then check what happened."""
+
+    def __init__(self, world: World, echo: Callable[[str], None] = click.echo) -> None:
+        self.world = world
+        self.echo = echo
+        self.step_number = 0
+        self.title = ""
+
+    # ---- presentation and failure ------------------------------------------------------------
+
+    def step(self, title: str) -> None:
+        self.step_number += 1
+        self.title = title
+        self.echo(f"\n[{self.step_number}] {title}")
+
+    def ok(self, text: str) -> None:
+        self.echo(f"  ok: {text}")
+
+    def fail(self, text: str) -> StepFailed:
+        return StepFailed(f"demo step {self.step_number} ({self.title}): {text}")
+
+    # ---- running commands ------------------------------------------------------------------
+
+    def trctl(self, *args: str, shown: str | None = None) -> None:
+        """Run a real trctl command in this process, as the user would type it."""
+        from trctl.cli import root
+
+        self.echo(f"$ trctl {shown or shlex.join(args)}")
+        with patched_environ(self.world.env):
+            code = root.main(list(args), prog_name="trctl", standalone_mode=False)
+        if code != 0:
+            raise self.fail(f"`trctl {shlex.join(args)}` exited with {code}")
+
+    def settle(self) -> None:
+        """Wait until the emulator has routed everything and delivered its callbacks."""
+        if not self.world.emulator.wait_idle(timeout=IDLE_TIMEOUT):
+            raise self.fail(f"the emulator was still busy after {IDLE_TIMEOUT:.0f} s")
+
+    # ---- reading the state back ------------------------------------------------------------
+
+    def path(self, suffix: str = "") -> str:
+        return f"/Workspaces/{self.world.workspace_sid}{suffix}"
+
+    def worker(self, name: str) -> dict[str, Any]:
+        for record in self.world.api.list(self.path("/Workers")):
+            if record.get("friendly_name") == name:
+                return record
+        raise self.fail(f"worker {name!r} does not exist")
+
+    def expect_activity(self, name: str, activity: str) -> None:
+        actual = self.worker(name).get("activity_name")
+        if actual != activity:
+            raise self.fail(f"{name} is {actual!r}, the tutorial expects {activity!r}")
+        self.ok(f"{name} is {activity}")
+
+    def task(self, sid: str) -> dict[str, Any]:
+        return self.world.api.fetch(self.path(f"/Tasks/{sid}"))
+
+    def new_task(self) -> dict[str, Any]:
+        tasks = self.world.api.list(self.path("/Tasks"))
+        fresh = [t for t in tasks if t["sid"] not in self.world.known_tasks]
+        if len(fresh) != 1:
+            raise self.fail(f"expected one new task, found {len(fresh)}")
+        self.world.known_tasks.add(fresh[0]["sid"])
+        return fresh[0]
+
+    def expect_task(self, sid: str, status: str, queue: str) -> dict[str, Any]:
+        task = self.task(sid)
+        where = task.get("task_queue_friendly_name")
+        if task.get("assignment_status") != status or where != queue:
+            raise self.fail(
+                f"task {sid} is {task.get('assignment_status')!r} in {where!r}, "
+                f"the tutorial expects {status!r} in {queue!r}"
+            )
+        self.ok(f"task {sid} is {status} in {queue!r}")
+        return task
+
+    def reservations(self, task_sid: str) -> list[dict[str, Any]]:
+        return self.world.api.list(self.path(f"/Tasks/{task_sid}/Reservations"))
+
+    def expect_reservation(self, task_sid: str, status: str, worker: str) -> dict[str, Any]:
+        found = [
+            (r.get("reservation_status"), r.get("worker_name")) for r in self.reservations(task_sid)
+        ]
+        for record in self.reservations(task_sid):
+            if record.get("reservation_status") == status and record.get("worker_name") == worker:
+                self.ok(f"reservation {record['sid']} for {worker} is {status}")
+                return record
+        raise self.fail(f"no {status} reservation for {worker} on {task_sid} (found {found})")
+
+    def expect_callback(self, task_sid: str, instruction: str) -> None:
+        """The assignment callback for this task reached the server, signed, and was answered."""
+        for record in list(self.world.callback.records):
+            if record.get("kind") == "assignment" and record.get("task_sid") == task_sid:
+                if record.get("status") != 200:
+                    raise self.fail(f"the callback was refused with {record.get('status')}")
+                answered = record.get("instruction")
+                if answered != instruction:
+                    raise self.fail(f"the callback answered {answered!r}, not {instruction!r}")
+                body = "{}" if instruction == "none" else json.dumps({"instruction": instruction})
+                self.ok(
+                    f"signed assignment callback for {task_sid} (worker {record.get('worker_sid')})"
+                    f" verified and answered {body}"
+                )
+                return
+        raise self.fail(
+            f"the assignment callback for {task_sid} never arrived at {self.world.callback.url}"
+        )
+
+    # ---- the tutorial --------------------------------------------------------------------------
+
+    def run(self, quickstart_file: Path, callback_url: str) -> None:
+        self.step("Create the quickstart workspace from a file")
+        self.trctl(
+            "workspace", "apply", str(quickstart_file), shown="workspace apply quickstart.toml"
+        )
+        self.world.workspace_sid = self._workspace_sid()
+        self.world.env["TRCTL_WORKSPACE_SID"] = self.world.workspace_sid
+        self.ok(f"workspace {WORKSPACE!r} is {self.world.workspace_sid}")
+
+        self.step("Point the workflow's assignment callback at the local callback server")
+        self.trctl("workflow", "update", WORKFLOW, "--assignment-callback-url", callback_url)
+        self.ok(f"TaskRouter will POST signed assignment callbacks to {callback_url}")
+
+        first = self.callback_accept()
+        self.rest_accept(first)
+
+    def callback_accept(self) -> str:
+        self.world.answer.clear()
+        self.world.answer.update(ACCEPT)
+        self.step("Alice goes Offline")
+        self.trctl("worker", "set-activity", "Alice", "Offline")
+        self.settle()
+        self.expect_activity("Alice", "Offline")
+
+        self.step("Create a task for a Spanish speaker")
+        self.trctl("task", "create", "--attr", "selected_language=es")
+        self.settle()
+        task_sid = self.new_task()["sid"]
+        self.expect_task(task_sid, "pending", SPANISH)
+
+        self.step("Alice goes Idle: TaskRouter reserves her and calls back; the server accepts")
+        self.trctl("worker", "set-activity", "Alice", "Idle")
+        self.settle()
+        self.expect_callback(task_sid, "accept")
+        self.expect_reservation(task_sid, "accepted", "Alice")
+        self.expect_task(task_sid, "assigned", SPANISH)
+        self.expect_activity("Alice", "Busy")
+        return task_sid
+
+    def rest_accept(self, previous_task: str) -> None:
+        self.step("Finish the first task; the callback now answers {} (accept over REST)")
+        self.world.answer.clear()
+        self.trctl("task", "complete", previous_task, "--reason", "call finished")
+        self.settle()
+        if self.task(previous_task).get("assignment_status") != "completed":
+            raise self.fail(f"task {previous_task} is not completed")
+        self.ok(f"task {previous_task} is completed")
+        self.trctl("worker", "set-activity", "Alice", "Offline")
+        self.settle()
+        self.expect_activity("Alice", "Offline")
+
+        self.step("Create another Spanish task")
+        self.trctl("task", "create", "--attr", "selected_language=es")
+        self.settle()
+        task_sid = self.new_task()["sid"]
+        self.expect_task(task_sid, "pending", SPANISH)
+
+        self.step("Alice goes Idle: the callback answers {} so the reservation waits")
+        self.trctl("worker", "set-activity", "Alice", "Idle")
+        self.settle()
+        self.expect_callback(task_sid, "none")
+        self.expect_reservation(task_sid, "pending", "Alice")
+        self.expect_task(task_sid, "reserved", SPANISH)
+
+        self.step("Accept the reservation over REST")
+        self.trctl("reservation", "accept", task_sid)
+        self.settle()
+        self.expect_reservation(task_sid, "accepted", "Alice")
+        self.expect_task(task_sid, "assigned", SPANISH)
+        self.expect_activity("Alice", "Busy")
+
+        self.step("List the tasks")
+        self.trctl("tasks", "list")
+
+    def _workspace_sid(self) -> str:
+        named = [
+            w for w in self.world.api.list("/Workspaces") if w.get("friendly_name") == WORKSPACE
+        ]
+        if len(named) != 1:
+            raise self.fail(f"expected one workspace named {WORKSPACE!r}, found {len(named)}")
+        return str(named[0]["sid"])
+
+
+@contextlib.contextmanager
+def patched_environ(values: dict[str, str]) -> Iterator[None]:
+    """os.environ with every TWILIO_*/TRCTL_* variable replaced by `values`, restored after."""
+    saved = dict(os.environ)
+    for name in list(os.environ):
+        if name.startswith(FOREIGN_PREFIXES) and name not in KEEP:
+            del os.environ[name]
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def dead_url() -> str:
+    """A loopback URL nothing listens on (a port bound and released), for TRCTL_DEMO_BREAK."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/assignment"
+
+
+def broken_step() -> str | None:
+    value = os.environ.get(BREAK_VARIABLE, "").strip()
+    if value and value not in BREAKS:
+        raise UsageError(f"{BREAK_VARIABLE}={value!r} is not one of: {', '.join(BREAKS)}")
+    return value or None
+
+
+def run_demo(*, keep_running: bool, echo: Callable[[str], None] = click.echo) -> float:
+    """Play the tutorial; return the seconds it took. StepFailed names the step that went wrong."""
+    from trctl.callback import CallbackServer
+
+    broken = broken_step()
+    started = time.monotonic()
+    answer: dict[str, Any] = dict(ACCEPT)
+    with contextlib.ExitStack() as stack:
+        emulator = stack.enter_context(start_emulator())
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="trctl-demo-")))
+        callback = CallbackServer(emulator.auth_token, decide=lambda request: dict(answer))
+        stack.enter_context(callback)
+        world = make_world(emulator, callback, answer, tmp)
+        echo(f"{INTRO}\n  emulator at {emulator.url}; callbacks answered at {callback.url}")
+        scenario = Scenario(world, echo)
+        scenario.run(quickstart_file(tmp), dead_url() if broken == "callback" else callback.url)
+        elapsed = time.monotonic() - started
+        echo(f"\nAll {scenario.step_number} steps happened as the tutorial says ({elapsed:.1f} s).")
+        echo(NEXT_STEPS)
+        if keep_running:
+            wait_for_interrupt(world, echo)
+    return elapsed
+
+
+def make_world(emulator: Any, callback: Any, answer: dict[str, Any], tmp: Path) -> World:
+    from trctl.config import load_settings
+    from trctl.services.client import make_client
+    from trctl.services.rest import TaskRouterApi
+
+    env = demo_environment(emulator, tmp)
+    with patched_environ(env):
+        client = make_client(load_settings())
+    return World(emulator, callback, TaskRouterApi(client), answer, env)
+
+
+def quickstart_file(tmp: Path) -> Path:
+    """The embedded quickstart.toml written out, so `workspace apply` reads a real file."""
+    from trctl.services.workspace_quickstart import QUICKSTART_TOML
+
+    path = tmp / "quickstart.toml"
+    path.write_text(QUICKSTART_TOML, encoding="utf-8")
+    return path
+
+
+@contextlib.contextmanager
+def start_emulator() -> Iterator[Any]:
+    """An in-memory emulator on a free loopback port, with the system clock."""
+    from trctl.emulator import Emulator
+
+    with Emulator() as emulator:
+        yield emulator
+
+
+def demo_environment(emulator: Any, config_dir: Path) -> dict[str, str]:
+    """The environment the in-process commands see: the emulator's, and no user profiles."""
+    return {
+        "TWILIO_ACCOUNT_SID": emulator.account_sid,
+        "TWILIO_AUTH_TOKEN": emulator.auth_token,
+        "TRCTL_API_URL": emulator.url,
+        "TRCTL_CONFIG_DIR": str(config_dir / "trctl"),
+        "TWILIO_CONFIG_DIR": str(config_dir / "twilio-cli"),
+    }
+
+
+def wait_for_interrupt(world: World, echo: Callable[[str], None]) -> None:
+    """--keep-running: print the environment to use the emulator, then wait for Ctrl-C."""
+    echo("\nThe emulator keeps running. In another terminal:")
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TRCTL_API_URL", "TRCTL_WORKSPACE_SID"):
+        echo(f"export {name}={shlex.quote(world.env[name])}")
+    echo("(the auth token is the emulator's own throwaway credential)\nPress Ctrl-C to stop.")
+    stop = threading.Event()
+    try:
+        while not stop.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        echo("Stopped.")
