@@ -13,6 +13,7 @@ COMMANDS: dict[str, str] = {
     "profiles": "trctl.cli.profiles:profiles",
     "queues": "trctl.cli.queues:queues",
     "reservations": "trctl.cli.reservations:reservations",
+    "serve-callback": "trctl.cli.serve_callback:serve_callback",
     "tasks": "trctl.cli.tasks:tasks",
     "workers": "trctl.cli.workers:workers",
     "workflows": "trctl.cli.workflows:workflows",

@@ -1,0 +1,380 @@
+"""`trctl serve-callback`: answer TaskRouter's assignment callbacks locally, tunnelled and wired."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+
+from trctl.cli.context import get_app
+from trctl.cli.output import info
+from trctl.errors import ConfigError, TunnelError, UsageError
+
+INSTRUCTION_CHOICES = ("accept", "reject", "dequeue", "call", "redirect", "conference", "none")
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+TUNNEL_CHECK_SECONDS = 0.5
+
+
+def needs_tunnel(api_url: str | None) -> bool:
+    """Real Twilio (no --api-url, or an https non-local one) must reach us through a tunnel."""
+    if not api_url:
+        return True
+    parts = urlsplit(api_url)
+    return parts.scheme == "https" and (parts.hostname or "") not in LOCAL_HOSTS
+
+
+class Session:
+    """Everything serve-callback sets up, so one `finally` can take it all down in order."""
+
+    def __init__(self) -> None:
+        self.server: Any = None
+        self.tunnel: Any = None
+        self.wiring: Any = None
+        self._resolver: Any = None
+        self.stop = threading.Event()
+
+    def resolver(self) -> Any:
+        if self._resolver is None:
+            from trctl.services.resolve import Resolver
+            from trctl.services.workspaces import resolve_workspace
+
+            app = get_app()
+            workspace = resolve_workspace(app.client, app.settings, fetch=False)
+            self._resolver = Resolver(
+                app.client, workspace["sid"], default_workflow=app.settings.workflow
+            )
+        return self._resolver
+
+    @property
+    def has_api(self) -> bool:
+        return self._resolver is not None
+
+    def activity_sid(self, name_or_sid: str) -> str:
+        from trctl.services.resolve import ACTIVITY
+
+        return str(self.resolver().sid(ACTIVITY, name_or_sid))
+
+    def close(self) -> None:
+        if self.wiring is not None:
+            problems = self.wiring.restore()
+            for line in problems:
+                info(f"Warning: {line}")
+            if not problems:
+                info("Restored the callback URLs.")
+        if self.tunnel is not None:
+            self.tunnel.close()
+        if self.server is not None:
+            self.server.stop()
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT/SIGTERM ask for a clean stop; a second one interrupts whatever is still running."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+class LiveLog:
+    """Prints one line per callback record: rich on a terminal, plain when piped, or JSON lines."""
+
+    def __init__(self, *, json_lines: bool) -> None:
+        self.json_lines = json_lines
+        self.worker_name: Any = None
+        self._lock = threading.Lock()
+        self._console: Any = None
+        if not json_lines:
+            from trctl.cli.output import color_enabled
+
+            if color_enabled():
+                from rich.console import Console
+
+                self._console = Console(highlight=False, soft_wrap=True)
+
+    def write(self, record: dict[str, Any]) -> None:
+        from trctl.callback.livelog import fields, plain_line
+
+        with self._lock:
+            if self.json_lines:
+                click.echo(json.dumps(record, ensure_ascii=False, default=str))
+            elif self._console is not None:
+                self._console.print(self._styled(fields(record, self.worker_name), record))
+            else:
+                click.echo(plain_line(record, self.worker_name))
+
+    @staticmethod
+    def _styled(columns: list[str], record: dict[str, Any]) -> Any:
+        from rich.text import Text
+
+        kind = str(record.get("kind"))
+        accent = {"assignment": (4, "bold green"), "event": (2, "cyan")}.get(kind, (1, "bold red"))
+        text = Text()
+        for index, column in enumerate(columns):
+            edge = index in (0, len(columns) - 1)
+            style = accent[1] if index == accent[0] else ("dim" if edge else "")
+            text.append(("  " if index else "") + column, style=style)
+        return text
+
+
+def build_decide(
+    session: Session,
+    instruction: str,
+    params: tuple[str, ...],
+    activity: str | None,
+    rules: Path | None,
+) -> tuple[Any, str]:
+    """The decide() function and a description of it for the status line."""
+    from trctl.callback import instructions
+    from trctl.callback.rules import load_rules
+
+    if rules is not None:
+        if params or activity or instruction != "accept":
+            raise UsageError("--rules decides the answers: drop --instruction/--param/--activity")
+        loaded = load_rules(rules, resolve_activity=session.activity_sid)
+        default = instructions.instruction_of(loaded.default)
+        return loaded.decide, f"rules from {rules.name} ({len(loaded.rules)}, default {default})"
+    pairs = instructions.parse_param_pairs(params)
+    if activity is not None:
+        if instruction != "reject":
+            raise UsageError("--activity goes with --instruction reject")
+        pairs["activity"] = activity
+    answer = instructions.build_answer(
+        instruction, pairs, resolve_activity=session.activity_sid, where="--param"
+    )
+    shown = " ".join(
+        [instructions.instruction_of(answer)]
+        + [f"{k}={v}" for k, v in answer.items() if k != "instruction"]
+    )
+    return instructions.constant(answer), shown
+
+
+@click.command("serve-callback")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=0, type=click.IntRange(0, 65535), help="Port (default: free).")
+@click.option("--path", "path", default="/assignment", show_default=True, help="Callback path.")
+@click.option(
+    "--instruction",
+    type=click.Choice(INSTRUCTION_CHOICES),
+    default="accept",
+    show_default=True,
+    help="Answer every reservation with this instruction (`none` answers {}).",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Instruction parameter, repeatable, e.g. --param from=+15551234567.",
+)
+@click.option("--activity", metavar="NAME|SID", help="With reject: the worker's next activity.")
+@click.option(
+    "--rules",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON/TOML rules file: first matching `when` expression answers.",
+)
+@click.option("--workflow", metavar="NAME|SID", help="Workflow to wire (default: the only one).")
+@click.option("--no-wire", is_flag=True, help="Do not change the workflow's AssignmentCallbackUrl.")
+@click.option("--events", is_flag=True, help="Also receive and show workspace event callbacks.")
+@click.option(
+    "--tunnel/--no-tunnel",
+    default=None,
+    help="Force an ngrok tunnel on or off (default: only against real Twilio).",
+)
+@click.option("--public-url", metavar="URL", help="Your own public base URL (no ngrok).")
+@click.option("--ngrok-path", metavar="PATH", help="ngrok binary [env PYNGROK_NGROK_PATH].")
+@click.option(
+    "--insecure-no-verify", is_flag=True, help="Do not check X-Twilio-Signature (local tests only)."
+)
+@click.option("--json", "json_lines", is_flag=True, help="Live log as JSON lines on stdout.")
+def serve_callback(
+    host: str,
+    port: int,
+    path: str,
+    instruction: str,
+    params: tuple[str, ...],
+    activity: str | None,
+    rules: Path | None,
+    workflow: str | None,
+    no_wire: bool,
+    events: bool,
+    tunnel: bool | None,
+    public_url: str | None,
+    ngrok_path: str | None,
+    insecure_no_verify: bool,
+    json_lines: bool,
+) -> None:
+    """Answer TaskRouter's assignment callbacks (accept by default) on a local server.
+
+    Every request must carry a valid X-Twilio-Signature for the public URL, signed with
+    TWILIO_AUTH_TOKEN. Against real Twilio an ngrok tunnel is opened (NGROK_AUTHTOKEN); against
+    the emulator (--api-url http://127.0.0.1:...) none is needed. The workflow's
+    AssignmentCallbackUrl is pointed here and restored on exit (Ctrl-C or SIGTERM).
+    """
+    app = get_app()
+    token = app.settings.auth_token
+    if not insecure_no_verify and not token:
+        raise ConfigError(
+            "serve-callback needs the account's auth token to check X-Twilio-Signature",
+            hint="set TWILIO_AUTH_TOKEN (an API key cannot check signatures)"
+            " or, for local experiments only, pass --insecure-no-verify",
+        )
+    if public_url and tunnel:
+        raise UsageError("--public-url and --tunnel contradict each other")
+    if not path.startswith("/") or "?" in path or path == "/events":
+        raise UsageError(f"--path {path!r} must start with '/', have no query and not be /events")
+    use_tunnel = needs_tunnel(app.settings.api_url) if tunnel is None else tunnel
+    if insecure_no_verify and (public_url or use_tunnel):
+        raise UsageError(
+            "--insecure-no-verify is refused on a public URL",
+            hint="add --no-tunnel, or provide TWILIO_AUTH_TOKEN",
+        )
+    if insecure_no_verify:
+        info("WARNING: --insecure-no-verify: X-Twilio-Signature is NOT checked; anyone who can")
+        info("WARNING: reach this server can accept or reject reservations. Local tests only.")
+    if host not in LOCAL_HOSTS - {"0.0.0.0"}:
+        info(f"WARNING: binding {host}: reachable from other machines, not only through a tunnel.")
+
+    session = Session()
+    with stop_on_signals(session.stop):
+        try:
+            _run(
+                session,
+                app,
+                token=None if insecure_no_verify else token,
+                host=host,
+                port=port,
+                path=path,
+                decide_options=(instruction, params, activity, rules),
+                workflow=workflow,
+                wire=not no_wire,
+                events=events,
+                tunnel=use_tunnel,
+                public_url=public_url,
+                ngrok_path=ngrok_path,
+                log=LiveLog(json_lines=json_lines),
+            )
+        finally:
+            session.close()
+            if session.server is not None:
+                from trctl.callback.livelog import summary_line
+
+                info(summary_line(session.server.summary()))
+
+
+def _run(
+    session: Session,
+    app: Any,
+    *,
+    token: str | None,
+    host: str,
+    port: int,
+    path: str,
+    decide_options: tuple[str, tuple[str, ...], str | None, Path | None],
+    workflow: str | None,
+    wire: bool,
+    events: bool,
+    tunnel: bool,
+    public_url: str | None,
+    ngrok_path: str | None,
+    log: Any,
+) -> None:
+    from trctl.callback.server import CallbackServer
+
+    decide, described = build_decide(session, *decide_options)
+    if wire or session.has_api:
+        log.worker_name = _worker_names(session)
+    try:
+        session.server = CallbackServer(
+            token,
+            host=host,
+            port=port,
+            path=path,
+            events_path="/events" if events else None,
+            decide=decide,
+            public_url=public_url,
+            verify=token is not None,
+            on_record=log.write,
+        ).start()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    server = session.server
+    if tunnel and not public_url:
+        from trctl.callback.tunnel import open_tunnel
+
+        session.tunnel = open_tunnel(server.local_base, ngrok_path=ngrok_path)
+        server.set_public_url(session.tunnel.public_url)
+    info(f"Answering assignment callbacks with {described}")
+    info(f"Callback URL: {server.url}")
+    if server.url != server.local_url:
+        info(f"Forwarding:   {server.url} -> {server.local_url}")
+    if events:
+        info(f"Events URL:   {server.events_url}")
+    if wire:
+        _wire(session, workflow, events)
+    info("Ready. Press Ctrl-C to stop.")
+    while not session.stop.wait(TUNNEL_CHECK_SECONDS):
+        if session.tunnel is not None and not session.tunnel.alive():
+            raise TunnelError(
+                "the ngrok agent exited; callbacks can no longer reach this server",
+                hint="check the network and your ngrok account, then start serve-callback again",
+            )
+
+
+def _wire(session: Session, workflow: str | None, events: bool) -> None:
+    from trctl.services.wiring import CallbackWiring
+
+    resolver = session.resolver()
+    chosen = resolver.workflow(workflow)
+    session.wiring = CallbackWiring(get_app().client, resolver.workspace_sid)
+    name = chosen.get("friendly_name") or chosen["sid"]
+    change = session.wiring.wire_workflow(chosen["sid"], session.server.url, label=repr(name))
+    was = f" (was {change.previous!r})" if change.previous else ""
+    info(f"Wired:        workflow {name!r} ({chosen['sid']}) AssignmentCallbackUrl{was}")
+    if events:
+        change = session.wiring.wire_events(session.server.events_url)
+        was = f" (was {change.previous!r})" if change.previous else ""
+        info(f"Wired:        workspace EventCallbackUrl{was}")
+    info("              restored when serve-callback stops")
+
+
+def _worker_names(session: Session) -> Any:
+    """sid -> friendly name for the live log, one worker list per unknown SID at most."""
+    from trctl.errors import TrctlError
+    from trctl.services.resolve import WORKER
+
+    names: dict[str, str] = {}
+    lock = threading.Lock()
+
+    def lookup(sid: str) -> str | None:
+        with lock:
+            if sid not in names:
+                try:
+                    records = session.resolver().api.list(session.resolver().path(WORKER))
+                except TrctlError:
+                    return None
+                names.update({r["sid"]: str(r.get("friendly_name") or r["sid"]) for r in records})
+                names.setdefault(sid, sid)
+            return names[sid]
+
+    return lookup
