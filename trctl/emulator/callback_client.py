@@ -43,11 +43,16 @@ class _Timeouts:
     total: float
 
 
+def _is_ascii_digits(text: str) -> bool:
+    """True for "0".."9" only (str.isdigit also accepts "²", which int() rejects)."""
+    return text.isascii() and text.isdigit()
+
+
 def _override_seconds(overrides: Mapping[str, str], name: str, default: float) -> float:
     """One `#ct=`/`#rt=`/`#tt=` override in seconds; absent or out-of-range values are ignored."""
     raw = overrides.get(name, "")
     low, high = _OVERRIDE_RANGES[name]
-    if raw.isdigit() and low <= int(raw) <= high:
+    if _is_ascii_digits(raw) and low <= int(raw) <= high:
         return int(raw) / 1000
     return default
 
@@ -271,7 +276,7 @@ def _choice(*allowed: str) -> Check:
 
 
 def _timeout(name: str, value: Any) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _is_ascii_digits(value.strip()):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 999:
         raise _Invalid(f"{name} must be a whole number of seconds from 1 to 999")

@@ -107,8 +107,13 @@ def _is_skip_key(key: str) -> bool:
     return scope == "workers" and bool(dot and rest) and "." not in rest
 
 
+def _is_ascii_digits(text: str) -> bool:
+    """True for "0".."9" only (str.isdigit also accepts "²", which int() rejects)."""
+    return text.isascii() and text.isdigit()
+
+
 def _whole_number(value: Any, path: str, low: int, high: int, what: str) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _is_ascii_digits(value.strip()):
         value = int(value.strip())
     if isinstance(value, float) and value.is_integer():
         value = int(value)
