@@ -261,6 +261,7 @@ def test_basic_auth_credentials_sent_only_after_the_challenge(receiver: Receiver
     assert "Authorization" not in first.headers
     assert second.headers["Authorization"].startswith("Basic ")
     assert first.signature_valid and second.signature_valid
+    assert second.headers["I-Twilio-Idempotency-Token"] == "idem-1"
     assert "s3cr" not in repr(result)
     assert result.url == receiver.url("/assignment")
 

@@ -6,7 +6,12 @@ import json
 
 import pytest
 
-from trctl.emulator.callback_client import CallbackResult, parse_instruction
+from trctl.emulator.callback_client import (
+    CallbackResult,
+    callback_retries,
+    callback_timeouts,
+    parse_instruction,
+)
 
 WA = "WA" + "0" * 32
 CA = "CA" + "f" * 32
@@ -155,3 +160,34 @@ def test_params_are_read_only() -> None:
     instruction = parse_instruction(answer({"instruction": "reject", "activity_sid": WA}))
     with pytest.raises(TypeError):
         instruction.params["activity_sid"] = "x"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("url", "connect", "read", "total"),
+    [
+        ("http://h/cb", 5.0, 5.0, 5.0),
+        ("http://h/cb#ct=200&rt=300", 0.2, 0.3, 5.0),
+        ("http://h/cb#tt=1000", 1.0, 1.0, 1.0),
+        ("http://h/cb#tt=1000&rt=15000", 1.0, 1.0, 1.0),
+        ("http://h/cb#ct=50&rt=99999&tt=abc", 5.0, 5.0, 5.0),
+        ("http://h/cb#ct=%C2%B2", 5.0, 5.0, 5.0),
+    ],
+)
+def test_connection_override_timeouts(url: str, connect: float, read: float, total: float) -> None:
+    timeouts = callback_timeouts(url, 5.0)
+    assert (timeouts.connect, timeouts.read, timeouts.total) == (connect, read, total)
+
+
+@pytest.mark.parametrize(
+    ("url", "retries"),
+    [
+        ("http://h/cb", 1),
+        ("http://h/cb#rc=0", 0),
+        ("http://h/cb#rc=5&rp=all", 5),
+        ("http://h/cb#rc=6", 1),
+        ("http://h/cb#rc=-1", 1),
+        ("http://[::1/cb#rc=3", 1),
+    ],
+)
+def test_connection_override_retry_count(url: str, retries: int) -> None:
+    assert callback_retries(url) == retries

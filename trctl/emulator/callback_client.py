@@ -68,6 +68,20 @@ def callback_timeouts(url: str, default: float) -> _Timeouts:
     )
 
 
+def callback_retries(url: str, default: int = 1) -> int:
+    """How many times a failed delivery may be retried: the fragment's `#rc=` (0-5), else default.
+
+    post_callback itself sends once; the caller (the outbox) owns retries and their timing.
+    """
+    try:
+        raw = dict(parse_qsl(urlsplit(url).fragment)).get("rc", "")
+    except ValueError:
+        return default
+    if _is_ascii_digits(raw) and int(raw) <= 5:
+        return int(raw)
+    return default
+
+
 def _credentials(url: str) -> tuple[str, str] | None:
     """(user, password) from `http://user:pass@host/...`, percent-decoded; None without userinfo."""
     parts = urlsplit(url.partition("#")[0])
