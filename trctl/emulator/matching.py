@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -87,7 +87,9 @@ def known_worker_value(reference: str, task_attributes: Mapping[str, Any]) -> An
     return reference
 
 
-def _known_worker_filter(task: TaskView, target: Target | None):
+def _known_worker_filter(
+    task: TaskView, target: Target | None
+) -> Callable[[WorkerView], bool] | None:
     """A predicate for the known-worker rule of `target`, or None when it has none."""
     if target is None:
         return None
