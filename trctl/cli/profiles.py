@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -228,7 +229,7 @@ def _secret_label(kind: str) -> str:
 
 
 def _read_stdin_secret(kind: str) -> str:
-    line = click.get_text_stream("stdin").readline()
+    line = sys.stdin.readline()
     secret = line.strip()
     if not secret:
         raise UsageError(f"--secret-stdin: no {_secret_label(kind)} on standard input")
@@ -238,8 +239,7 @@ def _read_stdin_secret(kind: str) -> str:
 
 
 def _stdin_is_terminal() -> bool:
-    stream = click.get_text_stream("stdin")
-    return bool(getattr(stream, "isatty", lambda: False)())
+    return bool(getattr(sys.stdin, "isatty", lambda: False)())
 
 
 def _prompt_secret(kind: str, values: Mapping[str, str], *, keep_allowed: bool = False) -> str:

@@ -1,0 +1,281 @@
+"""The root group, output layer, `config show` and `profiles` through click (no sockets)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from trctl.cli import root
+from trctl.cli.output import Column, emit, emit_one, output_options
+from trctl.config import read_profile_file
+
+SID = "AC" + "1" * 32
+SID2 = "AC" + "2" * 32
+KEY = "SK" + "3" * 32
+TOKEN = "tok-" + "7" * 28
+SECRET = "sec-" + "8" * 28
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str | None]:
+    clean: dict[str, str | None] = {
+        k: None for k in os.environ if k.startswith(("TWILIO_", "TRCTL_"))
+    }
+    return {
+        **clean,
+        "TRCTL_CONFIG_DIR": str(tmp_path / "trctl"),
+        "TWILIO_CONFIG_DIR": str(tmp_path / "twilio-cli"),
+    }
+
+
+@pytest.fixture
+def run(env, monkeypatch):
+    """Invoke trctl in-process; `tty=True` pretends stdin is a terminal for prompts."""
+
+    def invoke(*args: str, input: str | None = None, tty: bool = False, **extra: str) -> Result:
+        monkeypatch.setattr("trctl.cli.profiles._stdin_is_terminal", lambda: tty)
+        return CliRunner().invoke(
+            root, list(args), env={**env, **extra}, input=input, prog_name="trctl"
+        )
+
+    return invoke
+
+
+def stored(env) -> dict:
+    return json.loads((Path(env["TRCTL_CONFIG_DIR"]) / "config.json").read_text())
+
+
+# --- root group -------------------------------------------------------------------------------
+
+
+def test_version_and_help(run) -> None:
+    assert run("--version").stdout.startswith("trctl, version ")
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "config" in result.stdout and "profiles" in result.stdout
+    assert "profile " not in result.stdout.split("Commands:")[1]  # aliases are not listed
+
+
+def test_singular_alias_resolves_to_the_plural_group(run) -> None:
+    result = run("profile", "list", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+
+
+def test_unknown_command_and_option_are_usage_errors(run) -> None:
+    for args in (["nope"], ["--nope"], ["profiles", "set"], ["config", "show", "--format", "x"]):
+        result = run(*args)
+        assert result.exit_code == 2, args
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+        assert "Traceback" not in result.output
+
+
+# --- output layer -----------------------------------------------------------------------------
+
+RECORDS = [{"sid": "WK1", "name": "Alice", "attrs": {"languages": ["en", "es"]}, "ok": True}]
+COLUMNS = [Column("SID", "sid"), Column("NAME", "name", max_width=3), Column("OK", "ok")]
+
+
+@click.command()
+@output_options
+def listing() -> None:
+    emit(RECORDS, COLUMNS)
+
+
+@click.command()
+@output_options
+def showing() -> None:
+    emit_one(RECORDS[0], COLUMNS)
+
+
+def test_table_is_plain_text_when_piped() -> None:
+    result = CliRunner().invoke(listing, [])
+    assert result.stdout.splitlines() == ["SID  NAME  OK", "WK1  Al…   true"]
+
+
+def test_json_and_csv_carry_whole_records() -> None:
+    assert json.loads(CliRunner().invoke(listing, ["--json"]).stdout) == RECORDS
+    assert json.loads(CliRunner().invoke(listing, ["--format", "json"]).stdout) == RECORDS
+    csv_text = CliRunner().invoke(listing, ["--csv"]).stdout
+    assert csv_text.splitlines() == [
+        "sid,name,attrs,ok",
+        'WK1,Alice,"{""languages"":[""en"",""es""]}",true',
+    ]
+
+
+def test_emit_one_formats() -> None:
+    assert json.loads(CliRunner().invoke(showing, ["--json"]).stdout) == RECORDS[0]
+    table = CliRunner().invoke(showing, []).stdout.splitlines()
+    assert table == ["SID   WK1", "NAME  Alice", "OK    true"]  # one record: never clipped
+
+
+def test_contradicting_formats_are_rejected() -> None:
+    result = CliRunner().invoke(listing, ["--format", "csv", "--json"])
+    assert result.exit_code == 2 and "contradict" in result.output
+
+
+def test_terminal_table_respects_no_color(monkeypatch) -> None:
+    from trctl.cli import output
+
+    monkeypatch.setattr(output, "_is_terminal", lambda stream: True)
+    result = CliRunner().invoke(listing, [], env={"NO_COLOR": "1"})
+    assert "Alice"[:2] in result.stdout and "\x1b[" not in result.stdout
+
+
+# --- config show ------------------------------------------------------------------------------
+
+
+def test_config_show_lists_values_and_sources_with_secrets_masked(run) -> None:
+    extra = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN}
+    result = run("--api-url", "http://127.0.0.1:1", "config", "show", "--json", **extra)
+    assert result.exit_code == 0, result.output
+    rows = {r["setting"]: r for r in json.loads(result.stdout)}
+    assert rows["account_sid"] == {
+        "setting": "account_sid",
+        "value": SID,
+        "source": "env TWILIO_ACCOUNT_SID",
+    }
+    assert rows["auth_token"]["value"] == "********"
+    assert rows["api_url"]["source"] == "flag --api-url"
+    assert rows["timeout"] == {"setting": "timeout", "value": "15", "source": "default"}
+    assert rows["rest_auth"]["value"] == "account sid + auth token"
+    assert TOKEN not in result.output
+
+
+def test_config_show_never_prints_any_character_of_a_secret(run) -> None:
+    extra = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_API_KEY": KEY, "TWILIO_API_SECRET": "Zq#%"}
+    result = run("config", "show", **extra)
+    assert result.exit_code == 0
+    secret_line = next(line for line in result.stdout.splitlines() if line.startswith("api_secret"))
+    assert not set("Zq#%") & set(secret_line.split()[1])
+
+
+# --- profiles ---------------------------------------------------------------------------------
+
+
+def test_profiles_set_from_stdin_then_list_masks_the_secret(run, env) -> None:
+    result = run("profiles", "set", "dev", "--account-sid", SID, "--secret-stdin", input=TOKEN)
+    assert result.exit_code == 0, result.output
+    assert 'saved profile "dev" (active)' in result.stderr
+    assert stored(env)["profiles"]["dev"] == {"account_sid": SID, "auth_token": TOKEN}
+    path = Path(env["TRCTL_CONFIG_DIR"]) / "config.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    listing = run("profiles", "list")
+    assert listing.exit_code == 0
+    assert TOKEN not in listing.output and "auth token ********" in listing.stdout
+    assert listing.stdout.splitlines()[1].startswith("*")
+
+
+def test_profiles_set_with_api_key_from_env(run, env) -> None:
+    extra = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_API_KEY": KEY, "TWILIO_API_SECRET": SECRET}
+    result = run("profiles", "set", "ci", "--from-env", "--api-url", "http://127.0.0.1:9", **extra)
+    assert result.exit_code == 0, result.output
+    assert stored(env)["profiles"]["ci"] == {
+        "account_sid": SID,
+        "api_key": KEY,
+        "api_secret": SECRET,
+        "api_url": "http://127.0.0.1:9",
+    }
+    rows = json.loads(run("profiles", "list", "--json").stdout)
+    assert rows[0]["api_secret"] == "********" and rows[0]["active"] is True
+    assert SECRET not in json.dumps(rows)
+
+
+def test_profiles_set_prompts_with_hidden_input_on_a_terminal(run, env) -> None:
+    result = run("profiles", "set", "dev", "--account-sid", SID, input=f"{TOKEN}\n", tty=True)
+    assert result.exit_code == 0, result.output
+    assert TOKEN not in result.output  # hidden input is not echoed
+    assert stored(env)["profiles"]["dev"]["auth_token"] == TOKEN
+
+
+def test_profiles_set_without_a_secret_and_no_terminal_fails_cleanly(run, env) -> None:
+    result = run("profiles", "set", "dev", "--account-sid", SID)
+    assert result.exit_code == 2
+    assert "--secret-stdin" in result.stderr and result.stderr.count("\n") == 1
+    assert not (Path(env["TRCTL_CONFIG_DIR"]) / "config.json").exists()
+
+
+def test_updating_a_profile_keeps_its_secret_unless_the_account_changes(run, env) -> None:
+    run("profiles", "set", "dev", "--account-sid", SID, "--secret-stdin", input=TOKEN)
+    result = run("profiles", "set", "dev", "--workspace", "Quickstart")
+    assert result.exit_code == 0, result.output
+    assert stored(env)["profiles"]["dev"]["auth_token"] == TOKEN
+    assert stored(env)["profiles"]["dev"]["workspace"] == "Quickstart"
+    assert run("profiles", "set", "dev", "--workspace", "").exit_code == 0
+    assert "workspace" not in stored(env)["profiles"]["dev"]
+    moved = run("profiles", "set", "dev", "--account-sid", SID2)
+    assert moved.exit_code == 2  # a token belongs to one account: a new one is needed
+    assert stored(env)["profiles"]["dev"]["account_sid"] == SID
+
+
+def test_secrets_are_never_accepted_as_arguments(run) -> None:
+    for option in ("--auth-token", "--api-secret", "--secret", "--token"):
+        result = run("profiles", "set", "dev", "--account-sid", SID, option, TOKEN)
+        assert result.exit_code == 2
+        assert TOKEN not in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--account-sid", "AC123"],
+        ["--account-sid", SID, "--api-key", "SKnope"],
+        ["--account-sid", SID, "--secret-stdin", "--from-env"],
+    ],
+)
+def test_profiles_set_validates_input(run, env, args: list[str]) -> None:
+    result = run("profiles", "set", "dev", *args, input=TOKEN)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert not (Path(env["TRCTL_CONFIG_DIR"]) / "config.json").exists()
+
+
+def test_invalid_profile_name_and_empty_stdin(run) -> None:
+    assert run("profiles", "set", "a/b", "--account-sid", SID).exit_code == 2
+    empty = run("profiles", "set", "dev", "--account-sid", SID, "--secret-stdin", input="\n")
+    assert empty.exit_code == 2 and "no auth token on standard input" in empty.stderr
+
+
+def test_from_env_without_secrets_fails(run) -> None:
+    result = run("profiles", "set", "dev", "--from-env", TWILIO_ACCOUNT_SID=SID)
+    assert result.exit_code == 2 and "TWILIO_AUTH_TOKEN" in result.stderr
+
+
+def test_profiles_use_and_remove(run, env) -> None:
+    run("profiles", "set", "a", "--account-sid", SID, "--secret-stdin", input=TOKEN)
+    run("profiles", "set", "b", "--account-sid", SID2, "--secret-stdin", input=TOKEN)
+    assert stored(env)["active"] == "a"  # the first profile became active
+    assert run("profiles", "use", "b").exit_code == 0
+    assert read_profile_file({"TRCTL_CONFIG_DIR": env["TRCTL_CONFIG_DIR"]}).active == "b"
+    shown = json.loads(run("config", "show", "--json").stdout)
+    assert {r["setting"]: r["value"] for r in shown}["account_sid"] == SID2
+    missing = run("profiles", "use", "zzz")
+    assert missing.exit_code == 4 and "known: a, b" in missing.stderr
+    assert run("profiles", "remove", "b").exit_code == 0
+    assert stored(env)["active"] is None and list(stored(env)["profiles"]) == ["a"]
+    assert run("profiles", "remove", "b").exit_code == 4
+
+
+def test_profiles_list_includes_twilio_cli_profiles_read_only(run, env) -> None:
+    cli_dir = Path(env["TWILIO_CONFIG_DIR"])
+    cli_dir.mkdir()
+    data = {"profiles": {"default": {"accountSid": SID, "apiKey": KEY, "apiSecret": SECRET}}}
+    (cli_dir / "config.json").write_text(json.dumps({**data, "activeProject": "default"}))
+    result = run("profiles", "list", "--json")
+    rows = json.loads(result.stdout)
+    assert rows[0]["name"] == "default" and rows[0]["source"].startswith("twilio-cli")
+    assert rows[0]["active"] is True and SECRET not in result.output
+
+
+def test_readable_profile_file_warns_on_list_and_is_tightened_on_write(run, env) -> None:
+    run("profiles", "set", "a", "--account-sid", SID, "--secret-stdin", input=TOKEN)
+    path = Path(env["TRCTL_CONFIG_DIR"]) / "config.json"
+    path.chmod(0o644)
+    assert "warning:" in run("profiles", "list").stderr
+    assert run("config", "show").exit_code == 3
+    assert run("profiles", "use", "a").exit_code == 0
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
