@@ -153,10 +153,12 @@ def build_answer(
     where: str = "--param",
 ) -> dict[str, Any]:
     """The JSON answer for an instruction, its parameters checked and typed; `none` gives {}."""
+    prefix = "" if where.startswith("--") else f"{where}: "
     spec = INSTRUCTIONS.get(name)
     if spec is None:
         raise UsageError(
-            f"unknown instruction {name!r}", hint=f"one of: {', '.join(instruction_names())}"
+            f"{prefix}unknown instruction {name!r}",
+            hint=f"one of: {', '.join(instruction_names())}",
         )
     answer: dict[str, Any] = {} if name == "none" else {"instruction": name}
     for key, raw in (params or {}).items():
@@ -174,7 +176,8 @@ def build_answer(
         answer[target] = _coerce(kind, raw, f"{where} {key}")
     missing = sorted(spec.required - answer.keys())
     if missing:
-        raise UsageError(f"instruction {name!r} needs {', '.join(missing)}", hint=where)
+        example = " ".join(f"{where} {key}=..." if where == "--param" else key for key in missing)
+        raise UsageError(f"{prefix}instruction {name!r} needs {', '.join(missing)}", hint=example)
     return answer
 
 

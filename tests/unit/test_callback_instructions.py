@@ -1,0 +1,112 @@
+"""Instruction answers: names, typed parameters, required ones, activity-name shortcuts."""
+
+from __future__ import annotations
+
+import pytest
+
+from trctl.callback.instructions import (
+    INSTRUCTIONS,
+    build_answer,
+    constant,
+    instruction_of,
+    parse_param_pairs,
+)
+from trctl.errors import UsageError
+
+WA = "WA" + "a" * 32
+
+
+def test_accept_and_none():
+    assert build_answer("accept") == {"instruction": "accept"}
+    assert build_answer("none") == {}
+    assert instruction_of({}) == "none"
+
+
+def test_reject_with_an_activity_name_resolved_through_the_api():
+    seen = []
+
+    def resolve(name: str) -> str:
+        seen.append(name)
+        return WA
+
+    answer = build_answer("reject", {"activity": "Offline"}, resolve_activity=resolve)
+    assert answer == {"instruction": "reject", "activity_sid": WA}
+    assert seen == ["Offline"]
+
+
+def test_activity_names_without_api_access_are_a_usage_error():
+    with pytest.raises(UsageError, match="activity names need TaskRouter API access"):
+        build_answer("reject", {"activity": "Offline"})
+
+
+def test_parameters_are_typed_from_text():
+    answer = build_answer(
+        "call",
+        parse_param_pairs(
+            ["url=https://example.com/twiml", "from=+15551234567", "accept=true", "timeout=30"]
+        ),
+    )
+    assert answer == {
+        "instruction": "call",
+        "url": "https://example.com/twiml",
+        "from": "+15551234567",
+        "accept": True,
+        "timeout": 30,
+    }
+
+
+def test_dequeue_keeps_phone_numbers_as_strings_and_joins_event_lists():
+    answer = build_answer(
+        "dequeue",
+        {"to": "15551234567", "post_work_activity_sid": WA, "status_callback_events": ["a", "b"]},
+    )
+    assert answer["to"] == "15551234567" and answer["status_callback_events"] == "a,b"
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "message"),
+    [
+        ("teleport", {}, "unknown instruction"),
+        ("call", {"from": "+1"}, "needs url"),
+        ("redirect", {"url": "https://x"}, "needs call_sid"),
+        ("redirect", {"call_sid": "CA1", "url": "https://x"}, "must be a CA SID"),
+        ("call", {"url": "ftp://x", "from": "+1"}, "an http.s. URL"),
+        ("call", {"url": "https://x", "from": "+1", "timeout": "soon"}, "non-negative integer"),
+        ("call", {"url": "https://x", "from": "+1", "accept": "maybe"}, "true or false"),
+        ("accept", {"activity_sid": WA}, "not a parameter of 'accept'"),
+        ("reject", {"activity_sid": "Offline"}, "must be a WA SID"),
+        ("reject", {"activity_sid": WA, "activity": "Idle"}, "given twice"),
+    ],
+)
+def test_bad_instructions_are_one_line_usage_errors(name, params, message):
+    def resolve(_: str) -> str:
+        return WA
+
+    with pytest.raises(UsageError, match=message) as caught:
+        build_answer(name, params, resolve_activity=resolve)
+    assert "\n" not in caught.value.one_line()
+
+
+@pytest.mark.parametrize("pair", ["novalue", "=x", "a=1 a=2"])
+def test_param_pairs_need_a_name_and_an_equals_sign(pair):
+    pairs = pair.split(" ")
+    with pytest.raises(UsageError):
+        parse_param_pairs(pairs)
+
+
+def test_conference_parameters_follow_the_reservation_update_spec():
+    conference = INSTRUCTIONS["conference"].params
+    assert {"post_work_activity_sid", "end_conference_on_exit", "beep", "record"} <= set(conference)
+    answer = build_answer("conference", {"end_conference_on_exit": "yes", "max_participants": 3})
+    assert answer == {
+        "instruction": "conference",
+        "end_conference_on_exit": True,
+        "max_participants": 3,
+    }
+
+
+def test_constant_returns_a_fresh_copy_each_time():
+    decide = constant({"instruction": "accept"})
+    first = decide(None)  # type: ignore[arg-type]
+    first["instruction"] = "reject"
+    assert decide(None) == {"instruction": "accept"}  # type: ignore[arg-type]

@@ -1,0 +1,74 @@
+"""Live-log lines and the exit summary of serve-callback."""
+
+from __future__ import annotations
+
+from trctl.callback.livelog import plain_line, short_json, summary_line
+
+RECORD = {
+    "time": "2026-11-30T03:00:01.234+00:00",
+    "kind": "assignment",
+    "reservation_sid": "WR1",
+    "task_sid": "WT1",
+    "task_attributes": {"selected_language": "es"},
+    "worker_sid": "WK1",
+    "instruction": "accept",
+    "replayed": False,
+    "latency_ms": 1.26,
+}
+
+
+def test_assignment_line_shows_the_worker_name_when_known():
+    line = plain_line(RECORD, lambda sid: "Alice")
+    assert line == '03:00:01.234  WR1  WT1 {"selected_language":"es"}  Alice (WK1)  accept  1.3 ms'
+
+
+def test_replays_rules_refusals_and_events_are_labelled():
+    replay = plain_line({**RECORD, "replayed": True, "rule": "rule 2"})
+    assert "accept (replay) [rule 2]" in replay
+    refused = plain_line(
+        {
+            "time": RECORD["time"],
+            "kind": "refused",
+            "status": 403,
+            "method": "POST",
+            "path": "/assignment",
+            "reason": "X-Twilio-Signature does not match",
+            "latency_ms": 0.4,
+        }
+    )
+    assert (
+        refused
+        == "03:00:01.234  403 refused  POST /assignment  X-Twilio-Signature does not match  0.4 ms"
+    )
+    event = plain_line(
+        {
+            "time": RECORD["time"],
+            "kind": "event",
+            "event_type": "task.created",
+            "resource_sid": "WT1",
+            "description": "Task WT1 created",
+            "latency_ms": 0.2,
+        }
+    )
+    assert "event  task.created  WT1  Task WT1 created" in event
+
+
+def test_long_attributes_are_shortened():
+    text = short_json({"k": "x" * 100}, width=20)
+    assert len(text) == 20 and text.endswith("…")
+
+
+def test_summary_counts():
+    counts = {
+        "answered:accept": 2,
+        "answered:reject": 1,
+        "replayed": 1,
+        "status:200": 4,
+        "status:403": 2,
+        "status:204": 5,
+        "events": 5,
+    }
+    assert summary_line(counts) == (
+        "Summary: 3 answered (accept 2, reject 1), 1 replayed, 2 refused (403 2), 5 events"
+    )
+    assert summary_line({}) == "Summary: 0 answered, 0 replayed, 0 refused"
