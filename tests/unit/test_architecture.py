@@ -1,0 +1,227 @@
+"""The import arrows of ARCHITECTURE.md, enforced by parsing every module under trctl/ with ast."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2] / "trctl"
+STDLIB = frozenset(sys.stdlib_module_names) | {"__future__", "tomli"}  # tomli: tomllib on 3.10
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one layer may import: trctl layers, and third-party modules (anywhere / lazily)."""
+
+    internal: frozenset[str]
+    third_party: frozenset[str] = frozenset()
+    lazy_only: frozenset[str] = frozenset()  # allowed, but only inside functions
+
+
+def _rule(internal: str, third_party: str = "", lazy_only: str = "") -> Rule:
+    return Rule(
+        frozenset(internal.split()), frozenset(third_party.split()), frozenset(lazy_only.split())
+    )
+
+
+BASE = "trctl.errors trctl.config trctl.redact"
+# layer -> rule. trctl/__init__.py holds only the version, so "trctl" itself is importable by all.
+LAYERS: dict[str, Rule] = {
+    "trctl.cli": _rule(
+        f"trctl.cli trctl.services trctl.callback trctl.emulator trctl.expr {BASE}",
+        "click",
+        lazy_only="twilio requests rich pyngrok trctl.emulator",
+    ),
+    "trctl.__main__": _rule("trctl.cli"),
+    "trctl.services": _rule(f"trctl.services trctl.expr {BASE}", "twilio requests"),
+    "trctl.callback": _rule(
+        "trctl.callback trctl.expr trctl.errors trctl.redact",
+        "twilio.request_validator",
+        lazy_only="pyngrok",
+    ),
+    "trctl.emulator": _rule("trctl.emulator trctl.expr trctl.errors"),
+    "trctl.expr": _rule("trctl.expr"),
+    "trctl.errors": _rule(""),
+    "trctl.config": _rule("trctl.errors"),
+    "trctl.redact": _rule(""),
+    "trctl": _rule(""),
+}
+
+
+@dataclass(frozen=True)
+class Import:
+    """One imported name, where it appears, and whether it runs at module import time."""
+
+    target: str
+    line: int
+    in_function: bool
+    type_only: bool
+
+
+def _within(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE_ROOT.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def layer_of(module: str) -> str | None:
+    matches = [layer for layer in LAYERS if _within(module, layer)]
+    specific = [m for m in matches if m != "trctl"]
+    if specific:
+        return max(specific, key=len)
+    return "trctl" if module == "trctl" else None
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def collect_imports(source: str, module: str, is_package: bool = False) -> list[Import]:
+    """Every import in the source, module-level and inside functions, as absolute names."""
+    found: list[Import] = []
+    package = module if is_package else module.rpartition(".")[0]
+
+    def visit(node: ast.AST, in_function: bool, type_only: bool) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found.append(Import(alias.name, node.lineno, in_function, type_only))
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            for alias in node.names:
+                target = base if alias.name == "*" else f"{base}.{alias.name}"
+                found.append(Import(target, node.lineno, in_function, type_only))
+        inner_function = in_function or isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        )
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.body:
+                visit(child, inner_function, True)
+            for child in node.orelse:
+                visit(child, inner_function, type_only)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child, inner_function, type_only)
+
+    visit(ast.parse(source), False, False)
+    return found
+
+
+def violations(module: str, imports: list[Import], where: str) -> list[str]:
+    """Human-readable breaches of the arrows for one module."""
+    layer = layer_of(module)
+    if layer is None:
+        return [f"{where}: module {module} belongs to no layer; add it to LAYERS in {__file__}"]
+    rule = LAYERS[layer]
+    problems: list[str] = []
+    for item in imports:
+        target = item.target
+        top = target.split(".")[0]
+        at = f"{where}:{item.line}: {module} imports {target}"
+        if top == "trctl":
+            target_layer = layer_of(target)
+            if target_layer is None and target.count(".") == 1:
+                target_layer = "trctl"  # a name from trctl/__init__.py (the version)
+            if target_layer == "trctl":
+                continue
+            if target_layer is None:
+                problems.append(f"{at}: no such layer (add it to LAYERS)")
+                continue
+            allowed = any(_within(target_layer, x) for x in rule.internal)
+            lazy = any(_within(target, x) for x in rule.lazy_only)
+            if not allowed:
+                problems.append(f"{at}: {layer} may not depend on {target_layer}")
+            elif lazy and not item.in_function and not item.type_only:
+                problems.append(f"{at}: import it inside the function that needs it")
+            continue
+        if top in STDLIB:
+            continue
+        anywhere = any(_within(target, x) for x in rule.third_party)
+        lazy = any(_within(target, x) for x in rule.lazy_only)
+        if not (anywhere or lazy):
+            problems.append(f"{at}: {layer} may not import {top}")
+        elif lazy and not anywhere and not item.in_function and not item.type_only:
+            problems.append(
+                f"{at}: import it inside the function that needs it (keeps --help fast)"
+            )
+    return problems
+
+
+def all_modules() -> list[Path]:
+    return sorted(PACKAGE_ROOT.rglob("*.py"))
+
+
+def test_every_module_respects_the_import_arrows() -> None:
+    problems: list[str] = []
+    for path in all_modules():
+        module = module_name(path)
+        imports = collect_imports(path.read_text(encoding="utf-8"), module, path.stem == "__init__")
+        problems.extend(violations(module, imports, str(path.relative_to(PACKAGE_ROOT.parent))))
+    assert not problems, "import arrows broken:\n" + "\n".join(problems)
+
+
+def test_the_scan_sees_the_whole_package() -> None:
+    names = {module_name(p) for p in all_modules()}
+    assert {"trctl.cli", "trctl.config", "trctl.errors", "trctl.services.client"} <= names
+
+
+# --- the checker itself must catch breaches -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "expected"),
+    [
+        ("trctl.cli.tasks", "import twilio\n", "inside the function"),
+        ("trctl.cli.tasks", "from rich.table import Table\n", "inside the function"),
+        ("trctl.cli.tasks", "from trctl.emulator import Emulator\n", "inside the function"),
+        ("trctl.emulator.app", "import click\n", "may not import click"),
+        ("trctl.emulator.app", "def f():\n    from twilio.rest import Client\n", "twilio"),
+        ("trctl.emulator.app", "from trctl.services import rest\n", "may not depend on"),
+        ("trctl.expr.parser", "from trctl.errors import UsageError\n", "may not depend on"),
+        ("trctl.services.tasks", "from trctl.cli.output import emit\n", "may not depend on"),
+        ("trctl.services.tasks", "import rich\n", "may not import rich"),
+        ("trctl.callback.server", "from twilio.rest import Client\n", "may not import twilio"),
+        ("trctl.callback.tunnel", "from pyngrok import ngrok\n", "inside the function"),
+        ("trctl.emulator.store", "from ..services import rest\n", "may not depend on"),
+        ("trctl.newlayer.x", "import os\n", "belongs to no layer"),
+    ],
+)
+def test_checker_reports_breaches(module: str, source: str, expected: str) -> None:
+    problems = violations(module, collect_imports(source, module), "x.py")
+    assert problems and expected in problems[0], problems
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        (
+            "trctl.cli.tasks",
+            "import click\ndef f():\n    import twilio\n    from rich import box\n",
+        ),
+        (
+            "trctl.cli.tasks",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import rich\n",
+        ),
+        ("trctl.cli", "from trctl import __version__\nfrom trctl.cli.lazy import LazyGroup\n"),
+        ("trctl.callback.signature", "from twilio.request_validator import RequestValidator\n"),
+        ("trctl.callback.tunnel", "def open_tunnel():\n    from pyngrok import conf\n"),
+        ("trctl.services.http", "from twilio.http.http_client import TwilioHttpClient\n"),
+        ("trctl.emulator.app", "from . import store\nfrom trctl.expr import parse\n"),
+        ("trctl.config", "import json\nfrom trctl.errors import ConfigError\n"),
+    ],
+)
+def test_checker_accepts_allowed_imports(module: str, source: str) -> None:
+    assert violations(module, collect_imports(source, module), "x.py") == []
