@@ -79,12 +79,12 @@ class Scenario:
 
     # ---- running commands ------------------------------------------------------------------
 
-    def trctl(self, *args: str, shown: str | None = None) -> None:
+    def trctl(self, *args: str, cwd: Path | None = None) -> None:
         """Run a real trctl command in this process, as the user would type it."""
         from trctl.cli import root
 
-        self.echo(f"$ trctl {shown or shlex.join(args)}")
-        with patched_environ(self.world.env):
+        self.echo(f"$ trctl {shlex.join(args)}")
+        with patched_environ(self.world.env), working_directory(cwd):
             code = root.main(list(args), prog_name="trctl", standalone_mode=False)
         if code != 0:
             raise self.fail(f"`trctl {shlex.join(args)}` exited with {code}")
@@ -169,9 +169,7 @@ class Scenario:
 
     def run(self, quickstart_file: Path, callback_url: str) -> None:
         self.step("Create the quickstart workspace from a file")
-        self.trctl(
-            "workspace", "apply", str(quickstart_file), shown="workspace apply quickstart.toml"
-        )
+        self.trctl("workspace", "apply", quickstart_file.name, cwd=quickstart_file.parent)
         self.world.workspace_sid = self._workspace_sid()
         self.world.env["TRCTL_WORKSPACE_SID"] = self.world.workspace_sid
         self.ok(f"workspace {WORKSPACE!r} is {self.world.workspace_sid}")
@@ -263,6 +261,20 @@ def patched_environ(values: dict[str, str]) -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def working_directory(path: Path | None) -> Iterator[None]:
+    """Run a command from `path` (so the file it names is shown as the user would type it)."""
+    if path is None:
+        yield
+        return
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
 
 
 def dead_url() -> str:

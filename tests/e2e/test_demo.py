@@ -1,0 +1,137 @@
+"""E2E: `trctl demo` as a user runs it (a subprocess), whole, broken, and kept running."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cli_support import ok
+
+SPANISH = "Customer Care Requests - Spanish"
+STEPS = [
+    ("Create the quickstart workspace from a file", "$ trctl workspace apply quickstart.toml"),
+    ("Point the workflow's assignment callback", "$ trctl workflow update 'Incoming Customer"),
+    ("Alice goes Offline", "$ trctl worker set-activity Alice Offline"),
+    ("Create a task for a Spanish speaker", "$ trctl task create --attr selected_language=es"),
+    ("Alice goes Idle: TaskRouter reserves her", "$ trctl worker set-activity Alice Idle"),
+    ("Finish the first task", "$ trctl task complete WT"),
+    ("Create another Spanish task", "$ trctl task create --attr selected_language=es"),
+    ("Alice goes Idle: the callback answers {}", "$ trctl worker set-activity Alice Idle"),
+    ("Accept the reservation over REST", "$ trctl reservation accept WT"),
+    ("List the tasks", "$ trctl tasks list"),
+]
+
+
+def demo_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The user's environment, minus anything that would point trctl at a real account."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TRCTL_"))}
+    env.update(TRCTL_CONFIG_DIR=str(tmp_path / "config"), NO_COLOR="1", **extra)
+    return env
+
+
+def run_demo(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "trctl", "demo", *args],
+        env=demo_env(tmp_path, **extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_demo_plays_every_step_of_the_tutorial(tmp_path):
+    started = time.monotonic()
+    result = run_demo(tmp_path)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "Error" not in result.stderr
+    out = result.stdout
+    position = 0
+    for number, (title, command) in enumerate(STEPS, start=1):
+        header = out.find(f"[{number}] {title}", position)
+        assert header >= 0, f"step {number} missing or out of order: {title}"
+        position = out.find(command, header)
+        assert position >= 0, f"step {number} did not run `{command}`"
+    checks = [
+        r"ok: workspace 'TaskRouter Quickstart' is WS[0-9a-f]{32}",
+        r"ok: Alice is Offline",
+        rf"ok: task (WT[0-9a-f]{{32}}) is pending in '{SPANISH}'",
+        r"ok: signed assignment callback for WT\w+ \(worker WK\w+\) verified and answered "
+        r'\{"instruction": "accept"\}',
+        r"ok: reservation WR[0-9a-f]{32} for Alice is accepted",
+        rf"ok: task WT[0-9a-f]{{32}} is assigned in '{SPANISH}'",
+        r"ok: Alice is Busy",
+        r"ok: task WT[0-9a-f]{32} is completed",
+        r"verified and answered \{\}",
+        r"ok: reservation WR[0-9a-f]{32} for Alice is pending",
+        rf"ok: task WT[0-9a-f]{{32}} is reserved in '{SPANISH}'",
+        r"All 10 steps happened as the tutorial says \(\d+\.\d s\)\.",
+        r"What to try next:",
+    ]
+    for pattern in checks:
+        assert re.search(pattern, out), pattern
+    assert out.count("ok: Alice is Busy") == 2
+    assert elapsed < 30, f"the demo took {elapsed:.1f} s"
+
+
+def test_a_callback_that_never_arrives_fails_the_demo_with_exit_8(tmp_path):
+    result = run_demo(tmp_path, TRCTL_DEMO_BREAK="callback")
+    assert result.returncode == 8, (result.returncode, result.stderr)
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: demo step 5 (Alice goes Idle")
+    assert "the assignment callback for WT" in last and "never arrived" in last
+    assert "Traceback" not in result.stderr
+    assert "All 10 steps" not in result.stdout
+    assert "[6]" not in result.stdout
+
+
+def test_an_unknown_break_is_a_usage_error(tmp_path):
+    result = run_demo(tmp_path, TRCTL_DEMO_BREAK="everything")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: TRCTL_DEMO_BREAK='everything' is not one of: callback"
+    ]
+
+
+def test_keep_running_leaves_a_usable_emulator_until_ctrl_c(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trctl", "demo", "--keep-running"],
+        env=demo_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        exports: dict[str, str] = {}
+        for line in process.stdout:  # bounded by pytest-timeout
+            match = re.match(r"export (\w+)=(\S+)$", line.strip())
+            if match:
+                exports[match[1]] = match[2].strip("'")
+            if line.startswith("Press Ctrl-C"):
+                break
+        assert set(exports) == {
+            "TWILIO_ACCOUNT_SID",
+            "TWILIO_AUTH_TOKEN",
+            "TRCTL_API_URL",
+            "TRCTL_WORKSPACE_SID",
+        }
+        env = {**exports, "TRCTL_CONFIG_DIR": str(tmp_path / "config")}
+        tasks = json.loads(ok(env, "tasks", "list", "--json").stdout)
+        assert sorted(t["assignment_status"] for t in tasks) == ["assigned", "completed"]
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+        assert process.returncode == 0, err
+        assert "Stopped." in out
+        assert "Traceback" not in err
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
