@@ -1,0 +1,81 @@
+"""The domain core: one lock and one SQLite transaction per mutation, commit hooks, lookups."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from trctl.emulator.apierror import bad_request
+from trctl.emulator.clock import Clock
+from trctl.emulator.events import EventOps
+from trctl.emulator.exprs import compile_expression
+from trctl.emulator.ids import SidFactory
+from trctl.emulator.lifecycle import LifecycleOps
+from trctl.emulator.resources import ResourceOps
+from trctl.emulator.routing import RoutingOps
+from trctl.emulator.store import Row, Store
+from trctl.emulator.tasks import TaskOps
+from trctl.emulator.timers import TimerOps
+from trctl.emulator.workers import WorkerOps
+
+
+class Missing(Exception):
+    """A resource addressed by the request does not exist (the app answers 404)."""
+
+
+class Backend(ResourceOps, WorkerOps, TaskOps, RoutingOps, LifecycleOps, TimerOps, EventOps):
+    """All TaskRouter state changes. Every public mutation runs inside self.tx()."""
+
+    def __init__(self, store: Store, clock: Clock, sids: SidFactory) -> None:
+        self.store = store
+        self.clock = clock
+        self.sids = sids
+        self.commit_hooks: list[Callable[[], None]] = []
+        self._worker_attrs: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._configs: dict[str, tuple[str, Any]] = {}
+
+    # -- transactions ---------------------------------------------------------------------------
+    @contextmanager
+    def tx(self) -> Iterator[None]:
+        outer = not self.store.in_tx
+        with self.store.tx():
+            yield
+        if outer:
+            for hook in self.commit_hooks:
+                hook()
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    # -- lookups --------------------------------------------------------------------------------
+    def load(self, table: str, sid: str, workspace_sid: str | None = None) -> Row:
+        row = self.store.get(table, sid, workspace_sid)
+        if row is None:
+            raise Missing(sid)
+        return row
+
+    def missing(self, sid: str) -> Missing:
+        return Missing(sid)
+
+    def workspace(self, sid: str) -> Row:
+        return self.load("workspaces", sid)
+
+    def activity_in(self, workspace_sid: str, sid: str, param: str) -> Row:
+        row = self.store.get("activities", sid, workspace_sid)
+        if row is None:
+            raise bad_request(f"{param} {sid} is not an Activity of workspace {workspace_sid}")
+        return row
+
+    def worker_attributes(self, worker: Row) -> dict[str, Any]:
+        """Parsed worker attributes, cached by worker version."""
+        cached = self._worker_attrs.get(worker["sid"])
+        if cached is not None and cached[0] == worker["version"]:
+            return cached[1]
+        parsed = json.loads(worker["attributes"])
+        self._worker_attrs[worker["sid"]] = (worker["version"], parsed)
+        return parsed
+
+    def queue_expression(self, queue: Row) -> Any:
+        return compile_expression("TargetWorkers", queue["target_workers"])

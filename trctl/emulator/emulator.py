@@ -1,0 +1,135 @@
+"""The Emulator object: store + backend + HTTP server + scheduler + outbox, as a context manager."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from pathlib import Path
+from types import TracebackType
+
+from trctl.emulator.app import App
+from trctl.emulator.backend import Backend
+from trctl.emulator.clock import Clock, FakeClock, SystemClock
+from trctl.emulator.httpd import EmulatorHTTPServer
+from trctl.emulator.ids import SidFactory, random_sid
+from trctl.emulator.outbox import Outbox
+from trctl.emulator.routes import build_routes
+from trctl.emulator.scheduler import Scheduler
+from trctl.emulator.store import Store
+
+
+def _stats_routes() -> list:
+    try:
+        from trctl.emulator.api_stats import ROUTES
+    except ImportError:  # pragma: no cover - statistics are optional during development
+        return []
+    return ROUTES
+
+
+class Emulator:
+    """An offline TaskRouter on 127.0.0.1 that the official twilio SDK talks to unmodified."""
+
+    def __init__(
+        self,
+        db_path: str | Path = ":memory:",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        account_sid: str | None = None,
+        auth_token: str | None = None,
+        clock: Clock | None = None,
+        sids: SidFactory | None = None,
+        outbox_threads: int = 4,
+    ) -> None:
+        self.clock = clock or SystemClock()
+        self.store = Store(db_path)
+        self.account_sid = self._credential("account_sid", account_sid, lambda: random_sid("AC"))
+        self.auth_token = self._credential("auth_token", auth_token, lambda: secrets.token_hex(16))
+        self.backend = Backend(self.store, self.clock, sids or random_sid)
+        self.app = App(
+            self.backend, build_routes(_stats_routes()), self.account_sid, self.auth_token
+        )
+        self.host = host
+        self._port = port
+        self.server: EmulatorHTTPServer | None = None
+        self._serve_thread: threading.Thread | None = None
+        self.outbox = Outbox(self.backend, self.auth_token, threads=outbox_threads)
+        self.scheduler = Scheduler(self.backend, manual=bool(getattr(self.clock, "manual", False)))
+
+    def _credential(self, key: str, given: str | None, make: object) -> str:
+        """Use the given value, else the one persisted in the db, else a new one (persisted)."""
+        if given:
+            self.store.set_meta(key, given)
+            return given
+        stored = self.store.get_meta(key)
+        if stored:
+            return stored
+        value = make()  # type: ignore[operator]
+        self.store.set_meta(key, value)
+        return value
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> Emulator:
+        self.server = EmulatorHTTPServer((self.host, self._port), self.app)
+        self.app.allow_port(self.host, self.port)
+        self._serve_thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="trctl-emulator-http",
+            daemon=True,
+        )
+        self._serve_thread.start()
+        self.outbox.start()
+        self.scheduler.start()
+        return self
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        self.outbox.stop()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+        self.store.close()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- public API -----------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        if self.server is None:
+            return self._port
+        return int(self.server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "TWILIO_ACCOUNT_SID": self.account_sid,
+            "TWILIO_AUTH_TOKEN": self.auth_token,
+            "TRCTL_API_URL": self.url,
+        }
+
+    def advance(self, seconds: float) -> int:
+        """FakeClock only: move time forward and fire every due timer synchronously."""
+        if not isinstance(self.clock, FakeClock):
+            raise TypeError("advance() needs an Emulator built with clock=FakeClock()")
+        self.clock.advance(seconds)
+        return self.backend.fire_due()
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """True once every queued callback was delivered and its answer applied."""
+        return self.outbox.wait_idle(timeout)
