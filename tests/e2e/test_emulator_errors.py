@@ -10,6 +10,7 @@ import pytest
 from emulator_http import call
 from twilio.base.exceptions import TwilioRestException
 
+MISSING_Q = "WQ" + "1" * 32
 EN = json.dumps({"selected_language": "en"})
 
 
@@ -49,6 +50,7 @@ def test_not_found_names_the_path(emulator: Any, quickstart: Any) -> None:
 
 def test_sdk_sees_400_with_the_reason(sdk: Any, quickstart: Any) -> None:
     ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
+    flow = quickstart.workflow_sid
     cases = [
         (lambda: ws.tasks.create(attributes="{bad json", workflow_sid=quickstart.workflow_sid),
          "Attributes is not valid JSON"),
@@ -59,11 +61,11 @@ def test_sdk_sees_400_with_the_reason(sdk: Any, quickstart: Any) -> None:
         (lambda: ws.workflows.create(friendly_name="W", configuration="{"), "Configuration"),
         (lambda: ws.workflows.create(
             friendly_name="W",
-            configuration=json.dumps({"task_routing": {"default_filter": {"queue": "WQ" + "1" * 32}}}),
+            configuration=json.dumps({"task_routing": {"default_filter": {"queue": MISSING_Q}}}),
         ), "Configuration"),
-        (lambda: ws.tasks.create(attributes="{}", workflow_sid=quickstart.workflow_sid, priority=-1),
+        (lambda: ws.tasks.create(attributes="{}", workflow_sid=flow, priority=-1),
          "Priority"),
-        (lambda: ws.tasks.create(attributes="{}", workflow_sid=quickstart.workflow_sid, timeout=0),
+        (lambda: ws.tasks.create(attributes="{}", workflow_sid=flow, timeout=0),
          "Timeout"),
         (lambda: ws.workers.create(friendly_name="Alice"), "already exists"),
         (lambda: ws.workers(quickstart.workers["Bob"]).update(activity_sid="WA" + "f" * 32),
