@@ -1,0 +1,72 @@
+"""E2E: every runnable file in examples/ works as documented against a local emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_support import ok
+
+from trctl.emulator import Emulator, FakeClock
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+BIN = Path(sys.executable).parent
+SPANISH = "Customer Care Requests - Spanish"
+
+
+@pytest.fixture
+def emulator() -> Iterator[Any]:
+    with Emulator(clock=FakeClock()) as emu:
+        yield emu
+
+
+def user_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A clean user environment: the venv's bin first on PATH, private config and data dirs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TRCTL_"))}
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        TRCTL_CONFIG_DIR=str(tmp_path / "config"),
+        TRCTL_DATA_DIR=str(tmp_path / "data"),
+        TWILIO_CONFIG_DIR=str(tmp_path / "twilio-cli"),
+        NO_COLOR="1",
+        **extra,
+    )
+    return env
+
+
+def test_sdk_quickstart_runs_the_rest_steps_with_the_twilio_sdk(emulator, tmp_path):
+    env = {**emulator.env(), "TRCTL_CONFIG_DIR": str(tmp_path / "config")}
+    ok(env, "workspace", "apply", str(EXAMPLES / "quickstart.toml"))
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "sdk_quickstart.py")],
+        env=user_env(tmp_path, **emulator.env()),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    task = re.match(r"created task (WT[0-9a-f]{32}): pending in (.+)$", lines[0])
+    assert task and task[2] == SPANISH, lines[0]
+    assert re.match(r"reservation WR[0-9a-f]{32} for Alice: pending$", lines[1])
+    assert re.match(r"reservation WR[0-9a-f]{32} for Alice: accepted$", lines[2])
+    assert lines[3:] == [f"task {task[1]}: assigned", "Alice: Busy"]
+    shown = json.loads(
+        ok(
+            {**env, "TRCTL_WORKSPACE_SID": "TaskRouter Quickstart"},
+            "task",
+            "show",
+            task[1],
+            "--json",
+        ).stdout
+    )
+    assert shown["assignment_status"] == "assigned"
