@@ -379,18 +379,22 @@ class CallbackServer:
         body: bytes | None,
         extra: dict[str, str] | None = None,
     ) -> None:
+        """Status line, headers and body in one write (one segment on loopback, no Nagle wait)."""
+        body = body or b""
+        reason = handler.responses.get(status, ("",))[0]
+        lines = [
+            f"HTTP/1.0 {status} {reason}",
+            f"Server: {handler.server_version}",
+            f"Date: {handler.date_time_string()}",
+            "Content-Type: application/json",
+            f"Content-Length: {len(body)}",
+            "Connection: close",
+            *(f"{name}: {value}" for name, value in (extra or {}).items()),
+        ]
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         with contextlib.suppress(OSError):
             handler.connection.settimeout(self.header_timeout)
-            handler.send_response(status)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(body or b"")))
-            handler.send_header("Connection", "close")
-            for name, value in (extra or {}).items():
-                handler.send_header(name, value)
-            handler.end_headers()
-            if body:
-                handler.wfile.write(body)
-            handler.wfile.flush()
+            handler.wfile.write(head + (b"" if handler.command == "HEAD" else body))
         handler.close_connection = True
 
     def _record(self, handler: _Handler, record: Record) -> None:
