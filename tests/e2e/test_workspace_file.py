@@ -394,3 +394,19 @@ def test_apply_from_json_on_stdin_into_a_chosen_workspace(env, fresh, tmp_path):
     updated = [(c["kind"], c["name"]) for c in json.loads(result.stdout) if c["action"] == "update"]
     assert updated == [("worker", "Alice")]
     assert len(workspaces(fresh)) == 1
+
+
+def test_export_to_an_unwritable_place_is_one_line_and_leaves_no_file(env, fresh, tmp_path):
+    ok(env, "workspace", "apply", str(QUICKSTART))
+    target = tmp_path / "missing-dir" / "ws.toml"
+    result = invoke(env, "workspace", "export", "-o", str(target))
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {target}: cannot write it (No such file or directory)"
+    ]
+    assert not target.parent.exists()
+    existing = tmp_path / "ws.toml"
+    existing.write_text("old", encoding="utf-8")
+    ok(env, "workspace", "export", "-o", str(existing))
+    assert existing.read_text(encoding="utf-8") == QUICKSTART_TOML
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".ws.toml")) == []
