@@ -71,6 +71,31 @@ def test_help_for_every_command_imports_no_heavy_module() -> None:
     )
 
 
+ROOT_HELP_MODULES = textwrap.dedent(
+    """
+    import contextlib, io, json, sys
+    from trctl.cli import root
+    from trctl.cli.registry import COMMANDS, SUMMARIES
+    with contextlib.redirect_stdout(io.StringIO()):
+        root.main(["--help"], standalone_mode=False)
+    summarized = {COMMANDS[name].partition(":")[0] for name in SUMMARIES}
+    print(json.dumps(sorted(summarized & set(sys.modules))))
+    """
+)
+
+
+def test_root_help_lists_summarized_commands_without_importing_them() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", ROOT_HELP_MODULES],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_clean_env(),
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
+
+
 def test_console_script_and_python_m_show_help() -> None:
     for argv in ([str(TRCTL), "--help"], [sys.executable, "-m", "trctl", "--help"]):
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=_clean_env())

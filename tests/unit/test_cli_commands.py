@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from trctl.cli import root
 from trctl.cli.output import Column, emit, emit_one, output_options
+from trctl.cli.registry import COMMANDS, SUMMARIES
 from trctl.config import read_profile_file
 
 SID = "AC" + "1" * 32
@@ -60,6 +61,14 @@ def test_version_and_help(run) -> None:
     assert result.exit_code == 0
     assert "config" in result.stdout and "profiles" in result.stdout
     assert "profile " not in result.stdout.split("Commands:")[1]  # aliases are not listed
+
+
+def test_registry_summaries_match_the_commands_real_help() -> None:
+    ctx = click.Context(root)
+    assert set(SUMMARIES) <= set(COMMANDS)
+    for name, summary in SUMMARIES.items():
+        real = root.get_command(ctx, name).get_short_help_str(limit=1000)
+        assert real == summary, f"update SUMMARIES[{name!r}] in trctl/cli/registry.py"
 
 
 def test_singular_alias_resolves_to_the_plural_group(run) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Any
 
 import click
@@ -12,7 +11,7 @@ import click
 from trctl import __version__
 from trctl.cli.context import AppContext
 from trctl.cli.lazy import LazyGroup
-from trctl.cli.registry import ALIASES, COMMANDS
+from trctl.cli.registry import ALIASES, COMMANDS, SUMMARIES
 from trctl.errors import TrctlError
 
 
@@ -27,6 +26,8 @@ def _fail(message: str, code: int, *, show_traceback: bool) -> click.exceptions.
     from trctl.redact import redact
 
     if show_traceback:
+        import traceback
+
         click.echo(redact(traceback.format_exc()).rstrip("\n"), err=True)
     click.echo(f"Error: {redact(message)}", err=True)
     return click.exceptions.Exit(code)
@@ -104,6 +105,7 @@ class RootGroup(LazyGroup):
     cls=RootGroup,
     lazy_commands=COMMANDS,
     aliases=ALIASES,
+    summaries=SUMMARIES,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="trctl")
@@ -127,8 +129,9 @@ def root(
 ) -> None:
     """Twilio TaskRouter from the terminal, with an offline emulator.
 
-    Credentials come from flags, then TWILIO_* / TRCTL_* environment variables, then the
-    active trctl profile, then the active twilio-cli profile. See `trctl config show`.
+    Settings come from flags (a profile named with --profile counts as one), then TWILIO_* /
+    TRCTL_* environment variables, then the active trctl profile, then the active twilio-cli
+    profile. See `trctl config show`.
     """
     if debug:
         from trctl.redact import enable_debug_logging

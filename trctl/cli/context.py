@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -11,17 +10,31 @@ if TYPE_CHECKING:
     from trctl.config import Settings
 
 
-@dataclass
 class AppContext:
-    """Global options of the root group; settings and client are created on first use."""
+    """Global options of the root group; settings and client are created on first use.
 
-    debug: bool = False
-    profile: str | None = None
-    workspace: str | None = None
-    api_url: str | None = None
-    account_sid: str | None = None
-    _settings: Settings | None = field(default=None, repr=False)
-    _client: Any = field(default=None, repr=False)
+    A plain class rather than a dataclass: it is built on every run, `--help` included, and
+    the dataclasses import and class generation cost startup time.
+    """
+
+    def __init__(
+        self,
+        debug: bool = False,
+        profile: str | None = None,
+        workspace: str | None = None,
+        api_url: str | None = None,
+        account_sid: str | None = None,
+    ) -> None:
+        self.debug = debug
+        self.profile = profile
+        self.workspace = workspace
+        self.api_url = api_url
+        self.account_sid = account_sid
+        self._settings: Settings | None = None
+        self._client: Any = None
+
+    def __repr__(self) -> str:
+        return f"AppContext(debug={self.debug!r}, flags={self.flags()!r})"
 
     def flags(self) -> dict[str, str | None]:
         return {

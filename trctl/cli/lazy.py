@@ -15,11 +15,32 @@ class LazyGroup(click.Group):
         *args: object,
         lazy_commands: dict[str, str] | None = None,
         aliases: dict[str, str] | None = None,
+        summaries: dict[str, str] | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.lazy_commands = dict(lazy_commands or {})
         self.aliases = dict(aliases or {})
+        self.summaries = dict(summaries or {})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Like click's, but a command with a known summary is listed without importing it."""
+        entries: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            summary = None if name in self.commands else self.summaries.get(name)
+            # a stand-in command shortens the summary exactly as click shortens real help
+            command = (
+                click.Command(name, help=summary)
+                if summary is not None
+                else self.get_command(ctx, name)
+            )
+            if command is not None and not command.hidden:
+                entries.append((name, command))
+        if not entries:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in entries)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in entries])
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(self.lazy_commands))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +35,8 @@ def to_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
+        import json
+
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return str(value)
 
@@ -104,6 +103,8 @@ def emit(
     """Print a list of records in the chosen format; JSON and CSV carry whole records."""
     fmt = current_format()
     if fmt == "json":
+        import json
+
         click.echo(json.dumps(list(records), indent=2, ensure_ascii=False, default=str))
     elif fmt == "csv":
         click.echo(_csv(records), nl=False)
@@ -115,6 +116,8 @@ def emit_one(record: Mapping[str, Any], fields: Sequence[Column]) -> None:
     """Print one record: JSON object, one-row CSV, or a two-column field/value table."""
     fmt = current_format()
     if fmt == "json":
+        import json
+
         click.echo(json.dumps(record, indent=2, ensure_ascii=False, default=str))
     elif fmt == "csv":
         click.echo(_csv([record]), nl=False)
@@ -124,6 +127,9 @@ def emit_one(record: Mapping[str, Any], fields: Sequence[Column]) -> None:
 
 
 def _csv(records: Sequence[Mapping[str, Any]]) -> str:
+    import csv
+    import io
+
     keys: list[str] = []
     for record in records:
         keys.extend(k for k in record if k not in keys)

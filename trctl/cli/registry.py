@@ -32,3 +32,23 @@ ALIASES: dict[str, str] = {
     "event": "events",
     "profile": "profiles",
 }
+
+# name -> its one-line help, so `trctl --help` lists commands without importing their modules
+# (a test checks each against the command's real short help; a command missing here still
+# works, it just costs its import on `trctl --help`).
+SUMMARIES: dict[str, str] = {
+    "activities": "List and create activities (alias: activity).",
+    "config": "Show the effective configuration and check the credentials.",
+    "demo": "Play the TaskRouter quickstart on a built-in emulator: no account, no network.",
+    "events": "The workspace's event log (alias: event).",
+    "profiles": "Manage trctl profiles (secrets are prompted for, never taken as arguments).",
+    "queues": "List, create and update task queues (alias: queue).",
+    "reservations": "List reservations; accept or reject one over REST (alias: reservation).",
+    "serve-callback": (
+        "Answer TaskRouter's assignment callbacks (accept by default) on a local server."
+    ),
+    "tasks": "Create, list and finish tasks (alias: task).",
+    "workers": "List, create and update workers; move them between activities (alias: worker).",
+    "workflows": "List, create and update workflows (alias: workflow).",
+    "workspaces": "List workspaces and choose the one trctl works in (alias: workspace).",
+}
