@@ -14,6 +14,7 @@ from trctl.services.workspace_plan import (
     Change,
     LiveWorkspace,
     Plan,
+    count_actions,
     empty_live,
     make_plan,
     read_live,
@@ -78,10 +79,7 @@ class ApplyResult:
     created_workspace: bool = False
 
     def counts(self) -> dict[str, int]:
-        counts = {a: 0 for a in ("create", "update", "unchanged", "delete")}
-        for change in self.changes:
-            counts[change.action] += 1
-        return counts
+        return count_actions(self.changes)
 
 
 def find_target_workspace(

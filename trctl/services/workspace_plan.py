@@ -19,7 +19,7 @@ from trctl.services.workspace_spec import (
     workflow_from_configuration,
 )
 
-KINDS = ("workspace", "activity", "queue", "worker", "workflow")
+ACTIONS = ("create", "update", "unchanged", "delete")
 # creation and update order; deletion runs the other way
 APPLY_ORDER = ("activity", "queue", "worker", "workflow", "workspace")
 PRUNE_ORDER = ("workflow", "worker", "queue", "activity")
@@ -181,13 +181,18 @@ class Plan:
         return [c for c in self.changes if c.action != "unchanged"]
 
     def counts(self) -> dict[str, int]:
-        counts = {a: 0 for a in ("create", "update", "unchanged", "delete")}
-        for change in self.changes:
-            counts[change.action] += 1
-        return counts
+        return count_actions(self.changes)
 
     def desired(self, kind: str, name: str) -> Any:
         return next(item for item in _items(self.spec, kind) if _item_name(item) == name)
+
+
+def count_actions(changes: Iterable[Change]) -> dict[str, int]:
+    """How many creates, updates, unchanged and deletes."""
+    counts = {a: 0 for a in ACTIONS}
+    for change in changes:
+        counts[change.action] += 1
+    return counts
 
 
 def make_plan(
