@@ -1,0 +1,46 @@
+"""Durability across restarts: persisted credentials, re-armed timers, outbox resumed with the
+same idempotency token."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import make_sdk
+from emulator_callbacks import CallbackServer, defer
+from quickstart_setup import build_quickstart
+from twilio.request_validator import RequestValidator
+
+from trctl.emulator import Emulator, FakeClock
+
+ES = json.dumps({"selected_language": "es"})
+
+
+def test_restart_keeps_credentials_timers_and_pending_callbacks(tmp_path: Path) -> None:
+    db = tmp_path / "emulator.db"
+    clock = FakeClock()
+    with CallbackServer("unused", defer) as receiver:
+        with Emulator(db_path=db, clock=clock, outbox_threads=0) as first:
+            receiver.validator = RequestValidator(first.auth_token)
+            sdk = make_sdk(first)
+            qs = build_quickstart(
+                sdk, assignment_callback_url=receiver.url(), reservation_timeout=60
+            )
+            ws = sdk.taskrouter.v1.workspaces(qs.workspace_sid)
+            ws.workers(qs.workers["Alice"]).update(activity_sid=qs.activities["Idle"])
+            task = ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
+            credentials = (first.account_sid, first.auth_token)
+            assert not receiver.received  # no delivery thread: the outbox row waits
+        with Emulator(db_path=db, clock=clock) as second:
+            assert (second.account_sid, second.auth_token) == credentials
+            assert second.wait_idle(5)
+            (callback,) = receiver.received
+            assert callback.signature_valid
+            token = callback.headers["i-twilio-idempotency-token"]
+            row = second.store.one("SELECT * FROM outbox WHERE kind = 'assignment'")
+            assert row["idempotency_token"] == token and row["state"] == "delivered"
+            ws = make_sdk(second).taskrouter.v1.workspaces(qs.workspace_sid)
+            assert ws.tasks(task.sid).fetch().assignment_status == "reserved"
+            second.advance(60)  # the reservation deadline survived the restart
+            assert ws.tasks(task.sid).fetch().assignment_status == "pending"
+            assert second.store.integrity_check() == "ok"
