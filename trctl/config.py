@@ -272,7 +272,7 @@ def save_to_profile(
     profile: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> str:
-    """Store a non-secret value (e.g. "workspace") in the named or active profile.
+    """Store a non-secret value (e.g. "workspace") in the named, TRCTL_PROFILE or active profile.
 
     Creates (and activates) the profile "default" when no profile is named or active.
     Returns the name of the profile written.
@@ -280,9 +280,11 @@ def save_to_profile(
     if key in SECRET_SETTINGS or key not in PROFILE_KEYS:
         allowed = ", ".join(k for k in PROFILE_KEYS if k not in SECRET_SETTINGS)
         raise UsageError(f"cannot store {key!r} in a profile this way", hint=f"one of: {allowed}")
+    env = os.environ if env is None else env
     profile_file = read_profile_file(env)
     profile_file.require_secure()
-    name = check_profile_name(profile or profile_file.active or DEFAULT_PROFILE)
+    chosen = profile or env.get("TRCTL_PROFILE") or profile_file.active or DEFAULT_PROFILE
+    name = check_profile_name(chosen)
     profile_file.profiles.setdefault(name, {})[key] = value
     if profile_file.active is None:
         profile_file.active = name
@@ -426,11 +428,13 @@ def load_settings(
     if name is not None:
         if name in profile_file.profiles:
             profile_layer = _profile_layer(profile_file, name, env)
-        else:
+        if profile_layer is None or not profile_layer.has_credentials():
+            # a twilio-cli profile of that name supplies what the trctl one lacks
             cli_profile = twilio_cli_profile(env, name)
-            if cli_profile is None:
-                raise _unknown_profile(name, chosen_by, profile_file)
-            cli_layer = _cli_layer(cli_profile, env)
+            if cli_profile is not None:
+                cli_layer = _cli_layer(cli_profile, env)
+        if profile_layer is None and cli_layer is None:
+            raise _unknown_profile(name, chosen_by, profile_file)
 
     if flags.get("profile"):
         layers = [flag_layer, *(x for x in (profile_layer, cli_layer) if x), env_layer]

@@ -174,3 +174,9 @@ def test_save_to_profile_refuses_a_readable_file(env) -> None:
 def test_save_to_profile_validates_the_name(env) -> None:
     with pytest.raises(UsageError, match="invalid profile name"):
         save_to_profile("workspace", "WS1", profile="../evil", env=env)
+
+
+def test_save_to_profile_honours_trctl_profile(env) -> None:
+    env["TRCTL_PROFILE"] = "ci"
+    assert save_to_profile("workspace", "WS1", env=env) == "ci"
+    assert read_profile_file(env).profiles == {"ci": {"workspace": "WS1"}}

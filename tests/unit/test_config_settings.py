@@ -291,3 +291,13 @@ def test_secrets_lists_every_secret_and_mask_reveals_nothing(env) -> None:
         assert not set(shown) & set(secret)
         assert mask(secret[:3]) == shown  # the length is not revealed either
     assert mask(None) == "(unset)"
+
+
+def test_trctl_profile_overlays_a_twilio_cli_profile_of_the_same_name(env) -> None:
+    """`trctl workspaces use` on a twilio-cli profile stores only the workspace in trctl's file;
+    the credentials keep coming from twilio-cli's profile of that name."""
+    write_twilio_cli(env, {"profiles": {"work": cli_profile(), "other": cli_profile(SID_ENV)}})
+    write_profiles(env, None, work={"workspace": "WSwork"})
+    settings = load_settings({"profile": "work"}, env)
+    assert settings.workspace == "WSwork" and settings.account_sid == SID_CLI
+    assert settings.source("api_key").startswith('twilio-cli profile "work"')
