@@ -1,0 +1,148 @@
+"""The emulator as a process: `python -m trctl.emulator`, `trctl emulator ...`, and kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from click.testing import CliRunner
+from emulator_http import call
+
+from trctl.cli import root
+
+
+class Proc:
+    """A running `python -m trctl.emulator`, with the URL and credentials it printed."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", "trctl.emulator", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        assert self.popen.stdout is not None
+        self.url = self.popen.stdout.readline().strip()
+        assert self.url.startswith("http://127.0.0.1:"), (
+            self.popen.stderr.read() if not self.url else self.url
+        )
+        exports = dict(
+            line.removeprefix("export ").split("=", 1)
+            for line in (self.popen.stdout.readline().strip() for _ in range(3))
+        )
+        self.account_sid = exports["TWILIO_ACCOUNT_SID"]
+        self.auth_token = exports["TWILIO_AUTH_TOKEN"]
+        assert exports["TRCTL_API_URL"] == self.url
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.popen.send_signal(sig)
+        return self.popen.wait(10)
+
+
+def test_module_entry_point_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
+    env = {"TRCTL_EMULATOR_AUTH_TOKEN": "f" * 32}
+    proc = Proc("--db", str(tmp_path / "e.db"), env=env)
+    try:
+        assert proc.auth_token == "f" * 32
+        answer = call(proc, "POST", "/v1/Workspaces", {"FriendlyName": "P"})
+        assert answer.status == 201
+        assert answer.json()["url"].startswith(proc.url)
+    finally:
+        assert proc.stop() == 0
+    assert "f" * 32 not in " ".join(proc.popen.args)  # the token never went through argv
+
+
+def test_cli_env_and_reset_use_the_persisted_store(tmp_path: Path) -> None:
+    env = {"TRCTL_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    first = runner.invoke(root, ["emulator", "env"], env=env)
+    assert first.exit_code == 0, first.output
+    lines = dict(line.removeprefix("export ").split("=", 1) for line in first.stdout.splitlines())
+    assert set(lines) == {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TRCTL_API_URL"}
+    proc = Proc(env=env)  # default db in TRCTL_DATA_DIR: same credentials
+    try:
+        assert proc.account_sid == lines["TWILIO_ACCOUNT_SID"]
+        assert call(proc, "POST", "/v1/Workspaces", {"FriendlyName": "Kept"}).status == 201
+    finally:
+        proc.stop()
+    again = runner.invoke(root, ["emulator", "env"], env=env)
+    assert f"TRCTL_API_URL={proc.url}" in again.stdout  # last URL remembered
+    assert runner.invoke(root, ["emulator", "reset", "--yes"], env=env).exit_code == 0
+    with sqlite3.connect(tmp_path / "emulator.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM workspaces").fetchone()[0] == 0
+    bad = runner.invoke(root, ["emulator", "start", "--memory", "--db", "x.db"], env=env)
+    assert bad.exit_code == 2 and "exclude" in bad.stderr
+
+
+def test_kill_9_during_concurrent_creates_loses_no_acknowledged_task(tmp_path: Path) -> None:
+    db = tmp_path / "crash.db"
+    proc = Proc("--db", str(db))
+    workspace = call(
+        proc, "POST", "/v1/Workspaces", {"FriendlyName": "Crash", "MultiTaskEnabled": "false"}
+    ).json()
+    base = f"/v1/Workspaces/{workspace['sid']}"
+    queue = call(proc, "POST", base + "/TaskQueues", {"FriendlyName": "Q"}).json()
+    config = json.dumps({"task_routing": {"default_filter": {"queue": queue["sid"]}}})
+    flow = call(
+        proc, "POST", base + "/Workflows", {"FriendlyName": "F", "Configuration": config}
+    ).json()
+    available = call(proc, "GET", base + "/Activities?FriendlyName=Available").json()["activities"][
+        0
+    ]
+    for n in range(3):
+        call(
+            proc,
+            "POST",
+            base + "/Workers",
+            {"FriendlyName": f"W{n}", "ActivitySid": available["sid"]},
+        )
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def create() -> None:
+        while not stop.is_set():
+            try:
+                answer = call(
+                    proc, "POST", base + "/Tasks", {"Attributes": "{}", "WorkflowSid": flow["sid"]}
+                )
+            except OSError:
+                return
+            if answer.status == 201:
+                with lock:
+                    acknowledged.append(answer.json()["sid"])
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    killed = threading.Event()
+    threading.Timer(random.uniform(0.4, 1.2), lambda: (proc.popen.kill(), killed.set())).start()
+    assert killed.wait(5)
+    proc.popen.wait(5)
+    stop.set()
+    for thread in threads:
+        thread.join(15)
+    assert acknowledged, "no task was created before the kill"
+    restarted = Proc("--db", str(db))
+    try:
+        for sid in acknowledged:
+            assert call(restarted, "GET", f"{base}/Tasks/{sid}").status == 200, sid
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            rows = conn.execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
+            assert 0 <= rows - len(acknowledged) <= len(threads)
+            doubled = conn.execute(
+                "SELECT worker_sid FROM reservations WHERE status IN "
+                "('pending','accepted','wrapping') GROUP BY worker_sid HAVING COUNT(*) > 1"
+            ).fetchall()
+            assert doubled == []
+    finally:
+        restarted.stop()

@@ -1,0 +1,103 @@
+"""`trctl emulator start|env|reset`: run and manage the offline TaskRouter emulator."""
+
+from __future__ import annotations
+
+import click
+
+from trctl.errors import ConfigError, UsageError
+
+TOKEN_HELP = (
+    "Auth token clients must use [env TRCTL_EMULATOR_AUTH_TOKEN; prefer the env var: "
+    "arguments are visible to other users in ps]."
+)
+
+
+def _db_option(func):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--db",
+        "db",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="SQLite store (default: $XDG_DATA_HOME/trctl/emulator.db, or TRCTL_DATA_DIR).",
+    )(func)
+
+
+def _db_path(db: str | None) -> str:
+    from trctl.emulator.runner import default_db_path
+
+    return db or str(default_db_path())
+
+
+@click.group()
+def emulator() -> None:
+    """Run the offline TaskRouter emulator (the official twilio SDK works against it)."""
+
+
+@emulator.command("start")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=7401, show_default=True, type=click.IntRange(0, 65535),
+              help="Port (0 picks a free one).")  # fmt: skip
+@_db_option
+@click.option("--memory", is_flag=True, help="Keep everything in memory (lost on exit).")
+@click.option("--account-sid", metavar="AC...", help="Account SID clients must use.")
+@click.option("--auth-token", metavar="TOKEN", envvar="TRCTL_EMULATOR_AUTH_TOKEN", help=TOKEN_HELP)
+def emulator_start(
+    host: str,
+    port: int,
+    db: str | None,
+    memory: bool,
+    account_sid: str | None,
+    auth_token: str | None,
+) -> None:
+    """Start the emulator; print its URL and the export lines a client needs. Ctrl-C stops it."""
+    if memory and db:
+        raise UsageError("--db and --memory exclude each other")
+    if account_sid and not (account_sid.startswith("AC") and len(account_sid) == 34):
+        raise UsageError("--account-sid must be AC followed by 32 hex digits")
+    from trctl.emulator.runner import serve
+
+    try:
+        serve(
+            db_path=":memory:" if memory else _db_path(db),
+            host=host,
+            port=port,
+            account_sid=account_sid,
+            auth_token=auth_token,
+            out=click.echo,
+            note=lambda text: click.echo(text, err=True),
+        )
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot start the emulator on {host}:{port}: {exc.strerror or exc}",
+            hint="pick another --port, or 0 for a free one",
+        ) from exc
+
+
+@emulator.command("env")
+@_db_option
+def emulator_env(db: str | None) -> None:
+    """Print export lines for the emulator's credentials and URL: eval "$(trctl emulator env)"."""
+    from pathlib import Path
+
+    from trctl.emulator.runner import export_lines, stored_env
+
+    click.echo(export_lines(stored_env(Path(_db_path(db)))), nl=False)
+
+
+@emulator.command("reset")
+@_db_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def emulator_reset(db: str | None, yes: bool) -> None:
+    """Delete every workspace, task and event in the store (credentials are kept)."""
+    from pathlib import Path
+
+    from trctl.emulator.runner import reset
+
+    path = Path(_db_path(db))
+    if not path.exists():
+        click.echo(f"nothing to reset: {path} does not exist", err=True)
+        return
+    if not yes:
+        click.confirm(f"Empty the emulator store {path}?", abort=True, err=True)
+    reset(path)
+    click.echo(f"emptied {path}", err=True)

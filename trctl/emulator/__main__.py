@@ -1,0 +1,46 @@
+"""`python -m trctl.emulator`: run the emulator with the same flags as `trctl emulator start`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from trctl.emulator import runner
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m trctl.emulator",
+        description="Run the offline TaskRouter emulator. The auth token may also come from "
+        f"{runner.TOKEN_ENV} (safer than --auth-token, which other users can see in ps).",
+    )
+    parser.add_argument("--host", default=runner.DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=runner.DEFAULT_PORT, help="0 picks a free port")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--db", metavar="FILE", help="SQLite file (default: the user data dir)")
+    where.add_argument("--memory", action="store_true", help="keep nothing after exit")
+    parser.add_argument("--account-sid", metavar="AC...")
+    parser.add_argument("--auth-token", metavar="TOKEN")
+    args = parser.parse_args(argv)
+    if args.account_sid and not (args.account_sid.startswith("AC") and len(args.account_sid) == 34):
+        parser.error("--account-sid must be AC followed by 32 hex digits")
+    db = ":memory:" if args.memory else (args.db or str(runner.default_db_path()))
+    try:
+        runner.serve(
+            db_path=db,
+            host=args.host,
+            port=args.port,
+            account_sid=args.account_sid,
+            auth_token=args.auth_token or os.environ.get(runner.TOKEN_ENV) or None,
+            out=lambda text: print(text, flush=True),
+            note=lambda text: print(text, file=sys.stderr, flush=True),
+        )
+    except OSError as exc:
+        print(f"Error: cannot start the emulator: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Running the emulator as a process: default db path, export lines, serve until a signal."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from trctl.emulator.store import Store
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7401
+TOKEN_ENV = "TRCTL_EMULATOR_AUTH_TOKEN"
+
+
+def data_dir() -> Path:
+    """TRCTL_DATA_DIR, else $XDG_DATA_HOME/trctl, else ~/.local/share/trctl."""
+    if os.environ.get("TRCTL_DATA_DIR"):
+        return Path(os.environ["TRCTL_DATA_DIR"])
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "trctl"
+
+
+def default_db_path() -> Path:
+    return data_dir() / "emulator.db"
+
+
+def export_lines(env: dict[str, str]) -> str:
+    """`export NAME=value` lines for eval in a POSIX shell."""
+    return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in env.items())
+
+
+def stored_env(db_path: Path) -> dict[str, str]:
+    """The client environment for the emulator that uses db_path (credentials made if new)."""
+    import secrets
+
+    from trctl.emulator.ids import random_sid
+
+    store = Store(db_path)
+    try:
+        account = store.get_meta("account_sid")
+        if not account:
+            account = random_sid("AC")
+            store.set_meta("account_sid", account)
+        token = store.get_meta("auth_token")
+        if not token:
+            token = secrets.token_hex(16)
+            store.set_meta("auth_token", token)
+        url = store.get_meta("last_url") or f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+    finally:
+        store.close()
+    return {"TWILIO_ACCOUNT_SID": account, "TWILIO_AUTH_TOKEN": token, "TRCTL_API_URL": url}
+
+
+def reset(db_path: Path) -> None:
+    store = Store(db_path)
+    try:
+        store.reset()
+    finally:
+        store.close()
+
+
+def serve(
+    *,
+    db_path: str,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    account_sid: str | None = None,
+    auth_token: str | None = None,
+    out: Callable[[str], None] = print,
+    note: Callable[[str], None] = print,
+) -> None:
+    """Start the emulator, print its URL and export lines, block until SIGINT/SIGTERM."""
+    from trctl.emulator.emulator import Emulator
+
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        with Emulator(
+            db_path=db_path, host=host, port=port, account_sid=account_sid, auth_token=auth_token
+        ) as emu:
+            if db_path != ":memory:":
+                emu.store.set_meta("last_url", emu.url)
+            out(emu.url)
+            out(export_lines(emu.env()).rstrip("\n"))
+            note(f"TaskRouter emulator on {emu.url} (store: {db_path}); Ctrl-C stops it.")
+            stop.wait()
+            note("stopping the emulator")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
