@@ -84,7 +84,9 @@ def post_form(
 
 
 def port_is_free(port: int) -> bool:
+    """Nothing listens on it any more (TIME_WAIT leftovers allowed, as servers allow them)."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
