@@ -315,9 +315,9 @@ class CallbackServer:
             answer, replayed = self.replays.answer(keys, lambda: self._decide(request))
         except Exception as exc:
             raise Reply(500, f"decide() failed: {type(exc).__name__}") from exc
-        self._send(handler, 200, json.dumps(answer).encode("utf-8"))
-        self._record(
+        self._finish(
             handler,
+            json.dumps(answer).encode("utf-8"),
             {
                 "kind": "assignment",
                 "status": 200,
@@ -348,9 +348,9 @@ class CallbackServer:
         token = handler.headers.get(IDEMPOTENCY_HEADER) or None
         keys = [("event", k) for k in (event.event_sid, token) if k]
         replayed = bool(keys) and self.replays.answer(keys, dict)[1]
-        self._send(handler, 204, None)
-        self._record(
+        self._finish(
             handler,
+            None,
             {
                 "kind": "event",
                 "status": 204,
@@ -365,11 +365,8 @@ class CallbackServer:
     def refuse(self, handler: _Handler, reply: Reply) -> None:
         body = None if handler.command == "HEAD" else json.dumps({"error": reply.reason}).encode()
         extra = {"Allow": "POST"} if reply.status == 405 else {}
-        self._send(handler, reply.status, body, extra)
-        self._record(
-            handler,
-            {"kind": "refused", "status": reply.status, "reason": reply.reason},
-        )
+        record = {"kind": "refused", "status": reply.status, "reason": reply.reason}
+        self._finish(handler, body, record, extra)
 
     # output --------------------------------------------------------------------------------
     def _send(
@@ -397,7 +394,21 @@ class CallbackServer:
             handler.wfile.write(head + (b"" if handler.command == "HEAD" else body))
         handler.close_connection = True
 
-    def _record(self, handler: _Handler, record: Record) -> None:
+    def _finish(
+        self,
+        handler: _Handler,
+        body: bytes | None,
+        record: Record,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        """Count the outcome, then answer, then tell on_record (slow listeners never delay it)."""
+        record = self._count(handler, record)
+        self._send(handler, record["status"], body, extra)
+        if self.on_record is not None:
+            with contextlib.suppress(Exception):
+                self.on_record(record)
+
+    def _count(self, handler: _Handler, record: Record) -> Record:
         record = {
             "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             "method": handler.command,
@@ -414,6 +425,4 @@ class CallbackServer:
                 self._counts[f"answered:{record['instruction']}"] += 1
             elif record["kind"] == "event":
                 self._counts["events"] += 1
-        if self.on_record is not None:
-            with contextlib.suppress(Exception):
-                self.on_record(record)
+        return record
