@@ -6,6 +6,7 @@ import click
 
 from trctl.cli.output import Column, emit, emit_one, output_options
 from trctl.cli.params import make_resolver
+from trctl.errors import UsageError
 
 ACTIVITY_COLUMNS = (
     Column("SID", "sid"),
@@ -34,13 +35,14 @@ def activities_list(available: bool | None) -> None:
 @click.argument("name")
 @click.option(
     "--available/--unavailable",
-    required=True,
     default=None,
-    help="Whether workers in this activity can take tasks (fixed once created).",
+    help="Required: whether workers in this activity can take tasks (fixed once created).",
 )
 @output_options
-def activities_create(name: str, available: bool) -> None:
+def activities_create(name: str, available: bool | None) -> None:
     """Create an activity, e.g. `trctl activity create Break --unavailable`."""
     from trctl.services.activities import create_activity
 
+    if available is None:
+        raise UsageError("say --available or --unavailable (it cannot be changed later)")
     emit_one(create_activity(make_resolver(), name, available=available), ACTIVITY_FIELDS)

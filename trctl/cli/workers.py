@@ -35,12 +35,20 @@ WORKER_FIELDS = (
 )
 CHANGE_FIELDS = (
     Column("WORKER", lambda r: f"{r.get('friendly_name')} ({r.get('sid')})"),
-    Column("ACTIVITY", lambda r: f"{r.get('previous_activity_name')} -> {r.get('activity_name')}"),
+    Column("ACTIVITY", lambda r: _activity_change(r)),
     Column(
         "AVAILABLE",
         lambda r: f"{_yes_no(r.get('previous_available'))} -> {_yes_no(r.get('available'))}",
     ),
 )
+
+
+def _activity_change(record: dict[str, Any]) -> str:
+    """`Offline -> Idle`, or `Offline -> Idle (now Reserved)` when a task grabbed the worker."""
+    text = f"{record.get('previous_activity_name')} -> {record.get('requested_activity_name')}"
+    if record.get("activity_sid") != record.get("requested_activity_sid"):
+        text += f" (now {record.get('activity_name')})"
+    return text
 
 
 def _yes_no(value: Any) -> str:
@@ -159,11 +167,18 @@ def workers_set_activity(worker: str, activity: str, reject_pending: bool) -> No
     """Move a worker to an activity, by name or SID: `trctl worker set-activity Alice Idle`."""
     from trctl.services.workers import set_activity
 
-    before, after = set_activity(make_resolver(), worker, activity, reject_pending=reject_pending)
+    before, after, requested = set_activity(
+        make_resolver(), worker, activity, reject_pending=reject_pending
+    )
+    requested_name = requested.get("friendly_name")
+    if requested_name is None and requested["sid"] == after.get("activity_sid"):
+        requested_name = after.get("activity_name")
     record = {
         **after,
         "previous_activity_sid": before.get("activity_sid"),
         "previous_activity_name": before.get("activity_name"),
         "previous_available": before.get("available"),
+        "requested_activity_sid": requested["sid"],
+        "requested_activity_name": requested_name or requested["sid"],
     }
     emit_one(record, CHANGE_FIELDS)

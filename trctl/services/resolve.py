@@ -185,6 +185,20 @@ class Resolver:
             return sid
         return str(find(kind, self.records(kind), name_or_sid)["sid"])
 
+    def ref(self, kind: Kind, name_or_sid: str) -> dict[str, Any]:
+        """{"sid", "friendly_name"}: a name is listed (once); a SID costs no request, and its
+        name is known only if the type was already listed."""
+        sid = check_sid(kind, name_or_sid.strip())
+        if sid is None:
+            return find(kind, self.records(kind), name_or_sid)
+        for record in self._lists.get(kind.prefix, []):
+            if record.get("sid") == sid:
+                return record
+        return {"sid": sid, kind.name_field: None}
+
+    def activity_ref(self, name_or_sid: str) -> dict[str, Any]:
+        return self.ref(ACTIVITY, name_or_sid)
+
     def worker(self, name_or_sid: str) -> dict[str, Any]:
         return self.resolve(WORKER, name_or_sid)
 

@@ -78,10 +78,14 @@ def update_worker(
 
 def set_activity(
     resolver: Resolver, worker: str, activity: str, *, reject_pending: bool = False
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Move a worker to an activity (both by SID or name); returns (before, after)."""
-    activity_sid = resolver.sid(ACTIVITY, activity)
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Move a worker to an activity (both by SID or name); returns (before, after, requested).
+
+    `after` may already show another activity than the requested one: a waiting task can
+    reserve the worker at once (moving it to the queue's reservation activity).
+    """
+    requested = resolver.activity_ref(activity)
     before = resolver.worker(worker)
-    data = {"ActivitySid": activity_sid, "RejectPendingReservations": reject_pending or None}
+    data = {"ActivitySid": requested["sid"], "RejectPendingReservations": reject_pending or None}
     after = resolver.api.update(resolver.path(WORKER, before["sid"]), data)
-    return before, after
+    return before, after, requested

@@ -1,0 +1,70 @@
+"""E2E: no command prints the auth token (or the Basic header built from it), --debug included."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_support import invoke
+
+COMMANDS = [
+    ["task", "create", "--attr", "selected_language=es"],
+    ["tasks", "list", "--json"],
+    ["tasks", "list", "--csv"],
+    ["worker", "set-activity", "Alice", "Idle"],
+    ["workers", "list"],
+    ["worker", "show", "Bob", "--json"],
+    ["activities", "list"],
+    ["queues", "list", "--json"],
+    ["workflows", "list", "--json"],
+    ["workspaces", "list"],
+    ["workspace", "show", "--csv"],
+    ["events", "list", "--json"],
+    # failures: unknown names, bad input, API errors
+    ["worker", "set-activity", "Alcie", "Idle"],
+    ["task", "create", "--attr", "broken"],
+    ["task", "show", "WT" + "0" * 32],
+    ["tasks", "list", "--where", "a =="],
+    ["reservation", "accept", "WT" + "0" * 32],
+]
+
+
+def secret_forms(env: dict[str, str]) -> list[str]:
+    token = env["TWILIO_AUTH_TOKEN"]
+    basic = base64.b64encode(f"{env['TWILIO_ACCOUNT_SID']}:{token}".encode()).decode()
+    return [token, basic]
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+def test_no_secret_in_any_output(cli_env, quickstart, debug) -> None:
+    secrets = secret_forms(cli_env)
+    for args in COMMANDS:
+        result = invoke(cli_env, *(["--debug"] if debug else []), *args)
+        for secret in secrets:
+            assert secret not in result.stdout, args
+            assert secret not in result.stderr, args
+
+
+def test_no_secret_with_wrong_credentials_and_debug(cli_env, quickstart) -> None:
+    env = {**cli_env, "TWILIO_AUTH_TOKEN": "f" * 32}
+    result = invoke(env, "--debug", "worker", "set-activity", "Alice", "Idle")
+    assert result.exit_code == 3
+    for secret in secret_forms(env):
+        assert secret not in result.stdout + result.stderr
+
+
+def test_console_script_subprocess_keeps_secrets_off_output(cli_env, quickstart) -> None:
+    """A real `trctl` process with --debug and TRCTL_DEBUG-style logging of HTTP requests."""
+    trctl = Path(sys.executable).with_name("trctl")
+    env = {**os.environ, **cli_env, "TRCTL_DEBUG": "1"}
+    for args in (["tasks", "list", "--json"], ["worker", "set-activity", "Zed", "Idle"]):
+        done = subprocess.run(
+            [str(trctl), *args], env=env, capture_output=True, text=True, timeout=60
+        )
+        for secret in secret_forms(cli_env):
+            assert secret not in done.stdout + done.stderr
+        assert done.returncode in (0, 4), done.stderr
