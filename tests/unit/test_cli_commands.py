@@ -288,3 +288,12 @@ def test_readable_profile_file_warns_on_list_and_is_tightened_on_write(run, env)
     assert run("config", "show").exit_code == 3
     assert run("profiles", "use", "a").exit_code == 0
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_debug_logging_ends_with_the_invocation(run, capsys) -> None:
+    import logging
+
+    assert run("--debug", "config", "show").exit_code == 0
+    logging.getLogger("twilio.http_client").info("after the run")
+    assert "after the run" not in capsys.readouterr().err
+    assert not any(type(h).__name__ == "_RedactingHandler" for h in logging.getLogger().handlers)

@@ -134,9 +134,10 @@ def root(
     profile. See `trctl config show`.
     """
     if debug:
-        from trctl.redact import enable_debug_logging
+        from trctl.redact import disable_debug_logging, enable_debug_logging
 
         enable_debug_logging()
+        ctx.call_on_close(disable_debug_logging)  # one run's logging must not outlive it
     ctx.obj = AppContext(
         debug=debug,
         profile=profile,
