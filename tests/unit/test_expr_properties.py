@@ -31,7 +31,7 @@ FAST = settings(
     deadline=timedelta(milliseconds=200),
     suppress_health_check=[HealthCheck.too_slow],
 )
-GRAMMAR = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+GRAMMAR = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def parses_or_raises_expression_error(text: str) -> None:

@@ -164,6 +164,13 @@ def test_exponent_notation_is_rejected():
         parse("a == 1e3")
 
 
+def test_expressions_pickle_by_their_text():
+    expression = parse('languages HAS "es" AND level >= 3')
+    clone = pickle.loads(pickle.dumps(expression))
+    assert clone == expression and clone.text == expression.text
+    assert clone.evaluate({"languages": ["es"], "level": 3}) is True
+
+
 def test_expression_attributes():
     expression = parse("  worker.level > 3 AND task.customer.tier == 'gold'  ")
     assert isinstance(expression, Expression)

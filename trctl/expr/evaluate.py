@@ -85,9 +85,12 @@ def _ordering(compare: Callable[[Any, Any], bool]) -> Callable[[object, object],
 
 
 def op_has(array: object, value: object) -> bool:
-    if kind_of(array) != ARRAY or kind_of(value) not in SCALARS:
+    if type(value) is str and type(array) is list:
+        return value in array  # only strings equal a string
+    kind = kind_of(value)
+    if kind_of(array) != ARRAY or kind not in SCALARS:
         return False
-    return any(scalar_equal(item, value) for item in array)  # type: ignore[attr-defined]
+    return any(kind_of(item) == kind and item == value for item in array)  # type: ignore[attr-defined]
 
 
 def op_in(value: object, array: object) -> bool:
@@ -95,9 +98,7 @@ def op_in(value: object, array: object) -> bool:
 
 
 def op_not_in(value: object, array: object) -> bool:
-    if kind_of(array) != ARRAY or kind_of(value) not in SCALARS:
-        return False
-    return not any(scalar_equal(item, value) for item in array)  # type: ignore[attr-defined]
+    return kind_of(array) == ARRAY and kind_of(value) in SCALARS and not op_has(array, value)
 
 
 def op_contains(text: object, part: object) -> bool:
@@ -171,7 +172,7 @@ def _compile_compare(node: Compare) -> Predicate:
         op, right, right_value, right_const = _MIRRORED[op], left, left_value, True
         left = node.right
     if right_const and isinstance(left, Key):
-        fast = _fast_key_vs_constant(op, _getter(left), right_value)
+        fast = _fast_key_vs_constant(op, left.path, right_value)
         if fast is not None:
             return fast
     return _generic(OPERATORS[op], _getter(left), _getter(right))
@@ -187,15 +188,18 @@ def _null_check(get: Getter, want_null: bool) -> Predicate:
     return lambda ctx: get(ctx) is not None
 
 
-def _fast_key_vs_constant(op: str, get: Getter, constant: Any) -> Predicate | None:
-    """Specialised predicates for the hot shape `key OP literal`; None when there is none."""
+def _fast_key_vs_constant(op: str, path: tuple[str | int, ...], constant: Any) -> Predicate | None:
+    """Specialised predicates for the hot shape `key OP literal`; None when there is none.
+    A one-name key is looked up inline (`ctx.get(head)`), saving a call per evaluation."""
     kind = kind_of(constant)
+    head = path[0]
+    deep = _key_getter(path) if len(path) > 1 else None
     if op == "==" and kind == STRING:
-        return lambda ctx: get(ctx) == constant
+        return lambda ctx: (ctx.get(head) if deep is None else deep(ctx)) == constant
     if op == "HAS" and kind == STRING:
 
         def has_string(ctx: Context) -> bool:
-            value = get(ctx)
+            value = ctx.get(head) if deep is None else deep(ctx)
             if type(value) is list:
                 return constant in value
             return op_has(value, constant)
@@ -205,7 +209,7 @@ def _fast_key_vs_constant(op: str, get: Getter, constant: Any) -> Predicate | No
         compare = _ORDERING[op]
 
         def compare_number(ctx: Context) -> bool:
-            value = get(ctx)
+            value = ctx.get(head) if deep is None else deep(ctx)
             kind_value = type(value)
             if kind_value is int or kind_value is float:
                 return compare(value, constant)
@@ -213,7 +217,7 @@ def _fast_key_vs_constant(op: str, get: Getter, constant: Any) -> Predicate | No
 
         return compare_number
     if op in ("IN", "NOT IN") and kind == ARRAY:
-        return _membership(get, constant, negate=op == "NOT IN")
+        return _membership(_key_getter(path), constant, negate=op == "NOT IN")
     return None
 
 
@@ -244,9 +248,20 @@ def _getter(node: Operand) -> Getter:
 
 
 def _key_getter(path: tuple[str | int, ...]) -> Getter:
+    """Nested lookup; anything missing, out of range or of the wrong shape gives None (NULL)."""
     head, rest = path[0], path[1:]
     if not rest:
         return lambda ctx: ctx.get(head)
+    if len(rest) == 1 and type(rest[0]) is str:
+        second = rest[0]
+
+        def lookup_two_names(ctx: Context) -> Any:
+            value = ctx.get(head)
+            if type(value) is dict or isinstance(value, Mapping):
+                return value.get(second)
+            return None
+
+        return lookup_two_names
 
     def lookup(ctx: Context) -> Any:
         value = ctx.get(head)

@@ -35,6 +35,9 @@ class Expression:
     def __str__(self) -> str:
         return str(self.tree)
 
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (parse, (self.text,))  # closures do not pickle; the text re-parses to the same
+
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
 
