@@ -72,3 +72,12 @@ def test_summary_counts():
         "Summary: 3 answered (accept 2, reject 1), 1 replayed, 2 refused (403 2), 5 events"
     )
     assert summary_line({}) == "Summary: 0 answered, 0 replayed, 0 refused"
+
+
+def test_the_terminal_line_has_the_same_text_as_the_piped_one():
+    from trctl.callback.livelog import fields
+    from trctl.cli.serve_callback import LiveLog
+
+    styled = LiveLog._styled(fields(RECORD), RECORD)
+    assert styled.plain == plain_line(RECORD)
+    assert any(span.style == "bold green" for span in styled.spans)

@@ -35,17 +35,22 @@ def workflow(sdk, quickstart):
     return sdk.taskrouter.v1.workspaces(quickstart.workspace_sid).workflows(quickstart.workflow_sid)
 
 
-def test_wiring_is_set_on_start_and_restored_after_sigterm(serve, cli_env, sdk, quickstart):
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_wiring_is_set_on_start_and_restored_after_a_signal(
+    serve, cli_env, sdk, quickstart, stop_signal
+):
     before = workflow(sdk, quickstart).fetch().assignment_callback_url
     process = serve([], cli_env)
     urls = process.ready()
     assert urls["callback"].startswith("http://127.0.0.1:")  # local API URL: no tunnel
     assert workflow(sdk, quickstart).fetch().assignment_callback_url == urls["callback"]
-    assert process.stop(signal.SIGTERM) == 0
+    assert process.stop(stop_signal) == 0
     assert workflow(sdk, quickstart).fetch().assignment_callback_url == before
     assert "Restored the callback URLs." in process.stderr_lines
     assert process.stderr_lines[-1].startswith("Summary: 0 answered")
-    assert "Traceback" not in "\n".join(process.stderr_lines)
+    output = "\n".join(process.stderr_lines + process.stdout_lines)
+    assert "Traceback" not in output
+    assert cli_env["TWILIO_AUTH_TOKEN"] not in output
 
 
 def test_events_are_wired_received_and_restored(serve, cli_env, sdk, quickstart):
