@@ -67,10 +67,6 @@ def scalar_equal(a: object, b: object) -> bool:
     return kind in SCALARS and kind == kind_of(b) and a == b
 
 
-def op_equal(a: object, b: object) -> bool:
-    return scalar_equal(a, b)
-
-
 def op_not_equal(a: object, b: object) -> bool:
     kind = kind_of(a)
     return kind in SCALARS and kind == kind_of(b) and a != b
@@ -106,7 +102,7 @@ def op_contains(text: object, part: object) -> bool:
 
 
 OPERATORS: dict[str, Callable[[object, object], bool]] = {
-    "==": op_equal,
+    "==": scalar_equal,
     "!=": op_not_equal,
     **{name: _ordering(fn) for name, fn in _ORDERING.items()},
     "IN": op_in,
