@@ -4,6 +4,7 @@ reference evaluator; deep nesting never raises RecursionError."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -107,7 +108,8 @@ POOL = [
     [0, "0", False],
     {"k": "es"},
 ]
-CONTEXT_VALUES = st.sampled_from(POOL) | st.lists(st.sampled_from(POOL[:15]), max_size=3)
+SCALAR_POOL = [v for v in POOL if not isinstance(v, (list, dict))]
+CONTEXT_VALUES = st.sampled_from(POOL) | st.lists(st.sampled_from(SCALAR_POOL), max_size=3)
 
 
 @st.composite
@@ -136,6 +138,13 @@ def uniform_context(value) -> dict:
 BATTERY = [{}, *(uniform_context(value) for value in POOL), *({"arr": v} for v in POOL)]
 
 
+def key_path(text: str) -> tuple[str | int, ...]:
+    """ "obj.list[0]" -> ("obj", "list", 0), independently of the lexer under test."""
+    return tuple(
+        int(part) if part.isdigit() else part for part in re.split(r"[.\[\]]+", text) if part
+    )
+
+
 def keyword(draw, word: str) -> str:
     return draw(st.sampled_from([word.upper(), word.lower(), word.capitalize()]))
 
@@ -160,7 +169,7 @@ def render_literal(draw, value) -> tuple[str, object]:
     return text, Num(value)
 
 
-POOL_SCALARS = st.sampled_from([v for v in POOL if not isinstance(v, (list, dict))])
+POOL_SCALARS = st.sampled_from(SCALAR_POOL)
 SCALAR_LITERALS = st.one_of(  # the context's own values twice as often, so comparisons can hit
     POOL_SCALARS,
     POOL_SCALARS,
@@ -175,7 +184,7 @@ SCALAR_LITERALS = st.one_of(  # the context's own values twice as often, so comp
 def scalar_operand(draw, keys: bool = True) -> tuple[str, object]:
     if keys and draw(st.booleans()):
         path = draw(st.sampled_from(KEYS))
-        return path, Key(parse(f"{path} == 1").tree.left.path)
+        return path, Key(key_path(path))
     return render_literal(draw, draw(SCALAR_LITERALS))
 
 
