@@ -70,3 +70,35 @@ def test_sdk_quickstart_runs_the_rest_steps_with_the_twilio_sdk(emulator, tmp_pa
         ).stdout
     )
     assert shown["assignment_status"] == "assigned"
+
+
+def test_tutorial_script_plays_the_quickstart_against_a_background_emulator(tmp_path):
+    result = subprocess.run(
+        ["bash", str(EXAMPLES / "tutorial.sh")],
+        env=user_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    commands = [line for line in out.splitlines() if line.startswith("$ trctl ")]
+    assert [c.split()[2:4] for c in commands] == [
+        ["workspace", "apply"],
+        ["worker", "set-activity"],
+        ["task", "create"],
+        ["tasks", "list"],
+        ["worker", "set-activity"],
+        ["reservations", "list"],
+        ["reservation", "accept"],
+        ["worker", "show"],
+        ["tasks", "list"],
+    ]
+    task = re.search(r"^created (WT[0-9a-f]{32})$", out, re.MULTILINE)[1]
+    accepted = out.split("$ trctl reservation accept")[1]
+    assert re.search(r"^STATUS\s+accepted$", accepted, re.MULTILINE)
+    assert re.search(r"^ACTIVITY\s+Busy ", out.split("$ trctl worker show Alice")[1], re.MULTILINE)
+    final = out.split("$ trctl tasks list\n")[-1].splitlines()
+    assert final[1].split()[:2] == [task, "assigned"]
+    assert (tmp_path / "data").is_dir(), "the emulator kept its store in TRCTL_DATA_DIR"
