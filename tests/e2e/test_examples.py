@@ -7,25 +7,14 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
 from cli_support import ok
-
-from trctl.emulator import Emulator, FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 BIN = Path(sys.executable).parent
 SPANISH = "Customer Care Requests - Spanish"
-
-
-@pytest.fixture
-def emulator() -> Iterator[Any]:
-    with Emulator(clock=FakeClock()) as emu:
-        yield emu
 
 
 def user_env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +39,9 @@ class RecordingHttpClient(TwilioHttpClient):
 
 
 @pytest.fixture
-def fresh() -> Iterator[Any]:
-    """An emulator with nothing in it."""
-    with Emulator(clock=FakeClock()) as emulator:
-        yield emulator
+def fresh(emulator: Any) -> Any:
+    """The conftest emulator, with nothing in it."""
+    return emulator
 
 
 @pytest.fixture
