@@ -316,6 +316,10 @@ def test_workspaces_commands(cli_env, quickstart, sdk, tmp_path) -> None:
     )
     flagged = as_json(env, "--workspace", "taskrouter quickstart", "workers", "list")
     assert len(flagged) == 2
+    shadowed = {**cli_env, "TRCTL_CONFIG_DIR": str(tmp_path / "shadowed")}
+    noted = invoke(shadowed, "workspaces", "use", other.sid)
+    assert noted.exit_code == 0, noted.stderr
+    assert "env TRCTL_WORKSPACE_SID still takes precedence" in noted.stderr
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])

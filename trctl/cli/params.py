@@ -61,6 +61,17 @@ class Expression(click.ParamType):
         return check_expression(str(value), _option_name(param, "expression"))
 
 
+class Ordering(click.ParamType):
+    """`priority:desc,date_created` -> TaskRouter's `Priority:desc,DateCreated:asc`."""
+
+    name = "FIELD[:asc|desc],..."
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from trctl.services.tasks import parse_ordering
+
+        return parse_ordering(str(value))
+
+
 class Sid(click.ParamType):
     """A SID of one resource type (tasks and reservations have no friendly names)."""
 
@@ -76,6 +87,7 @@ class Sid(click.ParamType):
 
 
 ATTR_PAIR = AttrPair()
+ORDERING = Ordering()
 TASK_SID = Sid("task")
 RESERVATION_SID = Sid("reservation")
 JSON_OBJECT = JsonObject()

@@ -9,6 +9,7 @@ import click
 from trctl.cli.output import Column, emit, emit_one, output_options
 from trctl.cli.params import (
     EXPRESSION,
+    ORDERING,
     TASK_SID,
     age,
     attribute_options,
@@ -105,9 +106,7 @@ def tasks_create(
 @click.option(
     "--where", type=EXPRESSION, help="Attribute filter, e.g. 'selected_language == \"es\"'."
 )
-@click.option(
-    "--order", metavar="FIELD[:asc|desc],...", help="e.g. priority:desc (or date_created)."
-)
+@click.option("--order", type=ORDERING, help="e.g. priority:desc (or date_created).")
 @limit_options()
 @output_options
 def tasks_list(
@@ -120,11 +119,9 @@ def tasks_list(
     fetch_all: bool,
 ) -> None:
     """List tasks, newest last (50 unless --limit or --all)."""
-    from trctl.services.tasks import list_params, parse_ordering, stream_tasks
+    from trctl.services.tasks import list_params, stream_tasks
 
     count = effective_limit(limit, fetch_all)
-    if order:
-        parse_ordering(order)
     resolver = make_resolver()
     params = list_params(
         resolver,
@@ -132,7 +129,7 @@ def tasks_list(
         queue=queue,
         workflow=workflow,
         where=where,
-        order=order,
+        ordering=order,
     )
     with page_progress("tasks") as on_page:
         records = list(stream_tasks(resolver, params, limit=count, on_page=on_page))

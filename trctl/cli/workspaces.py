@@ -67,6 +67,9 @@ def workspaces_use(workspace: str) -> None:
     record = find_workspace(app.client, workspace)
     profile = save("workspace", str(record["sid"]), app.profile)
     info(f"Using workspace {record.get('friendly_name')} ({record['sid']}) in profile {profile!r}")
+    source = app.settings.source("workspace")
+    if source.startswith(("env", "flag")):
+        info(f"Note: {source} still takes precedence over the profile in this shell")
     emit_one(record, WORKSPACE_FIELDS)
 
 

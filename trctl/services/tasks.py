@@ -87,15 +87,18 @@ def list_params(
     queue: str | None = None,
     workflow: str | None = None,
     where: str | None = None,
-    order: str | None = None,
+    ordering: str | None = None,
 ) -> dict[str, Any]:
-    """The query for GET /Tasks; names are resolved (one list call per type)."""
+    """The query for GET /Tasks; names are resolved (one list call per type).
+
+    `where` should already be checked (trctl.services.checks) and `ordering` already in
+    TaskRouter's form (parse_ordering)."""
     return {
         "AssignmentStatus": list(statuses) or None,
         "TaskQueueSid": resolver.sid(QUEUE, queue) if queue else None,
         "WorkflowSid": resolver.sid(WORKFLOW, workflow) if workflow else None,
         "EvaluateTaskAttributes": where,
-        "Ordering": parse_ordering(order) if order else None,
+        "Ordering": ordering,
     }
 
 
