@@ -106,7 +106,12 @@ def tasks_create(
 @click.option(
     "--where", type=EXPRESSION, help="Attribute filter, e.g. 'selected_language == \"es\"'."
 )
-@click.option("--order", type=ORDERING, help="e.g. priority:desc (or date_created).")
+@click.option(
+    "--order",
+    type=ORDERING,
+    metavar="FIELD[:asc|desc],...",
+    help="e.g. priority:desc (or date_created).",
+)
 @limit_options()
 @output_options
 def tasks_list(
