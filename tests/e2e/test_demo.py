@@ -64,13 +64,13 @@ def test_demo_plays_every_step_of_the_tutorial(tmp_path):
         r"ok: workspace 'TaskRouter Quickstart' is WS[0-9a-f]{32}",
         r"ok: Alice is Offline",
         rf"ok: task (WT[0-9a-f]{{32}}) is pending in '{SPANISH}'",
-        r"ok: signed assignment callback for WT\w+ \(worker WK\w+\) verified and answered "
+        r"ok: signed assignment callback for WT\w+ \(Alice\) verified, answered "
         r'\{"instruction": "accept"\}',
         r"ok: reservation WR[0-9a-f]{32} for Alice is accepted",
         rf"ok: task WT[0-9a-f]{{32}} is assigned in '{SPANISH}'",
         r"ok: Alice is Busy",
         r"ok: task WT[0-9a-f]{32} is completed",
-        r"verified and answered \{\}",
+        r"\(Alice\) verified, answered \{\}",
         r"ok: reservation WR[0-9a-f]{32} for Alice is pending",
         rf"ok: task WT[0-9a-f]{{32}} is reserved in '{SPANISH}'",
         r"All 10 steps happened as the tutorial says \(\d+\.\d s\)\.",

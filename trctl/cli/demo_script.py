@@ -146,24 +146,32 @@ class Scenario:
                 return record
         raise self.fail(f"no {status} reservation for {worker} on {task_sid} (found {found})")
 
-    def expect_callback(self, task_sid: str, instruction: str) -> None:
-        """The assignment callback for this task reached the server, signed, and was answered."""
-        for record in list(self.world.callback.records):
-            if record.get("kind") == "assignment" and record.get("task_sid") == task_sid:
-                if record.get("status") != 200:
-                    raise self.fail(f"the callback was refused with {record.get('status')}")
-                answered = record.get("instruction")
-                if answered != instruction:
-                    raise self.fail(f"the callback answered {answered!r}, not {instruction!r}")
-                body = "{}" if instruction == "none" else json.dumps({"instruction": instruction})
-                self.ok(
-                    f"signed assignment callback for {task_sid} (worker {record.get('worker_sid')})"
-                    f" verified and answered {body}"
-                )
-                return
-        raise self.fail(
-            f"the assignment callback for {task_sid} never arrived at {self.world.callback.url}"
+    def expect_callback(self, task_sid: str, instruction: str, worker: str) -> None:
+        """The assignment callback for this task reached the server, signed, about this worker,
+        and was answered with `instruction` ("none" is the empty answer {})."""
+        record = next(
+            (
+                r
+                for r in list(self.world.callback.records)
+                if r.get("kind") == "assignment" and r.get("task_sid") == task_sid
+            ),
+            None,
         )
+        if record is None:
+            raise self.fail(
+                f"the assignment callback for {task_sid} never arrived at {self.world.callback.url}"
+            )
+        if record.get("status") != 200:
+            raise self.fail(f"the callback was refused with {record.get('status')}")
+        if record.get("instruction") != instruction:
+            raise self.fail(
+                f"the callback answered {record.get('instruction')!r}, not {instruction!r}"
+            )
+        about = self.world.api.fetch(self.path(f"/Workers/{record.get('worker_sid')}"))
+        if about.get("friendly_name") != worker:
+            raise self.fail(f"the callback offered {about.get('friendly_name')!r}, not {worker!r}")
+        body = "{}" if instruction == "none" else json.dumps({"instruction": instruction})
+        self.ok(f"signed assignment callback for {task_sid} ({worker}) verified, answered {body}")
 
     # ---- the tutorial --------------------------------------------------------------------------
 
@@ -198,7 +206,7 @@ class Scenario:
         self.step("Alice goes Idle: TaskRouter reserves her and calls back; the server accepts")
         self.trctl("worker", "set-activity", "Alice", "Idle")
         self.settle()
-        self.expect_callback(task_sid, "accept")
+        self.expect_callback(task_sid, "accept", "Alice")
         self.expect_reservation(task_sid, "accepted", "Alice")
         self.expect_task(task_sid, "assigned", SPANISH)
         self.expect_activity("Alice", "Busy")
@@ -225,7 +233,7 @@ class Scenario:
         self.step("Alice goes Idle: the callback answers {} so the reservation waits")
         self.trctl("worker", "set-activity", "Alice", "Idle")
         self.settle()
-        self.expect_callback(task_sid, "none")
+        self.expect_callback(task_sid, "none", "Alice")
         self.expect_reservation(task_sid, "pending", "Alice")
         self.expect_task(task_sid, "reserved", SPANISH)
 
