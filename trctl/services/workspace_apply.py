@@ -155,7 +155,12 @@ def _create_workspace(api: TaskRouterApi, spec: WorkspaceSpec) -> dict[str, Any]
     data: dict[str, Any] = {"FriendlyName": settings.name}
     for name in WORKSPACE_CREATE_FIELDS:
         data[PARAMETERS["workspace"][name]] = getattr(settings, name)
-    return api.create("/Workspaces", data)
+    return api.create("/Workspaces", without_empty(data))
+
+
+def without_empty(data: dict[str, Any]) -> dict[str, Any]:
+    """Creates leave out empty strings (TaskRouter's default); updates send them to clear."""
+    return {key: value for key, value in data.items() if value != ""}
 
 
 def export_spec(client: Any, workspace: dict[str, Any]) -> WorkspaceSpec:
@@ -185,6 +190,7 @@ class _Writer:
         if change.kind == "workspace":
             self.api.update(self.base, data)
         elif change.action == "create":
+            data = without_empty(data)
             data["FriendlyName"] = item.name
             record = self.api.create(f"{self.base}/{COLLECTIONS[change.kind]}", data)
             self.live.sids.setdefault(change.kind, {})[item.name] = str(record["sid"])
