@@ -408,3 +408,19 @@ def test_export_to_an_unwritable_place_is_one_line_and_leaves_no_file(env, fresh
     ok(env, "workspace", "export", "-o", str(existing))
     assert existing.read_text(encoding="utf-8") == QUICKSTART_TOML
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".ws.toml")) == []
+
+
+def test_a_value_the_file_leaves_out_goes_back_to_the_default(env, fresh):
+    """The file says nothing about the callback URL, so apply clears one set by hand."""
+    ok(env, "workspace", "apply", str(QUICKSTART))
+    wired = {**env, "TRCTL_WORKSPACE_SID": "TaskRouter Quickstart"}
+    workflow = "Incoming Customer Care Requests"
+    ok(wired, "workflow", "update", workflow, "--assignment-callback-url", "http://127.0.0.1:9/a")
+    result = ok(env, "workspace", "apply", str(QUICKSTART), "--json")
+    updates = [
+        (c["kind"], c["fields"]) for c in json.loads(result.stdout) if c["action"] == "update"
+    ]
+    assert updates == [("workflow", ["assignment_callback_url"])]
+    shown = json.loads(ok(wired, "workflow", "show", workflow, "--json").stdout)
+    assert not shown["assignment_callback_url"]
+    assert ok(env, "workspace", "export").stdout == QUICKSTART_TOML
