@@ -53,6 +53,12 @@ class ConnectionReaper:
                 return False
             return True
 
+    def forget(self, sock: socket.socket) -> None:
+        """The connection is finished: drop every trace of it."""
+        with self._cond:
+            self._deadlines.pop(sock, None)
+            self._reaped.discard(sock)
+
     def _run(self) -> None:
         with self._cond:
             while self._running:

@@ -128,6 +128,12 @@ class _Handler(BaseHTTPRequestHandler):
         app.reaper.watch(self.request, app.header_timeout)
         super().setup()
 
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.app.reaper.forget(self.request)
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # no request lines, headers or bodies in logs: the live log has what matters
 

@@ -365,13 +365,17 @@ def _worker_names(session: Session) -> Any:
 
     names: dict[str, str] = {}
     lock = threading.Lock()
+    unavailable: list[bool] = []
 
     def lookup(sid: str) -> str | None:
         with lock:
             if sid not in names:
+                if unavailable:
+                    return None  # one failed listing is enough: never stall the log on it
                 try:
                     records = session.resolver().api.list(session.resolver().path(WORKER))
                 except TrctlError:
+                    unavailable.append(True)
                     return None
                 names.update({r["sid"]: str(r.get("friendly_name") or r["sid"]) for r in records})
                 names.setdefault(sid, sid)

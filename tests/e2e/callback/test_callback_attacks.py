@@ -295,3 +295,14 @@ def test_forty_idle_sockets_do_not_stop_a_valid_callback(server, recorder):
             sock.close()
     assert answer.status == 200
     assert elapsed <= 2 * server.header_timeout + 0.5
+
+
+def test_finished_connections_leave_no_trace_in_the_reaper(server, recorder):
+    raw_request(server.url, "PROPFIND", b"", [])  # answered by http.server itself (501)
+    raw_request(server.url, "GET", b"", [])
+    assert_still_serving(server, recorder)
+    deadline = time.monotonic() + 5  # the worker forgets the socket just after answering
+    while (server.reaper._deadlines or server.reaper._reaped) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.reaper._deadlines == {}
+    assert server.reaper._reaped == set()
