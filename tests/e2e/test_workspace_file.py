@@ -424,3 +424,17 @@ def test_a_value_the_file_leaves_out_goes_back_to_the_default(env, fresh):
     shown = json.loads(ok(wired, "workflow", "show", workflow, "--json").stdout)
     assert not shown["assignment_callback_url"]
     assert ok(env, "workspace", "export").stdout == QUICKSTART_TOML
+
+
+def test_a_minimal_file_creates_a_workspace_keeping_its_default_activity(env, fresh, tmp_path):
+    path = write(tmp_path, '[workspace]\nname = "Bare"\n\n[[queues]]\nname = "All"\n')
+    result = ok(env, "workspace", "apply", path, "--json")
+    deletes = [c["name"] for c in json.loads(result.stdout) if c["action"] == "delete"]
+    exported = load_spec_text(ok(env, "workspace", "export").stdout, source="x.toml")
+    kept = {exported.workspace.default_activity, exported.workspace.timeout_activity}
+    assert kept and None not in kept
+    assert {a.name for a in exported.activities} == kept, "only the defaults in use are kept"
+    assert not kept & set(deletes)
+    assert [q.name for q in exported.queues] == ["All"]
+    second = json.loads(ok(env, "workspace", "apply", path, "--json").stdout)
+    assert {c["action"] for c in second} == {"unchanged"}

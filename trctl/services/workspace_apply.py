@@ -18,6 +18,7 @@ from trctl.services.workspace_plan import (
     empty_live,
     make_plan,
     read_live,
+    unset_defaults,
 )
 from trctl.services.workspace_spec import WorkspaceSpec, workflow_configuration
 from trctl.services.workspaces import api_for, find_workspace, list_workspaces
@@ -124,7 +125,8 @@ def apply_spec(
 ) -> ApplyResult:
     """Make the workspace match the file. Everything is checked before the first write.
 
-    A workspace created here is pruned too: it only held TaskRouter's default activities.
+    A workspace created here is pruned too (it only held TaskRouter's default activities),
+    sparing the default and timeout activities when the file does not replace them.
     """
     api = api_for(client)
     notify = on_change or (lambda change: None)
@@ -135,7 +137,9 @@ def apply_spec(
     if created:
         record = _create_workspace(api, spec)
         notify(Change("workspace", spec.workspace.name, "create"))
-        plan = make_plan(spec, read_live(api, record), prune=True, source=source)
+        live = read_live(api, record)
+        spare = unset_defaults(spec, live)
+        plan = make_plan(spec, live, prune=True, source=source, spare=spare)
     writer = _Writer(api, plan.live)
     changes = []
     for change in plan.changes:

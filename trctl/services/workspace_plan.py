@@ -196,19 +196,28 @@ def count_actions(changes: Iterable[Change]) -> dict[str, int]:
 
 
 def make_plan(
-    spec: WorkspaceSpec, live: LiveWorkspace, *, prune: bool = False, source: str = "file"
+    spec: WorkspaceSpec,
+    live: LiveWorkspace,
+    *,
+    prune: bool = False,
+    source: str = "file",
+    spare: Iterable[str] = (),
 ) -> Plan:
-    """Compare the file with the live workspace; raise UsageError for anything that cannot work."""
+    """Compare the file with the live workspace; raise UsageError for anything that cannot work.
+
+    With prune, what the file does not name is deleted, except the activities in `spare`.
+    """
     keep = not prune
+    spared = frozenset(spare)
     check_references(
         spec,
-        activities=live.names("activity") if keep else (),
+        activities=live.names("activity") if keep else spared,
         queues=live.names("queue") if keep else (),
         source=source,
     )
     _check_activity_availability(spec, live, source)
     if prune:
-        _check_prunable_defaults(spec, live, source)
+        _check_prunable_defaults(spec, live, source, spared)
     changes: list[Change] = []
     for kind in APPLY_ORDER:
         for item in _items(spec, kind):
@@ -216,8 +225,21 @@ def make_plan(
     if prune:
         for kind in PRUNE_ORDER:
             wanted = {_item_name(i) for i in _items(spec, kind)}
+            if kind == "activity":
+                wanted |= spared
             changes += [Change(kind, n, "delete") for n in live.names(kind) if n not in wanted]
     return Plan(spec, live, changes, prune)
+
+
+def unset_defaults(spec: WorkspaceSpec, live: LiveWorkspace) -> list[str]:
+    """The live default/timeout activities the file neither sets nor names (so must stay)."""
+    names = set(spec.activity_names())
+    spared = []
+    for key in ("default_activity", "timeout_activity"):
+        current = getattr(live.spec.workspace, key)
+        if getattr(spec.workspace, key) is None and current and current not in names:
+            spared.append(current)
+    return spared
 
 
 def _items(spec: WorkspaceSpec, kind: str) -> list[Any]:
@@ -273,13 +295,14 @@ def _check_activity_availability(spec: WorkspaceSpec, live: LiveWorkspace, sourc
             )
 
 
-def _check_prunable_defaults(spec: WorkspaceSpec, live: LiveWorkspace, source: str) -> None:
-    names = set(spec.activity_names())
-    for key in ("default_activity", "timeout_activity"):
-        if getattr(spec.workspace, key) is None:
-            current = getattr(live.spec.workspace, key)
-            if current and current not in names and live.sid:
-                raise UsageError(
-                    f"{source}: --prune would delete {current!r}, the workspace's {key}",
-                    hint=f"set [workspace] {key} to an activity the file names",
-                )
+def _check_prunable_defaults(
+    spec: WorkspaceSpec, live: LiveWorkspace, source: str, spared: frozenset[str]
+) -> None:
+    for current in unset_defaults(spec, live):
+        if current not in spared:
+            raise UsageError(
+                f"{source}: --prune would delete {current!r}, "
+                "the workspace's default or timeout activity",
+                hint="set [workspace] default_activity and timeout_activity to activities "
+                "the file names",
+            )
