@@ -35,6 +35,16 @@ class Backend(ResourceOps, WorkerOps, TaskOps, RoutingOps, LifecycleOps, TimerOp
         self.commit_hooks: list[Callable[[], None]] = []
         self._worker_attrs: dict[str, tuple[int, dict[str, Any]]] = {}
         self._configs: dict[str, tuple[str, Any]] = {}
+        self._deadline_hint: float | None = None
+
+    def arm(self, deadline: float | None) -> None:
+        """Note a new timer deadline so the scheduler wakes early only when it must."""
+        if deadline is not None and (self._deadline_hint is None or deadline < self._deadline_hint):
+            self._deadline_hint = deadline
+
+    def take_deadline_hint(self) -> float | None:
+        hint, self._deadline_hint = self._deadline_hint, None
+        return hint
 
     # -- transactions ---------------------------------------------------------------------------
     @contextmanager

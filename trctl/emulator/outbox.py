@@ -64,8 +64,11 @@ class Outbox:
     # -- delivery -------------------------------------------------------------------------------
     def _claim(self) -> Any:
         exclude = ",".join(str(i) for i in self.in_flight) or "0"
+        # event callbacks go out one at a time per workspace, in order; assignments in parallel
         row = self.backend.store.one(
-            f"SELECT * FROM outbox WHERE state = 'pending' AND id NOT IN ({exclude}) "
+            f"SELECT * FROM outbox o WHERE state = 'pending' AND id NOT IN ({exclude}) "
+            "AND (kind != 'event' OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.kind = 'event' "
+            "AND p.state = 'pending' AND p.workspace_sid = o.workspace_sid AND p.id < o.id)) "
             "ORDER BY id LIMIT 1"
         )
         if row is not None:

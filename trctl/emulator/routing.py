@@ -125,6 +125,7 @@ class RoutingOps:
             return
         priority = target.priority if target.priority is not None else task["base_priority"]
         deadline = self.now() + target.timeout if target.timeout else None
+        self.arm(deadline)
         self.store.update(
             "tasks",
             task["sid"],
@@ -256,8 +257,21 @@ class RoutingOps:
         )
 
     # -- matching -------------------------------------------------------------------------------
-    def _queue_tasks(self: Backend, queue: Row) -> Iterator[Row]:
-        """Routable tasks of a queue in queue order, fetched in keyset chunks."""
+    def free_channels(self: Backend, workspace: Row, worker_sid: str) -> list[str] | None:
+        """Channels the worker can take a task on: None means any, [] means none."""
+        if not workspace["multi_task_enabled"]:
+            return None if self.free_capacity(workspace, worker_sid, "") > 0 else []
+        rows = self.store.all(
+            "SELECT wc.task_channel_sid AS channel, wc.capacity - (SELECT COUNT(*) FROM "
+            f"reservations r WHERE r.worker_sid = wc.worker_sid AND r.task_channel_sid = "
+            f"wc.task_channel_sid AND r.status IN {LIVE}) AS free FROM worker_channels wc "
+            "WHERE wc.worker_sid = ? AND wc.available = 1",
+            (worker_sid,),
+        )
+        return [row["channel"] for row in rows if row["free"] > 0]
+
+    def _queue_tasks(self: Backend, queue: Row, channels: list[str] | None = None) -> Iterator[Row]:
+        """Routable tasks of a queue in queue order (optionally only on some channels)."""
         lifo = queue["task_order"] == "LIFO"
         columns = [("priority", True), ("queue_entered", lifo), ("id", False)]
         states = "('pending')" if queue["max_reserved_workers"] <= 1 else "('pending','reserved')"
@@ -266,6 +280,9 @@ class RoutingOps:
         while True:
             where = f"task_queue_sid = ? AND assignment_status IN {states}"
             args: list[Any] = [queue["sid"]]
+            if channels is not None:
+                where += f" AND task_channel_sid IN ({', '.join('?' for _ in channels)})"
+                args.extend(channels)
             if key is not None:
                 clause, extra = _keyset(columns, key, after=True)
                 where += " AND " + clause
@@ -297,12 +314,40 @@ class RoutingOps:
             )
         }
 
-    def _candidates(self: Backend, queue: Row, expr: Any) -> list[Row]:
-        """Available workers that the queue's TargetWorkers matches."""
+    def free_pools(self: Backend, workspace: Row, queue: Row) -> dict[str | None, list[Any]]:
+        """Free eligible workers of the queue, by task channel (key None: single-tasking)."""
         from trctl.emulator.matching import eligible
 
-        available = self.store.all(self._workers_sql(True), (queue["workspace_sid"],))
-        return [w for w in available if eligible(self._view(w, 1), expr)]
+        expr = self.queue_expression(queue)
+        base = self._workers_sql(True)
+        if not workspace["multi_task_enabled"]:
+            rows = self.store.all(
+                base + " AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.worker_sid = w.sid "
+                f"AND r.status IN {LIVE})",
+                (workspace["sid"],),
+            )
+            views = [self._view(row, 1) for row in rows]
+            return {None: [view for view in views if eligible(view, expr)]}
+        rows = self.store.all(
+            "SELECT w.*, a.friendly_name AS activity_name, wc.task_channel_sid AS channel, "
+            "wc.capacity - (SELECT COUNT(*) FROM reservations r WHERE r.worker_sid = w.sid "
+            f"AND r.task_channel_sid = wc.task_channel_sid AND r.status IN {LIVE}) AS free "
+            "FROM workers w JOIN activities a ON a.sid = w.activity_sid "
+            "JOIN worker_channels wc ON wc.worker_sid = w.sid AND wc.available = 1 "
+            "WHERE w.workspace_sid = ? AND w.available = 1",
+            (workspace["sid"],),
+        )
+        pools: dict[str | None, list[Any]] = {}
+        verdict: dict[str, bool] = {}
+        for row in rows:
+            if row["free"] <= 0:
+                continue
+            view = self._view(row, row["free"])
+            if row["sid"] not in verdict:
+                verdict[row["sid"]] = eligible(view, expr)
+            if verdict[row["sid"]]:
+                pools.setdefault(row["channel"], []).append(view)
+        return pools
 
     def route_queue(self: Backend, queue: Row) -> None:
         """Offer the queue's tasks, in order, to its free eligible workers."""
@@ -310,47 +355,28 @@ class RoutingOps:
 
         expr = self.queue_expression(queue)
         workspace = self.workspace(queue["workspace_sid"])
-        candidates = self._candidates(queue, expr)
-        if not candidates or not self._any_free(workspace, candidates):
+        pools = self.free_pools(workspace, queue)
+        if not any(pools.values()):
             return
-        by_channel: dict[str, list[Any]] = {}
-        for task in self._queue_tasks(queue):
-            channel = task["task_channel_sid"]
-            if channel not in by_channel:
-                by_channel[channel] = [
-                    self._view(w, free)
-                    for w in candidates
-                    if (free := self.free_capacity(workspace, w["sid"], channel)) > 0
-                ]
-            if not by_channel[channel]:
+        single = not workspace["multi_task_enabled"]
+        channels = None if single else [c for c, views in pools.items() if views]
+        for task in self._queue_tasks(queue, channels):
+            pool = pools.get(None if single else task["task_channel_sid"])
+            if not pool:
                 continue
             slots = self._open_slots(task, queue)
             if slots <= 0:
                 continue
             excluded = self._excluded(task["sid"])
-            pool = [v for v in by_channel[channel] if v.sid not in excluded]
+            candidates = [view for view in pool if view.sid not in excluded]
             target = self.current_target(task)
-            chosen = choose_workers(self.task_view(task), target, expr, pool, slots)
+            chosen = choose_workers(self.task_view(task), target, expr, candidates, slots)
             for view in chosen:
                 self.reserve(self.load("tasks", task["sid"]), self.load("workers", view.sid), queue)
             if chosen:
-                by_channel.clear()
-                candidates = self._candidates(queue, expr)
-                if not candidates or not self._any_free(workspace, candidates):
+                pools = self.free_pools(workspace, queue)
+                if not any(pools.values()):
                     return
-
-    def _any_free(self: Backend, workspace: Row, candidates: list[Row]) -> bool:
-        channels = [
-            row["sid"]
-            for row in self.store.all(
-                "SELECT sid FROM task_channels WHERE workspace_sid = ?", (workspace["sid"],)
-            )
-        ]
-        return any(
-            self.free_capacity(workspace, w["sid"], channel) > 0
-            for w in candidates
-            for channel in channels
-        )
 
     def route_worker(self: Backend, worker: Row) -> None:
         """A worker became available or gained capacity: give it the best task it can take."""
@@ -367,13 +393,16 @@ class RoutingOps:
             )
             if row is None:
                 return
+            channels = self.free_channels(workspace, row["sid"])
+            if channels == []:
+                return
             best: tuple[tuple, Row, Row] | None = None
             probe = self._view(row, 1)
             for queue in queues:
                 expr = self.queue_expression(queue)
                 if not eligible(probe, expr):
                     continue
-                for task in self._queue_tasks(queue):
+                for task in self._queue_tasks(queue, channels):
                     free = self.free_capacity(workspace, row["sid"], task["task_channel_sid"])
                     if free <= 0 or self._open_slots(task, queue) <= 0:
                         continue
@@ -395,6 +424,10 @@ class RoutingOps:
                 self.route_queue(queue)
 
     # -- reservations ---------------------------------------------------------------------------
+    def _armed(self: Backend, deadline: float) -> float:
+        self.arm(deadline)
+        return deadline
+
     def reserve(self: Backend, task: Row, worker: Row, queue: Row) -> Row:
         """Create a pending reservation (and its assignment callback in the same transaction)."""
         now = self.now()
@@ -415,7 +448,7 @@ class RoutingOps:
                 "task_queue_sid": queue["sid"],
                 "workflow_sid": task["workflow_sid"],
                 "status": "pending",
-                "deadline": now + timeout,
+                "deadline": self._armed(now + timeout),
                 "worker_previous_activity_sid": worker["activity_sid"],
                 "date_created": now,
                 "date_updated": now,

@@ -22,6 +22,7 @@ class Scheduler:
         self.cond = threading.Condition()
         self.stopping = False
         self.changed = True
+        self.planned = 0.0  # when the thread plans to wake next (epoch seconds)
         self.thread = threading.Thread(target=self._run, name="trctl-scheduler", daemon=True)
         backend.commit_hooks.append(self.wake)
 
@@ -37,8 +38,17 @@ class Scheduler:
             self.thread.join(5.0)
 
     def wake(self) -> None:
-        if self.manual:
+        """Commit hook: wake the thread only when a new deadline is earlier than its plan."""
+        hint = self.backend.take_deadline_hint()
+        if self.manual or hint is None:
             return
+        with self.cond:
+            if hint < self.planned:
+                self.changed = True
+                self.cond.notify_all()
+
+    def poke(self) -> None:
+        """Re-check the timers now (e.g. after an injected clock jumped)."""
         with self.cond:
             self.changed = True
             self.cond.notify_all()
@@ -49,9 +59,12 @@ class Scheduler:
                 if self.stopping:
                     return
                 self.changed = False
+                self.planned = float("inf")  # any new deadline re-runs the loop while computing
             try:
-                self.backend.fire_due()
                 deadline = self.backend.next_deadline()
+                if deadline is not None and deadline <= self.backend.now():
+                    self.backend.fire_due()
+                    deadline = self.backend.next_deadline()
             except Exception:
                 log.exception("timer processing failed")
                 deadline = None
@@ -63,5 +76,6 @@ class Scheduler:
                 wait = MAX_SLEEP
                 if deadline is not None:
                     wait = min(max(deadline - self.backend.now(), 0.0), MAX_SLEEP)
+                self.planned = self.backend.now() + wait
                 if wait > 0:
                     self.cond.wait(wait)

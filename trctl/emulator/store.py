@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -12,6 +13,10 @@ from typing import Any
 from trctl.emulator.schema import DATA_TABLES, DDL, SCHEMA_VERSION
 
 Row = sqlite3.Row
+_WRITE_RE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
+
+# Rows of these tables change rarely and are read on every event: cached by SID, dropped on writes.
+CACHED = frozenset({"workspaces", "activities", "task_channels", "task_queues", "workflows"})
 
 
 class Store:
@@ -23,6 +28,7 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.lock = threading.RLock()
         self._depth = 0
+        self._cache: dict[tuple[str, str], Row | None] = {}
         self.conn = sqlite3.connect(
             self.path, timeout=5.0, isolation_level=None, check_same_thread=False
         )
@@ -57,6 +63,7 @@ class Store:
                 yield self.conn
             except BaseException:
                 self._depth = 0
+                self._cache.clear()
                 self.conn.execute("ROLLBACK")
                 raise
             self._depth = 0
@@ -87,6 +94,10 @@ class Store:
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
         with self.lock:
+            if self._cache:
+                written = _WRITE_RE.match(sql)
+                if written and written.group(1) in CACHED:
+                    self._cache.clear()
             return self.conn.execute(sql, args)
 
     def insert(self, table: str, values: Mapping[str, Any]) -> None:
@@ -101,6 +112,19 @@ class Store:
         self.execute(f"UPDATE {table} SET {assignments} WHERE sid = ?", [*values.values(), sid])
 
     def get(self, table: str, sid: str, workspace_sid: str | None = None) -> Row | None:
+        if table in CACHED:
+            with self.lock:
+                key = (table, sid)
+                if key not in self._cache:
+                    self._cache[key] = self.one(f"SELECT * FROM {table} WHERE sid = ?", (sid,))
+                row = self._cache[key]
+            if (
+                workspace_sid is not None
+                and row is not None
+                and row["workspace_sid"] != workspace_sid
+            ):
+                return None
+            return row
         if workspace_sid is None:
             return self.one(f"SELECT * FROM {table} WHERE sid = ?", (sid,))
         return self.one(

@@ -65,7 +65,7 @@ class TaskOps:
                     "base_priority": priority,
                     "assignment_status": "pending",
                     "timeout": timeout,
-                    "ttl_deadline": now + timeout,
+                    "ttl_deadline": self._armed(now + timeout),
                     "virtual_start_time": fields.get("virtual_start_time") or now,
                     "routing_target": fields.get("routing_target"),
                     "ignore_capacity": int(bool(fields.get("ignore_capacity"))),

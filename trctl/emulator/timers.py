@@ -28,21 +28,25 @@ _DUE = (
 )
 
 
+_COLUMN = {"reservation": "deadline", "ttl": "ttl_deadline", "target": "target_deadline"}
+
+
 class TimerOps:
     """Mixed into Backend."""
 
     def next_deadline(self: Backend) -> float | None:
         """The earliest deadline of any armed timer (None when nothing is armed)."""
-        found = [self.store.scalar(f"SELECT MIN(due) FROM ({sql})") for _, sql in _DUE]
-        values = [value for value in found if value is not None]
-        return min(values) if values else None
+        best: float | None = None
+        for _, sql in _DUE:  # each walks its partial index: cost independent of the backlog
+            row = self.store.one(f"{sql} ORDER BY due LIMIT 1")
+            if row is not None and (best is None or row["due"] < best):
+                best = row["due"]
+        return best
 
     def _earliest_due(self: Backend, now: float) -> tuple[str, str] | None:
         best: tuple[float, str, str] | None = None
         for kind, sql in _DUE:
-            row = self.store.one(
-                f"SELECT sid, due FROM ({sql}) WHERE due <= ? ORDER BY due LIMIT 1", (now,)
-            )
+            row = self.store.one(f"{sql} AND {_COLUMN[kind]} <= ? ORDER BY due LIMIT 1", (now,))
             if row is not None and (best is None or row["due"] < best[0]):
                 best = (row["due"], kind, row["sid"])
         return None if best is None else (best[1], best[2])
