@@ -447,7 +447,25 @@ def load_settings(
 
     values = _resolve(layers)
     values["profile"] = Setting(name, chosen_by) if name else Setting(None)
+    _check_api_url(values["api_url"])
     return Settings(values, _timeout(values["timeout"]))
+
+
+def _check_api_url(setting: Setting) -> None:
+    url = setting.value
+    if url is None:
+        return
+    scheme, _, rest = url.partition("://")
+    if (
+        scheme.lower() in ("http", "https")
+        and rest.strip("/")
+        and not any(c.isspace() for c in url)
+    ):
+        return
+    error = UsageError if setting.source.startswith("flag") else ConfigError
+    raise error(
+        f"{setting.source}: API URL must look like http://HOST[:PORT] or https://HOST, got {url!r}"
+    )
 
 
 def _resolve(layers: list[_Layer]) -> dict[str, Setting]:

@@ -14,7 +14,7 @@ from trctl.config import (
     mask,
     write_profile_file,
 )
-from trctl.errors import ConfigError
+from trctl.errors import ConfigError, UsageError
 
 SID_ENV = "AC" + "e" * 32
 SID_PROFILE = "AC" + "b" * 32
@@ -301,3 +301,14 @@ def test_trctl_profile_overlays_a_twilio_cli_profile_of_the_same_name(env) -> No
     settings = load_settings({"profile": "work"}, env)
     assert settings.workspace == "WSwork" and settings.account_sid == SID_CLI
     assert settings.source("api_key").startswith('twilio-cli profile "work"')
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8080", "ftp://x", "http://", "http://a b"])
+def test_api_url_must_be_http_or_https(env, url: str) -> None:
+    with pytest.raises(UsageError, match="--api-url"):
+        load_settings({"api_url": url}, env)
+    env["TRCTL_API_URL"] = url
+    with pytest.raises(ConfigError, match="TRCTL_API_URL"):
+        load_settings({}, env)
+    env["TRCTL_API_URL"] = "http://127.0.0.1:8080/"
+    assert load_settings({}, env).api_url == "http://127.0.0.1:8080/"
