@@ -297,3 +297,27 @@ def test_debug_logging_ends_with_the_invocation(run, capsys) -> None:
     logging.getLogger("twilio.http_client").info("after the run")
     assert "after the run" not in capsys.readouterr().err
     assert not any(type(h).__name__ == "_RedactingHandler" for h in logging.getLogger().handlers)
+
+
+def test_bare_group_prints_its_help_without_an_error_prefix(run) -> None:
+    result = run("profiles")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage: trctl profiles") and "Error" not in result.stderr
+
+
+def test_ctrl_c_inside_a_command_is_exit_130_in_one_line(run, monkeypatch) -> None:
+    def interrupted(client: object) -> dict:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("trctl.services.client.check_credentials", interrupted)
+    monkeypatch.setattr("trctl.services.client.make_client", lambda settings: object())
+    result = run("config", "check")
+    assert result.exit_code == 130
+    assert result.stderr == "Error: interrupted\n"
+
+
+def test_ctrl_c_at_a_prompt_is_exit_130(run) -> None:
+    # no input at all: click's prompt raises Abort, as on Ctrl-C / Ctrl-D
+    result = run("profiles", "set", "dev", "--account-sid", SID, input="", tty=True)
+    assert result.exit_code == 130
+    assert result.stderr.splitlines()[-1] == "Error: aborted"

@@ -86,6 +86,9 @@ class RootGroup(LazyGroup):
                 **extra,
             )
             code = result if isinstance(result, int) else 0
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.format_message(), err=True)  # a group run bare: its help, as click does
+            code = exc.exit_code
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "trctl"
             click.echo(f"Error: {exc.format_message()} (see '{where} --help')", err=True)
