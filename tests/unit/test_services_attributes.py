@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trctl.errors import UsageError
 from trctl.services.attributes import (
@@ -131,3 +133,36 @@ def test_dump_is_compact_and_enforces_the_4096_limit() -> None:
     assert dump_attributes({"a": 1}) == '{"a":1}'
     with pytest.raises(UsageError, match="4096"):
         dump_attributes({"big": "x" * 5000})
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+KEYS = st.text(st.characters(blacklist_characters="=.", blacklist_categories=("Cs",)), min_size=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=KEYS, value=JSON_VALUES)
+def test_any_json_value_round_trips_through_attr(key: str, value: object) -> None:
+    text = f"{key}={json.dumps(value)}"
+    if not key.strip():
+        with pytest.raises(UsageError):
+            parse_pair(text)
+        return
+    assert pairs_to_object([text]) == {key.strip(): value}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=30), max_size=5))
+def test_arbitrary_pairs_parse_or_fail_with_a_usage_error(pairs: list[str]) -> None:
+    try:
+        result = pairs_to_object(pairs)
+    except UsageError as exc:
+        assert "\n" not in exc.one_line()
+    else:
+        assert isinstance(result, dict)
+        json.loads(dump_attributes(result))
