@@ -144,7 +144,10 @@ def limit_options(default: int | None = DEFAULT_LIMIT) -> Callable[[F], F]:
     return decorate
 
 
-def effective_limit(limit: int | None, fetch_all: bool, default: int | None = DEFAULT_LIMIT):
+def effective_limit(
+    limit: int | None, fetch_all: bool, default: int | None = DEFAULT_LIMIT
+) -> int | None:
+    """The number of records to fetch (None: all of them)."""
     if fetch_all and limit is not None:
         raise UsageError("--limit and --all contradict each other")
     if fetch_all:
