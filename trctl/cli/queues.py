@@ -8,6 +8,7 @@ import click
 
 from trctl.cli.output import Column, emit, emit_one, output_options
 from trctl.cli.params import EXPRESSION, make_resolver
+from trctl.services.queues import TASK_ORDERS
 
 QUEUE_COLUMNS = (
     Column("SID", "sid"),
@@ -33,7 +34,7 @@ def queue_options(func: Any) -> Any:
             click.option("--reservation-activity", metavar="NAME|SID", help="Activity on reserve."),
             click.option("--assignment-activity", metavar="NAME|SID", help="Activity on accept."),
             click.option("--max-reserved-workers", type=click.IntRange(1, 50), help="1 to 50."),
-            click.option("--task-order", type=click.Choice(("FIFO", "LIFO"), case_sensitive=False)),
+            click.option("--task-order", type=click.Choice(TASK_ORDERS, case_sensitive=False)),
         )
     ):
         func = decorator(func)

@@ -13,17 +13,8 @@ from trctl.cli.params import (
     make_resolver,
 )
 from trctl.errors import UsageError
+from trctl.services.reservations import STATUSES
 
-STATUSES = (
-    "pending",
-    "accepted",
-    "rejected",
-    "timeout",
-    "canceled",
-    "rescinded",
-    "wrapping",
-    "completed",
-)
 RESERVATION_COLUMNS = (
     Column("SID", "sid"),
     Column("STATUS", "reservation_status"),

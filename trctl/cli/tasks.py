@@ -19,8 +19,7 @@ from trctl.cli.params import (
     make_resolver,
     page_progress,
 )
-
-STATUSES = ("pending", "reserved", "assigned", "wrapping", "completed", "canceled")
+from trctl.services.tasks import STATUSES
 
 TASK_COLUMNS = (
     Column("SID", "sid"),
