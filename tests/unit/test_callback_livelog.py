@@ -81,3 +81,13 @@ def test_the_terminal_line_has_the_same_text_as_the_piped_one():
     styled = LiveLog._styled(fields(RECORD), RECORD)
     assert styled.plain == plain_line(RECORD)
     assert any(span.style == "bold green" for span in styled.spans)
+
+
+def test_a_tunnel_is_needed_only_for_a_remote_api():
+    from trctl.cli.serve_callback import needs_tunnel
+
+    assert needs_tunnel(None)
+    assert needs_tunnel("https://taskrouter.twilio.com")
+    assert not needs_tunnel("http://127.0.0.1:8080")
+    assert not needs_tunnel("https://localhost:8443")
+    assert not needs_tunnel("http://emulator.internal:8080")  # plain http: not Twilio

@@ -75,3 +75,13 @@ def test_missing_binary_offline_is_a_tunnel_error(tmp_path, monkeypatch, capfd):
     assert f"ngrok is not installed at {missing}" in caught.value.one_line()
     assert "PYNGROK_NGROK_PATH" in caught.value.one_line()
     assert capfd.readouterr().out == ""  # no download progress on stdout
+
+
+def test_the_agent_path_may_come_from_pyngrok_ngrok_path(fake, monkeypatch):
+    monkeypatch.setenv("PYNGROK_NGROK_PATH", fake["path"])
+    tunnel = open_tunnel("http://127.0.0.1:8123", config_path=fake["config"])
+    try:
+        assert tunnel.public_url == PUBLIC_URL
+        assert tunnel.config.ngrok_path == fake["path"]
+    finally:
+        tunnel.close()
