@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from trctl.errors import UsageError
 from trctl.services.attributes import (
-    build_attributes,
+    combine,
     dump_attributes,
     load_attributes,
     merge,
@@ -122,10 +122,11 @@ def test_merge_is_deep_and_does_not_mutate() -> None:
     assert base == {"customer": {"tier": "silver", "id": 1}, "x": 1}
 
 
-def test_build_attributes_pairs_win_over_document() -> None:
-    result = build_attributes('{"a": 1, "n": {"k": 1}}', ["a=2", "n.j=3"])
+def test_combine_pairs_win_over_document() -> None:
+    result = combine({"a": 1, "n": {"k": 1}}, ["a=2", "n.j=3"])
     assert result == {"a": 2, "n": {"k": 1, "j": 3}}
-    assert build_attributes(None, []) is None
+    assert combine(None, []) is None
+    assert combine({}, []) == {}
 
 
 def test_dump_is_compact_and_enforces_the_4096_limit() -> None:

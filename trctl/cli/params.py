@@ -113,17 +113,6 @@ def attribute_options(func: F) -> F:
     return func
 
 
-def combined_attributes(
-    document: dict[str, Any] | None, pairs: tuple[str, ...]
-) -> dict[str, Any] | None:
-    """The attributes a command was given, or None when it was given none."""
-    from trctl.services.attributes import merge, pairs_to_object
-
-    if document is None and not pairs:
-        return None
-    return merge(document or {}, pairs_to_object(pairs))
-
-
 def limit_options(default: int | None = DEFAULT_LIMIT) -> Callable[[F], F]:
     """--limit N (default 50, or everything when default is None) and --all."""
 

@@ -13,7 +13,6 @@ from trctl.cli.params import (
     TASK_SID,
     age,
     attribute_options,
-    combined_attributes,
     effective_limit,
     limit_options,
     make_resolver,
@@ -77,9 +76,10 @@ def tasks_create(
     channel: str | None,
 ) -> None:
     """Create a task, e.g. `trctl task create --attr selected_language=es`."""
+    from trctl.services.attributes import combine
     from trctl.services.tasks import create_task
 
-    attributes = combined_attributes(attributes_document, attr_pairs) or {}
+    attributes = combine(attributes_document, attr_pairs) or {}
     resolver = make_resolver()
     task = create_task(
         resolver,
@@ -166,9 +166,10 @@ def tasks_update(
     channel: str | None,
 ) -> None:
     """Change a task's attributes (merged into the current ones), priority or channel."""
+    from trctl.services.attributes import combine
     from trctl.services.tasks import update_task
 
-    attributes = combined_attributes(attributes_document, attr_pairs)
+    attributes = combine(attributes_document, attr_pairs)
     record = update_task(
         make_resolver(),
         task,

@@ -10,7 +10,6 @@ from trctl.cli.output import Column, emit, emit_one, output_options
 from trctl.cli.params import (
     EXPRESSION,
     attribute_options,
-    combined_attributes,
     effective_limit,
     limit_options,
     make_resolver,
@@ -112,9 +111,10 @@ def workers_create(
     activity: str | None,
 ) -> None:
     """Create a worker, e.g. `trctl worker create Carol --attr 'languages=["en"]'`."""
+    from trctl.services.attributes import combine
     from trctl.services.workers import create_worker
 
-    attributes = combined_attributes(attributes_document, attr_pairs)
+    attributes = combine(attributes_document, attr_pairs)
     record = create_worker(make_resolver(), name, attributes=attributes, activity=activity)
     emit_one(record, WORKER_FIELDS)
 
@@ -139,9 +139,10 @@ def workers_update(
     reject_pending: bool,
 ) -> None:
     """Change a worker's name, attributes (merged into the current ones) or activity."""
+    from trctl.services.attributes import combine
     from trctl.services.workers import update_worker
 
-    attributes = combined_attributes(attributes_document, attr_pairs)
+    attributes = combine(attributes_document, attr_pairs)
     record = update_worker(
         make_resolver(),
         worker,

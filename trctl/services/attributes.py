@@ -102,22 +102,13 @@ def merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def build_attributes(
-    document: str | None,
-    pairs: Iterable[str] = (),
-    *,
-    base: Mapping[str, Any] | None = None,
-) -> dict[str, Any] | None:
-    """base <- --attributes document <- --attr pairs; None when nothing was given."""
+def combine(document: Mapping[str, Any] | None, pairs: Iterable[str]) -> dict[str, Any] | None:
+    """What a command was given: the --attributes object with the --attr pairs merged over it;
+    None when it was given neither."""
     pairs = list(pairs)
-    if document is None and not pairs and base is None:
+    if document is None and not pairs:
         return None
-    result = dict(base or {})
-    if document is not None:
-        result = merge(result, load_attributes(document))
-    if pairs:
-        result = merge(result, pairs_to_object(pairs))
-    return result
+    return merge(document or {}, pairs_to_object(pairs))
 
 
 def dump_attributes(attributes: Mapping[str, Any]) -> str:

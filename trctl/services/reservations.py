@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from trctl.errors import NotFoundError, UsageError
-from trctl.services.resolve import ACTIVITY, RESERVATION, TASK, WORKER, Resolver, require_sid
+from trctl.services.resolve import ACTIVITY, RESERVATION, TASK, Resolver, require_sid
 from trctl.services.workspaces import api_for
 
 STATUSES = (
@@ -109,7 +109,3 @@ def reject(
     return set_status(
         client, workspace_sid, task, reservation, "rejected", WorkerActivitySid=activity_sid
     )
-
-
-def worker_sid_for(client: Any, workspace_sid: str, worker: str) -> str:
-    return Resolver(client, workspace_sid).sid(WORKER, worker)
