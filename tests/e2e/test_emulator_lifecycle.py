@@ -255,3 +255,25 @@ def test_deferred_callback_token_is_stable(emulator: Any, sdk: Any) -> None:
         (received,) = receiver.received
         token = received.headers["i-twilio-idempotency-token"]
         assert token.startswith(received.params["ReservationSid"])
+
+
+def test_routing_target_worker_and_queue(emulator: Any, sdk: Any) -> None:
+    ws, activities = workspace(sdk)
+    queue = ws.task_queues.create(friendly_name="Q").sid
+    other = ws.task_queues.create(friendly_name="Other").sid
+    workflow = flow(ws, {"default_filter": {"queue": queue}})
+    offline = ws.workers.create(friendly_name="Offline worker").sid
+    idle = ws.workers.create(friendly_name="Idle worker", activity_sid=activities["Available"]).sid
+    direct = ws.tasks.create(attributes="{}", workflow_sid=workflow, routing_target=offline)
+    assert direct.routing_target == offline and direct.ignore_capacity is True
+    (reservation,) = ws.tasks(direct.sid).reservations.list()
+    assert reservation.worker_sid == offline  # IgnoreCapacity: availability does not matter
+    polite = ws.tasks.create(
+        attributes="{}", workflow_sid=workflow, routing_target=offline, ignore_capacity=False
+    )
+    assert ws.tasks(polite.sid).fetch().assignment_status == "pending"  # not the idle worker
+    assert ws.workers(idle).reservations.list() == []  # only the named worker may take it
+    queued = ws.tasks.create(attributes="{}", routing_target=other, workflow_sid=workflow)
+    assert queued.task_queue_sid == queue  # an explicit workflow wins over a queue target
+    straight = ws.tasks.create(attributes="{}", routing_target=other)
+    assert straight.task_queue_sid == other and straight.workflow_sid is None

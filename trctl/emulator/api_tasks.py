@@ -54,10 +54,15 @@ def create_task(call: Call) -> Response:
     if routing_target and routing_target[:2] not in ("WK", "WQ", "WW"):
         raise bad_request("RoutingTarget must be a WK, WQ or WW SID")
     fields["routing_target"] = routing_target or None
-    if "IgnoreCapacity" in p:
-        if not (routing_target or "").startswith("WK"):
-            raise bad_request("IgnoreCapacity is valid only with a worker RoutingTarget")
-        fields["ignore_capacity"] = p.bool("IgnoreCapacity")
+    if routing_target and routing_target.startswith("WQ") and not fields["task_queue_sid"]:
+        fields["task_queue_sid"] = p.sid("RoutingTarget", "WQ")
+    if routing_target and routing_target.startswith("WW") and not fields["workflow_sid"]:
+        fields["workflow_sid"] = p.sid("RoutingTarget", "WW")
+    if routing_target and routing_target.startswith("WK"):
+        p.sid("RoutingTarget", "WK")
+        fields["ignore_capacity"] = p.bool("IgnoreCapacity", True)
+    elif "IgnoreCapacity" in p:
+        raise bad_request("IgnoreCapacity is valid only with a worker RoutingTarget")
     return _task_response(call, call.backend.create_task(call.ws, fields), 201)
 
 

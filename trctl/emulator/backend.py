@@ -49,9 +49,10 @@ class Backend(ResourceOps, WorkerOps, TaskOps, RoutingOps, LifecycleOps, TimerOp
     # -- transactions ---------------------------------------------------------------------------
     @contextmanager
     def tx(self) -> Iterator[None]:
-        outer = not self.store.in_tx
-        with self.store.tx():
-            yield
+        with self.store.lock:  # read the depth under the lock: another thread may be in a tx
+            outer = not self.store.in_tx
+            with self.store.tx():
+                yield
         if outer:
             for hook in self.commit_hooks:
                 hook()

@@ -163,7 +163,18 @@ class RoutingOps:
                 "task-queue.entered",
                 f"Task {task['sid']} entered TaskQueue {queue['friendly_name']}",
             )
+        if task["ignore_capacity"] and (task["routing_target"] or "").startswith("WK"):
+            self.route_direct(self.load("tasks", task["sid"]), queue)
+            return
         self.route_queue(queue)
+
+    def route_direct(self: Backend, task: Row, queue: Row) -> None:
+        """RoutingTarget=WK with IgnoreCapacity: reserve that worker whatever its capacity."""
+        worker = self.store.get("workers", task["routing_target"])
+        if worker is None or task["assignment_status"] != "pending":
+            return
+        if worker["sid"] not in self._excluded(task["sid"]):
+            self.reserve(task, worker, queue)
 
     def target_skipped(self: Backend, task: Row, target: Any) -> bool:
         """skip_if applies only when entering the target would not reserve a worker at once."""
@@ -369,6 +380,9 @@ class RoutingOps:
                 continue
             excluded = self._excluded(task["sid"])
             candidates = [view for view in pool if view.sid not in excluded]
+            direct = task["routing_target"] or ""
+            if direct.startswith("WK"):  # only the named worker may take it
+                candidates = [view for view in candidates if view.sid == direct]
             target = self.current_target(task)
             chosen = choose_workers(self.task_view(task), target, expr, candidates, slots)
             for view in chosen:
@@ -407,6 +421,9 @@ class RoutingOps:
                     if free <= 0 or self._open_slots(task, queue) <= 0:
                         continue
                     if row["sid"] in self._excluded(task["sid"]):
+                        continue
+                    direct = task["routing_target"] or ""
+                    if direct.startswith("WK") and direct != row["sid"]:
                         continue
                     view = self._view(row, free)
                     if choose_workers(

@@ -46,6 +46,9 @@ class TaskOps:
                         f"workspace has exactly one workflow; it has {len(flows) or 'none'})"
                     )
                 workflow_sid = flows[0]["sid"]
+            target = fields.get("routing_target") or ""
+            if target.startswith("WK") and self.store.get("workers", target, workspace_sid) is None:
+                raise bad_request(f"RoutingTarget {target} is not a Worker of this workspace")
             channel_ref = fields.get("task_channel") or "default"
             channel = self.channel_by_ref(workspace_sid, channel_ref)
             if channel is None:
