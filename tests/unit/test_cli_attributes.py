@@ -76,6 +76,20 @@ def test_bad_order_and_limit_are_usage_errors() -> None:
     assert_one_line_usage_error(run(["tasks", "list", "--status", "lost"]), "--status")
 
 
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["worker", "update", "Alice"], "nothing to update"),
+        (["worker", "update", "Alice", "--name", "A", "--reject-pending"], "needs --activity"),
+        (["task", "update", "WT" + "1" * 32], "nothing to update"),
+        (["activity", "create", "Nap"], "--available or --unavailable"),
+        (["reservations", "list"], "give --task"),
+    ],
+)
+def test_incomplete_commands_fail_before_any_request(args: list[str], fragment: str) -> None:
+    assert_one_line_usage_error(run(args), fragment)
+
+
 def test_task_sid_with_wrong_prefix_is_a_usage_error() -> None:
     worker_sid = "WK" + "a" * 32
     assert_one_line_usage_error(

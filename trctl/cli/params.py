@@ -145,13 +145,14 @@ def effective_limit(
 
 
 def make_resolver() -> Resolver:
-    """A Resolver for the chosen workspace (no request when it is configured as a SID)."""
+    """A Resolver for the chosen workspace. No request when the workspace is configured as a
+    SID, and the client (credentials) only on the first request."""
     from trctl.services.resolve import Resolver
     from trctl.services.rest import TaskRouterApi
     from trctl.services.workspaces import workspace_sid
 
     app = get_app()
-    api = TaskRouterApi(app.client)
+    api = TaskRouterApi.lazy(lambda: app.client)
     return Resolver(api, workspace_sid(api, app.settings), default_workflow=app.settings.workflow)
 
 

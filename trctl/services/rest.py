@@ -46,9 +46,27 @@ class TaskRouterApi:
     """
 
     def __init__(self, client: Any) -> None:
-        self.client = client
-        self._version = client.taskrouter.v1
+        self._client = client
+        self._client_factory: Callable[[], Any] | None = None
         self.requests_made = 0
+
+    @classmethod
+    def lazy(cls, client_factory: Callable[[], Any]) -> TaskRouterApi:
+        """An api whose client is built on the first request, so input checks that come
+        first fail before credentials are even looked at."""
+        api = cls(None)
+        api._client_factory = client_factory
+        return api
+
+    @property
+    def client(self) -> Any:
+        if self._client is None and self._client_factory is not None:
+            self._client = self._client_factory()
+        return self._client
+
+    @property
+    def _version(self) -> Any:
+        return self.client.taskrouter.v1
 
     def fetch(self, path: str, params: Params | None = None) -> dict[str, Any]:
         with api_errors():

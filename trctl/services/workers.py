@@ -59,20 +59,22 @@ def update_worker(
     reject_pending: bool = False,
 ) -> dict[str, Any]:
     """Update a worker; new attributes merge into the current ones unless replace_attributes."""
-    current = resolver.worker(worker)
+    if name is None and attributes is None and activity is None:
+        raise UsageError("nothing to update", hint="give --name, --attr(ibutes) or --activity")
+    if reject_pending and activity is None:
+        raise UsageError("--reject-pending needs --activity")
     activity_sid = resolver.sid(ACTIVITY, activity) if activity else None
-    data: dict[str, Any] = {"FriendlyName": name, "ActivitySid": activity_sid}
+    current = resolver.worker(worker)
+    data: dict[str, Any] = {
+        "FriendlyName": name,
+        "ActivitySid": activity_sid,
+        "RejectPendingReservations": True if reject_pending else None,
+    }
     if attributes is not None:
         if not replace_attributes:
             old = current.get("attributes")
             attributes = merge(old if isinstance(old, dict) else {}, attributes)
         data["Attributes"] = dump_attributes(attributes)
-    if all(v is None for v in data.values()):
-        raise UsageError("nothing to update", hint="give --name, --attr(ibutes) or --activity")
-    if reject_pending:
-        if activity_sid is None:
-            raise UsageError("--reject-pending needs --activity")
-        data["RejectPendingReservations"] = True
     return resolver.api.update(resolver.path(WORKER, current["sid"]), data)
 
 
