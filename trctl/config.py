@@ -336,7 +336,7 @@ def read_twilio_cli(
 def _cli_profile(name: str, values: Mapping[str, object], path: Path) -> TwilioCliProfile:
     def text(key: str) -> str | None:
         value = values.get(key)
-        return value.strip() or None if isinstance(value, str) else None
+        return (value.strip() or None) if isinstance(value, str) else None
 
     return TwilioCliProfile(name, text("accountSid"), text("apiKey"), text("apiSecret"), path)
 
