@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from trctl.emulator import serializers as ser
@@ -244,7 +243,7 @@ def _instruction_params(call: Call, instruction: str | None) -> dict[str, str]:
             out[snake(name[len(prefix) :])] = value
         elif not prefix:
             out[snake(name)] = value
-    return json.loads(json.dumps(out))
+    return out
 
 
 def list_worker_reservations(call: Call) -> Response:

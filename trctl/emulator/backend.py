@@ -11,8 +11,10 @@ from trctl.emulator.apierror import bad_request
 from trctl.emulator.clock import Clock
 from trctl.emulator.events import EventOps
 from trctl.emulator.exprs import compile_expression
+from trctl.emulator.flows import FlowOps
 from trctl.emulator.ids import SidFactory
 from trctl.emulator.lifecycle import LifecycleOps
+from trctl.emulator.placement import PlacementOps
 from trctl.emulator.resources import ResourceOps
 from trctl.emulator.routing import RoutingOps
 from trctl.emulator.store import Row, Store
@@ -25,7 +27,17 @@ class Missing(Exception):
     """A resource addressed by the request does not exist (the app answers 404)."""
 
 
-class Backend(ResourceOps, WorkerOps, TaskOps, RoutingOps, LifecycleOps, TimerOps, EventOps):
+class Backend(
+    ResourceOps,
+    FlowOps,
+    WorkerOps,
+    TaskOps,
+    PlacementOps,
+    RoutingOps,
+    LifecycleOps,
+    TimerOps,
+    EventOps,
+):
     """All TaskRouter state changes. Every public mutation runs inside self.tx()."""
 
     def __init__(self, store: Store, clock: Clock, sids: SidFactory) -> None:

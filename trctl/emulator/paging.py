@@ -57,7 +57,7 @@ def _decode(token: str) -> tuple[str, list[Any]]:
         raise bad_request("PageToken is not a token this API issued") from exc
 
 
-def _keyset(
+def keyset(
     columns: Sequence[tuple[str, bool]], key: Sequence[Any], after: bool
 ) -> tuple[str, list]:
     """WHERE clause selecting rows strictly after (or before) key in the given order."""
@@ -90,7 +90,7 @@ def fetch_page(store: Store, query: Query, params: Params) -> Page:
     where = list(query.where)
     args = list(query.args)
     if key is not None:
-        clause, extra = _keyset(columns, key, after=forward)
+        clause, extra = keyset(columns, key, after=forward)
         where.append(clause)
         args.extend(extra)
     order_sql = ", ".join(

@@ -82,7 +82,7 @@ class TaskOps:
             if workflow_sid:
                 self.place_task(task, entering=True)
             else:
-                self.enter_queue(task, self.load("task_queues", queue_sid), None, task["priority"])
+                self.enter_queue(task, self.load("task_queues", queue_sid))
         return self.load("tasks", sid)
 
     def update_task(
