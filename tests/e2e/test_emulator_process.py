@@ -146,3 +146,26 @@ def test_kill_9_during_concurrent_creates_loses_no_acknowledged_task(tmp_path: P
             assert doubled == []
     finally:
         restarted.stop()
+
+
+def test_trctl_emulator_start_serves_until_ctrl_c() -> None:
+    trctl = str(Path(sys.executable).with_name("trctl"))
+    popen = subprocess.Popen(
+        [trctl, "emulator", "start", "--port", "0", "--memory"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TRCTL_EMULATOR_AUTH_TOKEN": "a" * 32},
+    )
+    try:
+        assert popen.stdout is not None
+        url = popen.stdout.readline().strip()
+        exports = [popen.stdout.readline().strip() for _ in range(3)]
+        assert exports[1] == "export TWILIO_AUTH_TOKEN=" + "a" * 32
+        account = exports[0].split("=", 1)[1]
+        target = type("Target", (), {"url": url, "account_sid": account, "auth_token": "a" * 32})
+        assert call(target, "GET", "/v1/Workspaces").status == 200
+    finally:
+        popen.send_signal(signal.SIGINT)
+        assert popen.wait(10) == 0
+    assert "Traceback" not in (popen.stderr.read() if popen.stderr else "")
