@@ -277,3 +277,23 @@ def test_routing_target_worker_and_queue(emulator: Any, sdk: Any) -> None:
     assert queued.task_queue_sid == queue  # an explicit workflow wins over a queue target
     straight = ws.tasks.create(attributes="{}", routing_target=other)
     assert straight.task_queue_sid == other and straight.workflow_sid is None
+
+
+def test_attribute_change_and_re_evaluate_tasks_move_pending_tasks(
+    sdk: Any, quickstart: Any
+) -> None:
+    ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
+    spanish = quickstart.queues["Customer Care Requests - Spanish"]
+    english = quickstart.queues["Customer Care Requests - English"]
+    task = ws.tasks.create(
+        attributes='{"selected_language": "es"}', workflow_sid=quickstart.workflow_sid
+    )
+    assert task.task_queue_sid == spanish
+    moved = ws.tasks(task.sid).update(attributes='{"selected_language": "en"}')
+    assert moved.task_queue_sid == english
+    everything_spanish = {"task_routing": {"default_filter": {"queue": spanish}}}
+    ws.workflows(quickstart.workflow_sid).update(
+        configuration=json.dumps(everything_spanish), re_evaluate_tasks="true"
+    )
+    assert ws.tasks(task.sid).fetch().task_queue_sid == spanish
+    assert "task-queue.moved" in [e.event_type for e in ws.events.list(task_sid=task.sid)]
