@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,6 +91,8 @@ def describe_known(names: Sequence[str]) -> str:
 
 def similarity(query: str, candidate: str) -> float:
     """How close a typed name is to a known one (0..1): whole name, any word, or substring."""
+    import difflib  # only on the error path
+
     query, candidate = query.casefold(), candidate.casefold()
     score = difflib.SequenceMatcher(None, query, candidate).ratio()
     if query and query in candidate:
