@@ -14,8 +14,8 @@ from trctl.emulator.app import App, Request
 log = logging.getLogger("trctl.emulator")
 
 MAX_BODY = 2 * 1024 * 1024  # a workflow configuration may be up to 1 MB
-MAX_THREADS = 32
-HEADER_TIMEOUT = 30.0
+MAX_THREADS = 64  # connection threads; beyond this, new connections wait in the listen backlog
+IDLE_TIMEOUT = 10.0  # an idle keep-alive connection gives its thread back after this long
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -66,7 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        self.connection.settimeout(HEADER_TIMEOUT)
+        self.connection.settimeout(IDLE_TIMEOUT)
         # headers and body are separate writes: without NODELAY, Nagle + delayed ACK add 40 ms
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
