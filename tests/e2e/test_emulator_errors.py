@@ -155,3 +155,25 @@ def test_deleting_resources_in_use_is_400(sdk: Any, quickstart: Any) -> None:
         with pytest.raises(TwilioRestException) as caught:
             resource.delete()
         assert caught.value.status == 400
+
+
+def raw_exchange(emulator: Any, head: bytes) -> str:
+    with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as sock:
+        sock.sendall(head)
+        return sock.recv(4096).decode()
+
+
+def test_oversized_chunked_and_bad_length_bodies_are_refused_early(emulator: Any) -> None:
+    host = f"Host: 127.0.0.1:{emulator.port}\r\n".encode()
+    big = raw_exchange(
+        emulator, b"POST /v1/Workspaces HTTP/1.1\r\n" + host + b"Content-Length: 10000000\r\n\r\n"
+    )
+    assert big.startswith("HTTP/1.1 413") and '"code": 20413' in big
+    chunked = raw_exchange(
+        emulator, b"POST /v1/Workspaces HTTP/1.1\r\n" + host + b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    assert chunked.startswith("HTTP/1.1 411")
+    negative = raw_exchange(
+        emulator, b"POST /v1/Workspaces HTTP/1.1\r\n" + host + b"Content-Length: -1\r\n\r\n"
+    )
+    assert negative.startswith("HTTP/1.1 400")

@@ -9,7 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from trctl.emulator.app import App, Request
+from trctl.emulator.apierror import ApiError
+from trctl.emulator.app import App, Request, Response, error_response
 
 log = logging.getLogger("trctl.emulator")
 
@@ -36,14 +37,14 @@ class _Handler(BaseHTTPRequestHandler):
             except ValueError:
                 length = -1
             if length < 0:
-                self.send_error(400, "Bad Content-Length")
+                self._refuse(ApiError(400, 20001, "Bad Content-Length header"))
                 return
             if length > MAX_BODY:
-                self.send_error(413, "Request body too large")
+                self._refuse(ApiError(413, 20413, f"Request body larger than {MAX_BODY} bytes"))
                 return
             body = self.rfile.read(length)
         elif self.headers.get("Transfer-Encoding"):
-            self.send_error(411, "Length Required")
+            self._refuse(ApiError(411, 20411, "Content-Length required (no chunked bodies)"))
             return
         parts = urlsplit(self.path)
         request = Request(
@@ -53,7 +54,13 @@ class _Handler(BaseHTTPRequestHandler):
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
         )
-        response = self.server.app.handle(request)
+        self._write(self.server.app.handle(request))
+
+    def _refuse(self, error: ApiError) -> None:
+        self.close_connection = True
+        self._write(error_response(error))
+
+    def _write(self, response: Response) -> None:
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
