@@ -108,6 +108,9 @@ def main() -> None:
             "TRCTL_WORKFLOW_SID": quickstart.workflow_sid,
             "TRCTL_CONFIG_DIR": str(Path(scratch) / "trctl"),
             "TWILIO_CONFIG_DIR": str(Path(scratch) / "twilio-cli"),
+            "TWILIO_API_KEY": "",
+            "TWILIO_API_SECRET": "",
+            "TRCTL_PROFILE": "",
         }
         create_script = Path(scratch) / "sdk_create.py"
         create_script.write_text(SDK_CREATE)

@@ -8,13 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cli_support import ISOLATED
+
 TRCTL = Path(sys.executable).with_name("trctl")
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(TRCTL), *args],
-        env={**os.environ, **env},
+        env={**os.environ, **ISOLATED, **env},
         capture_output=True,
         text=True,
         timeout=60,

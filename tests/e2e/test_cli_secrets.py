@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_support import invoke
+from cli_support import ISOLATED, invoke
 
 COMMANDS = [
     ["task", "create", "--attr", "selected_language=es"],
@@ -60,7 +60,7 @@ def test_no_secret_with_wrong_credentials_and_debug(cli_env, quickstart) -> None
 def test_console_script_subprocess_keeps_secrets_off_output(cli_env, quickstart) -> None:
     """A real `trctl` process with --debug and TRCTL_DEBUG-style logging of HTTP requests."""
     trctl = Path(sys.executable).with_name("trctl")
-    env = {**os.environ, **cli_env, "TRCTL_DEBUG": "1"}
+    env = {**os.environ, **ISOLATED, **cli_env, "TRCTL_DEBUG": "1"}
     for args in (["tasks", "list", "--json"], ["worker", "set-activity", "Zed", "Idle"]):
         done = subprocess.run(
             [str(trctl), *args], env=env, capture_output=True, text=True, timeout=60

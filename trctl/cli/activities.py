@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from trctl.cli.output import Column, emit, emit_one, output_options
-from trctl.cli.params import make_resolver
+from trctl.cli.params import SID_COLUMN, make_resolver
 from trctl.errors import UsageError
 
 ACTIVITY_COLUMNS = (
-    Column("SID", "sid"),
+    SID_COLUMN,
     Column("NAME", "friendly_name", 40),
     Column("AVAILABLE", "available"),
 )

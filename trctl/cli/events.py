@@ -10,7 +10,7 @@ from trctl.cli.params import TASK_SID, effective_limit, limit_options, make_reso
 EVENT_COLUMNS = (
     Column("DATE", "event_date"),
     Column("TYPE", "event_type"),
-    Column("RESOURCE", "resource_sid"),
+    Column("RESOURCE", "resource_sid", no_wrap=True),
     Column("DESCRIPTION", "description", 70),
 )
 

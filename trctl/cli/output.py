@@ -22,6 +22,7 @@ class Column:
     header: str
     key: str | Callable[[Mapping[str, Any]], Any]
     max_width: int | None = None
+    no_wrap: bool = False  # on a terminal, never fold this column (SIDs stay copyable)
 
     def cell(self, record: Mapping[str, Any]) -> str:
         value = self.key(record) if callable(self.key) else record.get(self.key)
@@ -155,7 +156,7 @@ def _table(
 
         table = Table(title=title, show_header=headers, header_style="bold", box=None)
         for column in columns:
-            table.add_column(column.header, overflow="fold")
+            table.add_column(column.header, overflow="fold", no_wrap=column.no_wrap)
         for row in rows:
             table.add_row(*row)
         Console(no_color=not color_enabled(), highlight=False).print(table)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from trctl.cli.context import get_app
+from trctl.cli.output import Column
 from trctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_LIMIT = 50
+SID_COLUMN = Column("SID", "sid", no_wrap=True)
 
 
 def _option_name(param: click.Parameter | None, default: str) -> str:

@@ -7,11 +7,11 @@ from typing import Any
 import click
 
 from trctl.cli.output import Column, emit, emit_one, output_options
-from trctl.cli.params import EXPRESSION, make_resolver
+from trctl.cli.params import EXPRESSION, SID_COLUMN, make_resolver
 from trctl.services.queues import TASK_ORDERS
 
 QUEUE_COLUMNS = (
-    Column("SID", "sid"),
+    SID_COLUMN,
     Column("NAME", "friendly_name", 40),
     Column("TARGET WORKERS", "target_workers", 40),
     Column("RESERVATION ACTIVITY", "reservation_activity_name"),

@@ -7,6 +7,7 @@ import click
 from trctl.cli.output import Column, emit, emit_one, output_options
 from trctl.cli.params import (
     RESERVATION_SID,
+    SID_COLUMN,
     TASK_SID,
     effective_limit,
     limit_options,
@@ -16,16 +17,16 @@ from trctl.errors import UsageError
 from trctl.services.reservations import STATUSES
 
 RESERVATION_COLUMNS = (
-    Column("SID", "sid"),
+    SID_COLUMN,
     Column("STATUS", "reservation_status"),
-    Column("TASK", "task_sid"),
+    Column("TASK", "task_sid", no_wrap=True),
     Column("WORKER", "worker_name"),
     Column("CREATED", "date_created"),
 )
 RESERVATION_FIELDS = (
-    Column("SID", "sid"),
+    SID_COLUMN,
     Column("STATUS", "reservation_status"),
-    Column("TASK", "task_sid"),
+    Column("TASK", "task_sid", no_wrap=True),
     Column("WORKER", lambda r: f"{r.get('worker_name')} ({r.get('worker_sid')})"),
     Column("CREATED", "date_created"),
     Column("UPDATED", "date_updated"),

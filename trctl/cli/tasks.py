@@ -10,6 +10,7 @@ from trctl.cli.output import Column, emit, emit_one, output_options
 from trctl.cli.params import (
     EXPRESSION,
     ORDERING,
+    SID_COLUMN,
     TASK_SID,
     age,
     attribute_options,
@@ -21,7 +22,7 @@ from trctl.cli.params import (
 from trctl.services.tasks import STATUSES
 
 TASK_COLUMNS = (
-    Column("SID", "sid"),
+    SID_COLUMN,
     Column("STATUS", "assignment_status"),
     Column("PRIORITY", "priority"),
     Column("AGE", lambda r: age(r.get("age"))),
@@ -29,7 +30,7 @@ TASK_COLUMNS = (
     Column("ATTRIBUTES", "attributes", 60),
 )
 TASK_FIELDS = (
-    Column("SID", "sid"),
+    SID_COLUMN,
     Column("STATUS", "assignment_status"),
     Column("QUEUE", lambda r: _named(r, "task_queue_friendly_name", "task_queue_sid")),
     Column("WORKFLOW", lambda r: _named(r, "workflow_friendly_name", "workflow_sid")),

@@ -9,6 +9,7 @@ import click
 from trctl.cli.output import Column, emit, emit_one, output_options
 from trctl.cli.params import (
     EXPRESSION,
+    SID_COLUMN,
     attribute_options,
     effective_limit,
     limit_options,
@@ -16,14 +17,14 @@ from trctl.cli.params import (
 )
 
 WORKER_COLUMNS = (
-    Column("SID", "sid"),
+    SID_COLUMN,
     Column("NAME", "friendly_name", 30),
     Column("ACTIVITY", "activity_name"),
     Column("AVAILABLE", "available"),
     Column("ATTRIBUTES", "attributes", 60),
 )
 WORKER_FIELDS = (
-    Column("SID", "sid"),
+    SID_COLUMN,
     Column("NAME", "friendly_name"),
     Column("ACTIVITY", lambda r: f"{r.get('activity_name')} ({r.get('activity_sid')})"),
     Column("AVAILABLE", "available"),

@@ -7,10 +7,10 @@ from typing import Any
 import click
 
 from trctl.cli.output import Column, emit, emit_one, output_options
-from trctl.cli.params import make_resolver
+from trctl.cli.params import SID_COLUMN, make_resolver
 
 WORKFLOW_COLUMNS = (
-    Column("SID", "sid"),
+    SID_COLUMN,
     Column("NAME", "friendly_name", 40),
     Column("TIMEOUT", "task_reservation_timeout"),
     Column("CALLBACK URL", "assignment_callback_url", 60),

@@ -6,10 +6,11 @@ import click
 
 from trctl.cli.context import get_app
 from trctl.cli.output import Column, emit, emit_one, info, output_options
+from trctl.cli.params import SID_COLUMN
 from trctl.errors import ConfigError
 
 WORKSPACE_COLUMNS = (
-    Column("SID", "sid"),
+    SID_COLUMN,
     Column("NAME", "friendly_name", 40),
     Column("DEFAULT ACTIVITY", "default_activity_name"),
     Column("MULTITASK", "multi_task_enabled"),
