@@ -158,9 +158,13 @@ def test_deleting_resources_in_use_is_400(sdk: Any, quickstart: Any) -> None:
 
 
 def raw_exchange(emulator: Any, head: bytes) -> str:
+    """Send head, read until the server closes the connection (it does after a refusal)."""
     with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as sock:
         sock.sendall(head)
-        return sock.recv(4096).decode()
+        chunks = []
+        while chunk := sock.recv(4096):
+            chunks.append(chunk)
+        return b"".join(chunks).decode()
 
 
 def test_oversized_chunked_and_bad_length_bodies_are_refused_early(emulator: Any) -> None:
