@@ -11,7 +11,35 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from quickstart_setup import Quickstart, build_quickstart
+from quickstart_setup import Quickstart, build_quickstart, make_sdk
+
+# Settings a developer may have in their shell; no test may read them by accident.
+_OUTSIDE_SETTINGS = (
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_KEY",
+    "TWILIO_API_SECRET",
+    "TRCTL_WORKSPACE_SID",
+    "TRCTL_WORKFLOW_SID",
+    "TRCTL_API_URL",
+    "TRCTL_PROFILE",
+    "TRCTL_DEBUG",
+    "NGROK_AUTHTOKEN",
+    "PYNGROK_NGROK_PATH",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Keep every test away from the developer's own profiles, twilio-cli login and data."""
+    for name in _OUTSIDE_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("TRCTL_CONFIG_DIR", str(home / "trctl-config"))
+    monkeypatch.setenv("TWILIO_CONFIG_DIR", str(home / "twilio-cli"))
+    monkeypatch.setenv("TRCTL_DATA_DIR", str(home / "trctl-data"))
 
 
 @pytest.fixture
@@ -21,15 +49,6 @@ def emulator() -> Iterator[Any]:
 
     with Emulator(db_path=":memory:", clock=FakeClock()) as emu:
         yield emu
-
-
-def make_sdk(emu: Any) -> Any:
-    """A twilio Client pointed at the emulator."""
-    from twilio.rest import Client
-
-    client = Client(emu.account_sid, emu.auth_token)
-    client.taskrouter.base_url = emu.url
-    return client
 
 
 @pytest.fixture

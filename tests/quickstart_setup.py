@@ -12,6 +12,15 @@ SPANISH_QUEUE = "Customer Care Requests - Spanish"
 ENGLISH_QUEUE = "Customer Care Requests - English"
 
 
+def make_sdk(emu: Any) -> Any:
+    """A twilio Client pointed at an emulator (anything with account_sid, auth_token, url)."""
+    from twilio.rest import Client
+
+    client = Client(emu.account_sid, emu.auth_token)
+    client.taskrouter.base_url = emu.url
+    return client
+
+
 @dataclass
 class Quickstart:
     """SIDs of the quickstart resources, by friendly name."""

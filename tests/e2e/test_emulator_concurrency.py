@@ -7,8 +7,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from conftest import make_sdk
 from emulator_http import call
+from quickstart_setup import make_sdk
 
 
 def run_threads(count: int, target: Callable[[int], None]) -> None:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import make_sdk
 from emulator_callbacks import CallbackServer, defer
-from quickstart_setup import build_quickstart
+from quickstart_setup import build_quickstart, make_sdk
 from twilio.request_validator import RequestValidator
 
 from trctl.emulator import Emulator, FakeClock

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 
-from conftest import make_sdk
+from quickstart_setup import make_sdk
 
 from trctl.emulator import Emulator, FakeClock
 
