@@ -104,9 +104,7 @@ def emit(
     """Print a list of records in the chosen format; JSON and CSV carry whole records."""
     fmt = current_format()
     if fmt == "json":
-        import json
-
-        click.echo(json.dumps(list(records), indent=2, ensure_ascii=False, default=str))
+        click.echo(_json(list(records)))
     elif fmt == "csv":
         click.echo(_csv(records), nl=False)
     else:
@@ -117,14 +115,22 @@ def emit_one(record: Mapping[str, Any], fields: Sequence[Column]) -> None:
     """Print one record: JSON object, one-row CSV, or a two-column field/value table."""
     fmt = current_format()
     if fmt == "json":
-        import json
-
-        click.echo(json.dumps(record, indent=2, ensure_ascii=False, default=str))
+        click.echo(_json(record))
     elif fmt == "csv":
         click.echo(_csv([record]), nl=False)
     else:
         rows = [{"field": c.header, "value": c.cell(record)} for c in fields]
         _table(rows, [Column("FIELD", "field"), Column("VALUE", "value")], headers=False)
+
+
+def _json(data: Any) -> str:
+    """Indented JSON on a terminal; compact when piped, where the C encoder is ~5x faster
+    (json.dumps falls back to pure Python whenever indent is set)."""
+    import json
+
+    if _is_terminal(sys.stdout):
+        return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def _csv(records: Sequence[Mapping[str, Any]]) -> str:
