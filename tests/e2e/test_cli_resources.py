@@ -172,6 +172,23 @@ def test_set_activity_formats_and_reject_pending(cli_env, quickstart, sdk) -> No
     assert bob.fetch().activity_sid == quickstart.activities["Offline"]
 
 
+def test_set_activity_shows_the_requested_availability_when_a_task_grabs_the_worker(
+    cli_env, quickstart
+) -> None:
+    """The emulator reserves Alice for the waiting task within the update: the change still
+    reads Offline -> Idle and no -> yes, with what she is now beside it."""
+    create_task(cli_env, "--attr", "selected_language=es")
+    table = ok(cli_env, "worker", "set-activity", "Alice", "Idle").stdout
+    assert "Offline -> Idle (now Reserved)" in table
+    assert "no -> yes (now no)" in table
+    change = as_json(cli_env, "worker", "set-activity", "Alice", "Offline", "--reject-pending")
+    assert (change["previous_activity_name"], change["requested_activity_name"]) == (
+        "Reserved",
+        "Offline",
+    )
+    assert (change["previous_available"], change["requested_available"]) == (False, False)
+
+
 def test_activities_commands(cli_env, quickstart, sdk) -> None:
     names = {a["friendly_name"] for a in as_json(cli_env, "activities", "list")}
     assert {"Offline", "Idle", "Busy", "Reserved"} <= names

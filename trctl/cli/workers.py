@@ -36,10 +36,7 @@ WORKER_FIELDS = (
 CHANGE_FIELDS = (
     Column("WORKER", lambda r: f"{r.get('friendly_name')} ({r.get('sid')})"),
     Column("ACTIVITY", lambda r: _activity_change(r)),
-    Column(
-        "AVAILABLE",
-        lambda r: f"{_yes_no(r.get('previous_available'))} -> {_yes_no(r.get('available'))}",
-    ),
+    Column("AVAILABLE", lambda r: _availability_change(r)),
 )
 
 
@@ -48,6 +45,17 @@ def _activity_change(record: dict[str, Any]) -> str:
     text = f"{record.get('previous_activity_name')} -> {record.get('requested_activity_name')}"
     if record.get("activity_sid") != record.get("requested_activity_sid"):
         text += f" (now {record.get('activity_name')})"
+    return text
+
+
+def _availability_change(record: dict[str, Any]) -> str:
+    """`no -> yes`, or `no -> yes (now no)` when a task reserved the worker at once."""
+    requested = record.get("requested_available")
+    if requested is None:
+        requested = record.get("available")
+    text = f"{_yes_no(record.get('previous_available'))} -> {_yes_no(requested)}"
+    if record.get("available") != requested:
+        text += f" (now {_yes_no(record.get('available'))})"
     return text
 
 
@@ -169,18 +177,5 @@ def workers_set_activity(worker: str, activity: str, reject_pending: bool) -> No
     """Move a worker to an activity, by name or SID: `trctl worker set-activity Alice Idle`."""
     from trctl.services.workers import set_activity
 
-    before, after, requested = set_activity(
-        make_resolver(), worker, activity, reject_pending=reject_pending
-    )
-    requested_name = requested.get("friendly_name")
-    if requested_name is None and requested["sid"] == after.get("activity_sid"):
-        requested_name = after.get("activity_name")
-    record = {
-        **after,
-        "previous_activity_sid": before.get("activity_sid"),
-        "previous_activity_name": before.get("activity_name"),
-        "previous_available": before.get("available"),
-        "requested_activity_sid": requested["sid"],
-        "requested_activity_name": requested_name or requested["sid"],
-    }
-    emit_one(record, CHANGE_FIELDS)
+    change = set_activity(make_resolver(), worker, activity, reject_pending=reject_pending)
+    emit_one(change, CHANGE_FIELDS)

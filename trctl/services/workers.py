@@ -80,14 +80,29 @@ def update_worker(
 
 def set_activity(
     resolver: Resolver, worker: str, activity: str, *, reject_pending: bool = False
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """Move a worker to an activity (both by SID or name); returns (before, after, requested).
+) -> dict[str, Any]:
+    """Move a worker to an activity (both by SID or name).
 
-    `after` may already show another activity than the requested one: a waiting task can
-    reserve the worker at once (moving it to the queue's reservation activity).
+    Returns the updated worker plus `previous_activity_sid/_name`, `previous_available`,
+    `requested_activity_sid/_name` and `requested_available` (None when the activity was given
+    as a SID and the update's answer does not show it). The answer may already show another
+    activity than the requested one: a waiting task can reserve the worker at once.
     """
     requested = resolver.activity_ref(activity)
     before = resolver.worker(worker)
     data = {"ActivitySid": requested["sid"], "RejectPendingReservations": reject_pending or None}
     after = resolver.api.update(resolver.path(WORKER, before["sid"]), data)
-    return before, after, requested
+    landed = after.get("activity_sid") == requested["sid"]
+    return {
+        **after,
+        "previous_activity_sid": before.get("activity_sid"),
+        "previous_activity_name": before.get("activity_name"),
+        "previous_available": before.get("available"),
+        "requested_activity_sid": requested["sid"],
+        "requested_activity_name": requested.get("friendly_name")
+        or (after.get("activity_name") if landed else None)
+        or requested["sid"],
+        "requested_available": requested.get(
+            "available", after.get("available") if landed else None
+        ),
+    }
