@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from cli_support import ok
+from cli_support import invoke, ok
 
 import trctl.services.http as http_module
 
@@ -30,6 +30,15 @@ def paths(seen: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def test_task_create_is_one_request(cli_env, quickstart, requests_seen) -> None:
     ok(cli_env, "task", "create", "--attr", "selected_language=es")
+    assert paths(requests_seen) == [("POST", "Tasks")]
+
+
+def test_a_create_refused_for_another_reason_is_not_retried_with_a_workflow(
+    cli_env, quickstart, requests_seen
+) -> None:
+    """Only a refusal about the missing WorkflowSid makes trctl pick the workspace's workflow."""
+    result = invoke(cli_env, "task", "create", "--attr", "x=1", "--channel", "no-such-channel")
+    assert result.exit_code == 5 and "TaskChannel" in result.stderr
     assert paths(requests_seen) == [("POST", "Tasks")]
 
 

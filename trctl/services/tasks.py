@@ -74,8 +74,8 @@ def create_task(
     try:
         return resolver.api.create(path, data)
     except ApiError as exc:
-        if exc.status != 400:
-            raise
+        if exc.status != 400 or "workflowsid" not in exc.message.casefold():
+            raise  # refused for another reason: choosing a workflow would not help
         only = the_only(WORKFLOW, resolver.records(WORKFLOW), how_to_choose=CHOOSE_WORKFLOW)
         return resolver.api.create(path, {**data, "WorkflowSid": only["sid"]})
 
