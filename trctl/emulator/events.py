@@ -56,9 +56,7 @@ class EventOps:
             "TaskChannelUniqueName": channel["unique_name"] if channel else "",
         }
         if queue is not None:
-            fields["TaskQueueSid"] = queue["sid"]
-            fields["TaskQueueName"] = queue["friendly_name"]
-            fields["TaskQueueTargetExpression"] = queue["target_workers"]
+            fields.update(queue_fields(queue))
         if workflow is not None:
             fields["WorkflowSid"] = workflow["sid"]
             fields["WorkflowName"] = workflow["friendly_name"]
@@ -167,6 +165,15 @@ class EventOps:
                 "created": self.now(),
             },
         )
+
+
+def queue_fields(queue: Row) -> dict[str, str]:
+    """The TaskQueue fields of a task event (also sent before the task has entered the queue)."""
+    return {
+        "TaskQueueSid": queue["sid"],
+        "TaskQueueName": queue["friendly_name"],
+        "TaskQueueTargetExpression": queue["target_workers"],
+    }
 
 
 def _subscribed(events_filter: str | None, event_type: str) -> bool:

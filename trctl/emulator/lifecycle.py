@@ -207,10 +207,13 @@ class LifecycleOps:
             if reservation["status"] != status:
                 self._set_reservation(reservation, status)
             workers.append(reservation["worker_sid"])
+        # Twilio's task.completed names the worker who did the task (fixtures/task.completed.json).
+        worker = self.store.get("workers", workers[0]) if workers else None
+        worker_extra = self.worker_fields(worker) if worker is not None else {}
         if status == "wrapping":
-            self.task_event(task, "task.wrapup", f"Task {task['sid']} wrapping up")
+            self.task_event(task, "task.wrapup", f"Task {task['sid']} wrapping up", worker_extra)
             return
-        self.task_event(task, "task.completed", f"Task {task['sid']} completed")
+        self.task_event(task, "task.completed", f"Task {task['sid']} completed", worker_extra)
         for worker_sid in workers:
             self._route_worker_sid(worker_sid)
 

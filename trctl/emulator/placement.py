@@ -6,11 +6,13 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from trctl.emulator.apierror import bad_request
+from trctl.emulator.events import queue_fields
 from trctl.emulator.matching import choose_workers, skip_if_context
 from trctl.emulator.store import Row
 from trctl.emulator.workflow_config import (
     ConfigurationError,
     Placement,
+    WorkflowConfig,
     first_placement,
     next_placement,
     parse_workflow_config,
@@ -66,7 +68,9 @@ class PlacementOps:
 
     # -- placement ------------------------------------------------------------------------------
     def place_task(self: Backend, task: Row, *, entering: bool = False) -> None:
-        """(Re-)run the workflow for a pending task from its first filter."""
+        """(Re-)run the workflow for a pending task from its first filter; a new task (entering)
+        gets its task.created and workflow.entered events, which name the queue it is headed for
+        as Twilio's do."""
         workflow = self.load("workflows", task["workflow_sid"])
         config = self.workflow_config(workflow)
         attributes = json.loads(task["attributes"])
@@ -74,15 +78,19 @@ class PlacementOps:
             config, attributes, is_skipped=lambda target: self.target_skipped(task, target)
         )
         if entering:
+            queue = self.store.get("task_queues", placement.target.queue_sid) if placement else None
+            upcoming = queue_fields(queue) if queue else {}
+            self.task_event(task, "task.created", f"Task {task['sid']} created", upcoming)
             self.task_event(
                 task,
                 "workflow.entered",
                 f"Task {task['sid']} entered Workflow {workflow['friendly_name']}",
+                upcoming,
             )
         if placement is None:
             self.cancel_task(self.load("tasks", task["sid"]), NO_MATCH_REASON, "task.canceled")
             return
-        self.apply_placement(task, placement)
+        self.apply_placement(task, placement, config)
 
     def advance_target(self: Backend, task: Row) -> None:
         """The task's current target timed out: move to the next one or fall out (cancel)."""
@@ -110,9 +118,11 @@ class PlacementOps:
             )
             self.cancel_task(self.load("tasks", task["sid"]), FELL_OUT_REASON, "task.canceled")
             return
-        self.apply_placement(task, placement)
+        self.apply_placement(task, placement, config)
 
-    def apply_placement(self: Backend, task: Row, placement: Any) -> None:
+    def apply_placement(
+        self: Backend, task: Row, placement: Placement, config: WorkflowConfig
+    ) -> None:
         target = placement.target
         queue = self.store.get("task_queues", target.queue_sid, task["workspace_sid"])
         if queue is None:
@@ -138,7 +148,7 @@ class PlacementOps:
             task,
             "workflow.target-matched",
             f"Task {task['sid']} matched a workflow target",
-            {"WorkflowFilterName": placement.filter_name},
+            {**queue_fields(queue), **_filter_fields(config, placement)},
         )
         self.enter_queue(task, queue)
 
@@ -186,3 +196,12 @@ class PlacementOps:
             return False
         members = self.member_views(queue)
         return bool(target.skip_if.evaluate(skip_if_context(members)))
+
+
+def _filter_fields(config: WorkflowConfig, placement: Placement) -> dict[str, str]:
+    """WorkflowFilterName and, for a real filter, WorkflowFilterExpression (a JSON list)."""
+    fields = {"WorkflowFilterName": placement.filter_name}
+    if placement.filter_index >= 0:
+        expression = config.filters[placement.filter_index].expression.text
+        fields["WorkflowFilterExpression"] = json.dumps([expression])
+    return fields

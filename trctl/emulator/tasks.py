@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from trctl.emulator.apierror import bad_request
+from trctl.emulator.events import queue_fields
 from trctl.emulator.store import Row
 from trctl.emulator.workers import check_if_match
 
@@ -78,11 +79,12 @@ class TaskOps:
                 },
             )
             task = self.load("tasks", sid)
-            self.task_event(task, "task.created", f"Task {sid} created")
             if workflow_sid:
                 self.place_task(task, entering=True)
             else:
-                self.enter_queue(task, self.load("task_queues", queue_sid))
+                queue = self.load("task_queues", queue_sid)
+                self.task_event(task, "task.created", f"Task {sid} created", queue_fields(queue))
+                self.enter_queue(task, queue)
         return self.load("tasks", sid)
 
     def update_task(
