@@ -126,6 +126,21 @@ def test_etag_and_if_match(emulator: Any, sdk: Any, quickstart: Any) -> None:
     envelope_ok(answer.json(), 412, 20412)
 
 
+def test_if_match_guards_deletes(emulator: Any, sdk: Any, quickstart: Any) -> None:
+    """Raw HTTP: twilio 9.13.0's delete(if_match=...) builds the header and then drops it."""
+    ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
+    task = ws.tasks.create(attributes=EN, workflow_sid=quickstart.workflow_sid)
+    base = f"/v1/Workspaces/{quickstart.workspace_sid}"
+    for path in (f"{base}/Tasks/{task.sid}", f"{base}/Workers/{quickstart.workers['Bob']}"):
+        etag = call(emulator, "GET", path).headers["ETag"]
+        refused = call(emulator, "DELETE", path, headers={"If-Match": etag + "9"})
+        assert refused.status == 412
+        envelope_ok(refused.json(), 412, 20412)
+        assert call(emulator, "GET", path).status == 200
+        assert call(emulator, "DELETE", path, headers={"If-Match": etag}).status == 204
+        assert call(emulator, "GET", path).status == 404
+
+
 def test_bad_task_transitions_are_400_with_a_reason(sdk: Any, quickstart: Any) -> None:
     ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
     task = ws.tasks.create(attributes=EN, workflow_sid=quickstart.workflow_sid)
