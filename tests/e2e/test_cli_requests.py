@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
-from cli_support import invoke, ok
+from cli_support import as_json, invoke, ok
 
 import trctl.services.http as http_module
 
 
 @pytest.fixture
-def requests_seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    seen: list[tuple[str, str]] = []
+def requests_seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, dict[str, Any]]]:
+    """(method, path after /v1/, query params) of every request trctl sends."""
+    seen: list[tuple[str, str, dict[str, Any]]] = []
 
     class Counting(http_module.RetryingHttpClient):
         def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-            seen.append((method, url.split("/v1/", 1)[1].split("?")[0]))
+            path, _, query = url.split("/v1/", 1)[1].partition("?")
+            params = dict(kwargs.get("params") or {}) | dict(parse_qsl(query))
+            seen.append((method, path, params))
             return super().request(method, url, *args, **kwargs)
 
     monkeypatch.setattr(http_module, "RetryingHttpClient", Counting)
     return seen
 
 
-def paths(seen: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def paths(seen: list[tuple[str, str, dict[str, Any]]]) -> list[tuple[str, str]]:
     """Requests with the workspace prefix cut off: ("GET", "Workers")."""
-    return [(method, path.split("/", 2)[2] if "/" in path else path) for method, path in seen]
+    return [(method, path.split("/", 2)[2] if "/" in path else path) for method, path, _ in seen]
 
 
 def test_task_create_is_one_request(cli_env, quickstart, requests_seen) -> None:
@@ -86,3 +91,30 @@ def test_tasks_list_with_names_and_a_workspace_name(cli_env, quickstart, request
         ("GET", "Workflows"),
         ("GET", "Tasks"),
     ]
+
+
+def test_tasks_list_pages_of_1000_cost_one_request_each(
+    cli_env, quickstart, sdk, requests_seen
+) -> None:
+    """2,000 tasks: --all is 2 requests of PageSize=1000 (no extra one after a full last page),
+    so 10,000 tasks are 10; --limit 1500 is 2; the 2,001st task makes it 3. JSON carries whole
+    records."""
+    ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
+    for index in range(2000):
+        ws.tasks.create(attributes=json.dumps({"n": index}), workflow_sid=quickstart.workflow_sid)
+
+    def listing(*args: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        requests_seen.clear()
+        records = as_json(cli_env, "tasks", "list", *args)
+        return records, [params for _, path, params in requests_seen if path.endswith("/Tasks")]
+
+    records, pages = listing("--all")
+    assert [r["attributes"]["n"] for r in records] == list(range(2000))
+    assert {"sid", "assignment_status", "workflow_sid", "url", "links"} <= set(records[0])
+    assert [str(page.get("PageSize")) for page in pages] == ["1000", "1000"]
+    records, pages = listing("--limit", "1500")
+    assert len(records) == 1500 and len(pages) == 2
+    assert len(listing()[1]) == 1, "the default 50 is one request"
+    ws.tasks.create(attributes="{}", workflow_sid=quickstart.workflow_sid)
+    records, pages = listing("--all")
+    assert len(records) == 2001 and len(pages) == 3
