@@ -340,3 +340,15 @@ def test_events_list(cli_env, quickstart, fmt) -> None:
         assert "task.created" in result.stdout
     typed = as_json(cli_env, "events", "list", "--type", "task.created", "--minutes", "60")
     assert typed and {e["event_type"] for e in typed} == {"task.created"}
+
+
+def test_workflow_update_re_evaluate_tasks_alone(cli_env, quickstart, sdk) -> None:
+    """A configuration changed without re-evaluation leaves waiting tasks where they are;
+    `workflow update NAME --re-evaluate-tasks` alone re-routes them."""
+    task = create_task(cli_env, "--attr", "selected_language=es")
+    ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
+    everything_english = {"task_routing": {"default_filter": {"queue": quickstart.queues[ENGLISH]}}}
+    ws.workflows(quickstart.workflow_sid).update(configuration=json.dumps(everything_english))
+    assert ws.tasks(task["sid"]).fetch().task_queue_sid == quickstart.queues[SPANISH]
+    ok(cli_env, "workflow", "update", WORKFLOW, "--re-evaluate-tasks")
+    assert ws.tasks(task["sid"]).fetch().task_queue_sid == quickstart.queues[ENGLISH]

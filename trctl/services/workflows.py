@@ -162,9 +162,9 @@ def update_workflow(
         "AssignmentCallbackUrl": assignment_callback_url,
         "FallbackAssignmentCallbackUrl": fallback_url,
         "TaskReservationTimeout": timeout,
+        "ReEvaluateTasks": re_evaluate_tasks,
     }
     if all(v is None for v in data.values()):
         raise UsageError("nothing to update", hint="see `trctl workflows update --help`")
-    data["ReEvaluateTasks"] = re_evaluate_tasks
     sid = resolver.sid(WORKFLOW, workflow)
     return resolver.api.update(resolver.path(WORKFLOW, sid), data)
