@@ -17,7 +17,6 @@ FILTERS = {
     "ReservationSid": "reservation_sid",
     "TaskQueueSid": "task_queue_sid",
     "WorkflowSid": "workflow_sid",
-    "TaskChannel": "task_channel",
     "Sid": "sid",
 }
 
@@ -31,6 +30,11 @@ def list_events(call: Call) -> Response:
         if p.raw(param):
             where.append(f"{column} = ?")
             args.append(p.raw(param))
+    channel = p.raw("TaskChannel")
+    if channel:  # a unique_name or a TC SID; events record the unique_name
+        row = call.backend.channel_by_ref(call.ws, channel)
+        where.append("task_channel = ?")
+        args.append(row["unique_name"] if row is not None else channel)
     start = p.date("StartDate")
     end = p.date("EndDate")
     if start is None:
