@@ -110,6 +110,20 @@ def test_callback_reject_instruction_uses_its_activity(
     assert ws.tasks(task.sid).fetch().assignment_status == "pending"
 
 
+def test_callback_reject_without_activity_keeps_the_current_one(
+    emulator: Any, sdk: Any, receiver: CallbackServer
+) -> None:
+    qs, ws = setup(sdk, receiver)
+    receiver.answer = lambda _: (200, "application/json", '{"instruction": "reject"}')
+    task = ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
+    ws.workers(qs.workers["Alice"]).update(activity_sid=qs.activities["Idle"])
+    assert emulator.wait_idle(5)
+    (reservation,) = ws.tasks(task.sid).reservations.list()
+    assert reservation.reservation_status == "rejected"
+    assert ws.workers(qs.workers["Alice"]).fetch().activity_name == "Reserved"
+    assert ws.tasks(task.sid).fetch().assignment_status == "pending"
+
+
 def test_reservation_timeout_with_the_fake_clock(
     emulator: Any, sdk: Any, receiver: CallbackServer
 ) -> None:

@@ -292,7 +292,8 @@ class LifecycleOps:
                     and self.store.get("activities", activity, reservation["workspace_sid"]) is None
                 ):
                     activity = None  # Twilio logs 40100 and keeps the worker where it was
-                self.reject_reservation(reservation, activity)
+                # D-ASSIGN: without activity_sid the worker keeps its current activity.
+                self.reject_reservation(reservation, activity, move_worker=activity is not None)
             elif kind in ("dequeue", "call", "redirect", "conference"):
                 record = {"instruction": kind, **{k: str(v) for k, v in params.items()}}
                 accepts = kind in ACCEPTING_INSTRUCTIONS or params.get("accept") in (True, "true")
