@@ -13,7 +13,6 @@ from trctl.cli.params import (
     limit_options,
     make_resolver,
 )
-from trctl.errors import UsageError
 from trctl.services.reservations import STATUSES
 
 RESERVATION_COLUMNS = (
@@ -50,28 +49,12 @@ def reservations_list(
     task: str | None, worker: str | None, status: str | None, limit: int | None, fetch_all: bool
 ) -> None:
     """List the reservations of a task (--task) or of a worker (--worker)."""
-    from trctl.services import reservations as service
-    from trctl.services.resolve import WORKER
+    from trctl.services.reservations import list_reservations
 
     count = effective_limit(limit, fetch_all, default=None)
-    if not task and not worker:
-        raise UsageError("give --task TASK_SID or --worker NAME|SID")
-    status = status.lower() if status else None
-    resolver = make_resolver()
-    worker_sid = resolver.sid(WORKER, worker) if worker else None
-    if task:
-        records = service.list_for_task(
-            resolver.api,
-            resolver.workspace_sid,
-            task,
-            status=status,
-            worker_sid=worker_sid,
-            limit=count,
-        )
-    else:
-        records = service.list_for_worker(
-            resolver.api, resolver.workspace_sid, str(worker_sid), status=status, limit=count
-        )
+    records = list_reservations(
+        make_resolver(), task=task, worker=worker, status=status, limit=count
+    )
     emit(records, RESERVATION_COLUMNS)
 
 
@@ -83,8 +66,7 @@ def reservations_accept(task: str, reservation: str | None) -> None:
     """Accept a reservation (default: the task's only pending one)."""
     from trctl.services.reservations import accept
 
-    resolver = make_resolver()
-    emit_one(accept(resolver.api, resolver.workspace_sid, task, reservation), RESERVATION_FIELDS)
+    emit_one(accept(make_resolver(), task, reservation), RESERVATION_FIELDS)
 
 
 @reservations.command("reject")
@@ -96,6 +78,4 @@ def reservations_reject(task: str, reservation: str | None, activity: str | None
     """Reject a reservation (default: the task's only pending one); the task is re-routed."""
     from trctl.services.reservations import reject
 
-    resolver = make_resolver()
-    record = reject(resolver.api, resolver.workspace_sid, task, reservation, activity)
-    emit_one(record, RESERVATION_FIELDS)
+    emit_one(reject(make_resolver(), task, reservation, activity), RESERVATION_FIELDS)

@@ -25,7 +25,7 @@ def list_events(
     params = {
         "EventType": event_type,
         "TaskSid": require_sid(TASK, task) if task else None,
-        "WorkerSid": resolver.sid(WORKER, worker) if worker else None,
+        "WorkerSid": resolver.optional_sid(WORKER, worker),
         "Minutes": minutes,
     }
     return resolver.api.list(f"/Workspaces/{resolver.workspace_sid}/Events", params, limit=limit)

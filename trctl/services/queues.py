@@ -29,12 +29,8 @@ def queue_params(
     return {
         "FriendlyName": name,
         "TargetWorkers": target_workers,
-        "ReservationActivitySid": (
-            resolver.sid(ACTIVITY, reservation_activity) if reservation_activity else None
-        ),
-        "AssignmentActivitySid": (
-            resolver.sid(ACTIVITY, assignment_activity) if assignment_activity else None
-        ),
+        "ReservationActivitySid": resolver.optional_sid(ACTIVITY, reservation_activity),
+        "AssignmentActivitySid": resolver.optional_sid(ACTIVITY, assignment_activity),
         "MaxReservedWorkers": max_reserved_workers,
         "TaskOrder": task_order.upper() if task_order else None,
     }
@@ -44,7 +40,7 @@ def list_queues(
     resolver: Resolver, *, worker: str | None = None, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """All queues, or those a worker (name or SID) belongs to."""
-    params = {"WorkerSid": resolver.sid(WORKER, worker) if worker else None}
+    params = {"WorkerSid": resolver.optional_sid(WORKER, worker)}
     return resolver.api.list(resolver.path(QUEUE), params, limit=limit)
 
 

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from trctl.errors import NotFoundError, UsageError
-from trctl.services.resolve import ACTIVITY, RESERVATION, TASK, Resolver, require_sid
-from trctl.services.workspaces import api_for
+from trctl.services.resolve import ACTIVITY, RESERVATION, TASK, WORKER, Resolver, require_sid
 
 STATUSES = (
     "pending",
@@ -21,35 +20,29 @@ STATUSES = (
 )
 
 
-def task_reservations_path(workspace_sid: str, task_sid: str) -> str:
-    return f"/Workspaces/{workspace_sid}/Tasks/{task_sid}/Reservations"
+def task_reservations_path(resolver: Resolver, task_sid: str) -> str:
+    return f"{resolver.path(TASK, task_sid)}/Reservations"
 
 
-def list_for_task(
-    client: Any,
-    workspace_sid: str,
-    task: str,
+def list_reservations(
+    resolver: Resolver,
     *,
-    status: str | None = None,
-    worker_sid: str | None = None,
-    limit: int | None = None,
-) -> list[dict[str, Any]]:
-    task_sid = require_sid(TASK, task)
-    params = {"ReservationStatus": status, "WorkerSid": worker_sid}
-    path = task_reservations_path(workspace_sid, task_sid)
-    return api_for(client).list(path, params, limit=limit)
-
-
-def list_for_worker(
-    client: Any,
-    workspace_sid: str,
-    worker_sid: str,
-    *,
+    task: str | None = None,
+    worker: str | None = None,
     status: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    path = f"/Workspaces/{workspace_sid}/Workers/{worker_sid}/Reservations"
-    return api_for(client).list(path, {"ReservationStatus": status}, limit=limit)
+    """A task's reservations (optionally only one worker's), or a worker's across tasks."""
+    if task is None and worker is None:
+        raise UsageError("give --task TASK_SID or --worker NAME|SID")
+    task_sid = require_sid(TASK, task) if task is not None else None
+    worker_sid = resolver.optional_sid(WORKER, worker)
+    params = {"ReservationStatus": status.lower() if status else None}
+    if task_sid is not None:
+        path = task_reservations_path(resolver, task_sid)
+        return resolver.api.list(path, {**params, "WorkerSid": worker_sid}, limit=limit)
+    path = f"{resolver.path(WORKER, str(worker_sid))}/Reservations"
+    return resolver.api.list(path, params, limit=limit)
 
 
 def the_pending_one(task_sid: str, pending: Sequence[dict[str, Any]]) -> str:
@@ -65,47 +58,28 @@ def the_pending_one(task_sid: str, pending: Sequence[dict[str, Any]]) -> str:
     raise UsageError(f"task {task_sid} has {len(pending)} pending reservations, name one: {listed}")
 
 
-def _reservation_sid(
-    client: Any, workspace_sid: str, task_sid: str, reservation: str | None
-) -> str:
-    if reservation:
-        return require_sid(RESERVATION, reservation)
-    pending = list_for_task(client, workspace_sid, task_sid, status="pending")
-    return the_pending_one(task_sid, pending)
-
-
 def set_status(
-    client: Any,
-    workspace_sid: str,
-    task: str,
-    reservation: str | None,
-    status: str,
-    **extra: Any,
+    resolver: Resolver, task: str, reservation: str | None, status: str, **extra: Any
 ) -> dict[str, Any]:
+    """Update a reservation of a task; with no reservation SID, the task's only pending one."""
     task_sid = require_sid(TASK, task)
-    sid = _reservation_sid(client, workspace_sid, task_sid, reservation)
-    path = f"{task_reservations_path(workspace_sid, task_sid)}/{sid}"
-    return api_for(client).update(path, {"ReservationStatus": status, **extra})
+    if reservation is not None:
+        sid = require_sid(RESERVATION, reservation)
+    else:
+        pending = list_reservations(resolver, task=task_sid, status="pending")
+        sid = the_pending_one(task_sid, pending)
+    path = f"{task_reservations_path(resolver, task_sid)}/{sid}"
+    return resolver.api.update(path, {"ReservationStatus": status, **extra})
 
 
-def accept(
-    client: Any, workspace_sid: str, task: str, reservation: str | None = None
-) -> dict[str, Any]:
+def accept(resolver: Resolver, task: str, reservation: str | None = None) -> dict[str, Any]:
     """Accept a reservation; with no reservation SID, the task's only pending one."""
-    return set_status(client, workspace_sid, task, reservation, "accepted")
+    return set_status(resolver, task, reservation, "accepted")
 
 
 def reject(
-    client: Any,
-    workspace_sid: str,
-    task: str,
-    reservation: str | None = None,
-    activity: str | None = None,
+    resolver: Resolver, task: str, reservation: str | None = None, activity: str | None = None
 ) -> dict[str, Any]:
     """Reject a reservation, moving the worker to `activity` (name or SID) if given."""
-    activity_sid = None
-    if activity:
-        activity_sid = Resolver(client, workspace_sid).sid(ACTIVITY, activity)
-    return set_status(
-        client, workspace_sid, task, reservation, "rejected", WorkerActivitySid=activity_sid
-    )
+    activity_sid = resolver.optional_sid(ACTIVITY, activity)
+    return set_status(resolver, task, reservation, "rejected", WorkerActivitySid=activity_sid)

@@ -120,6 +120,10 @@ def not_found(kind: Kind, name: str, records: Sequence[dict[str, Any]]) -> NotFo
 def find(kind: Kind, records: Sequence[dict[str, Any]], name_or_sid: str) -> dict[str, Any]:
     """The record whose SID, or name (case-insensitive), is name_or_sid."""
     text = name_or_sid.strip()
+    if not text:
+        raise UsageError(
+            f"the {kind.noun} name is empty", hint=f"give a name or {kind.prefix}… SID"
+        )
     sid = check_sid(kind, text)
     if sid is not None:
         for record in records:
@@ -185,6 +189,10 @@ class Resolver:
         if sid is not None:
             return sid
         return str(find(kind, self.records(kind), name_or_sid)["sid"])
+
+    def optional_sid(self, kind: Kind, name_or_sid: str | None) -> str | None:
+        """The SID for an optional option: None when it was not given (an empty one fails)."""
+        return None if name_or_sid is None else self.sid(kind, name_or_sid)
 
     def ref(self, kind: Kind, name_or_sid: str) -> dict[str, Any]:
         """{"sid", "friendly_name"}: a name is listed (once); a SID costs no request, and its

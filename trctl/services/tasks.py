@@ -95,8 +95,8 @@ def list_params(
     TaskRouter's form (parse_ordering)."""
     return {
         "AssignmentStatus": list(statuses) or None,
-        "TaskQueueSid": resolver.sid(QUEUE, queue) if queue else None,
-        "WorkflowSid": resolver.sid(WORKFLOW, workflow) if workflow else None,
+        "TaskQueueSid": resolver.optional_sid(QUEUE, queue),
+        "WorkflowSid": resolver.optional_sid(WORKFLOW, workflow),
         "EvaluateTaskAttributes": where,
         "Ordering": ordering,
     }

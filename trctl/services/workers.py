@@ -25,9 +25,9 @@ def list_workers(
         check_expression(where, "--where")
     params = {
         "TargetWorkersExpression": where,
-        "ActivitySid": resolver.sid(ACTIVITY, activity) if activity else None,
+        "ActivitySid": resolver.optional_sid(ACTIVITY, activity),
         "Available": available,
-        "TaskQueueSid": resolver.sid(QUEUE, queue) if queue else None,
+        "TaskQueueSid": resolver.optional_sid(QUEUE, queue),
         "FriendlyName": name,
     }
     return resolver.api.list(resolver.path(WORKER), params, limit=limit)
@@ -43,7 +43,7 @@ def create_worker(
     data = {
         "FriendlyName": name,
         "Attributes": dump_attributes(attributes) if attributes is not None else None,
-        "ActivitySid": resolver.sid(ACTIVITY, activity) if activity else None,
+        "ActivitySid": resolver.optional_sid(ACTIVITY, activity),
     }
     return resolver.api.create(resolver.path(WORKER), data)
 
@@ -63,7 +63,7 @@ def update_worker(
         raise UsageError("nothing to update", hint="give --name, --attr(ibutes) or --activity")
     if reject_pending and activity is None:
         raise UsageError("--reject-pending needs --activity")
-    activity_sid = resolver.sid(ACTIVITY, activity) if activity else None
+    activity_sid = resolver.optional_sid(ACTIVITY, activity)
     current = resolver.worker(worker)
     data: dict[str, Any] = {
         "FriendlyName": name,
