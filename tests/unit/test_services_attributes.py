@@ -17,6 +17,7 @@ from trctl.services.attributes import (
     pairs_to_object,
     parse_pair,
     parse_value,
+    updated_attributes,
 )
 
 
@@ -167,3 +168,18 @@ def test_arbitrary_pairs_parse_or_fail_with_a_usage_error(pairs: list[str]) -> N
     else:
         assert isinstance(result, dict)
         json.loads(dump_attributes(result))
+
+
+def test_updated_attributes_merge_or_replace_and_fetch_only_to_merge() -> None:
+    fetched: list[int] = []
+
+    def current() -> dict:
+        fetched.append(1)
+        return {"customer": {"id": 7}, "lang": "es"}
+
+    merged = updated_attributes({"customer": {"tier": "gold"}}, replace=False, current=current)
+    assert json.loads(merged) == {"customer": {"id": 7, "tier": "gold"}, "lang": "es"}
+    assert fetched == [1]
+    replaced = updated_attributes({"lang": "en"}, replace=True, current=current)
+    assert json.loads(replaced) == {"lang": "en"} and fetched == [1]
+    assert json.loads(updated_attributes({"a": 1}, replace=False, current=lambda: "x")) == {"a": 1}

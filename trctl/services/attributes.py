@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,15 @@ def combine(document: Mapping[str, Any] | None, pairs: Iterable[str]) -> dict[st
     if document is None and not pairs:
         return None
     return merge(document or {}, pairs_to_object(pairs))
+
+
+def updated_attributes(new: Mapping[str, Any], *, replace: bool, current: Callable[[], Any]) -> str:
+    """The attributes to send on an update: `new` deep-merged into `current()` (fetched only
+    when merging; anything but an object counts as {}), or `new` alone when replacing."""
+    if replace:
+        return dump_attributes(new)
+    old = current()
+    return dump_attributes(merge(old if isinstance(old, dict) else {}, new))
 
 
 def dump_attributes(attributes: Mapping[str, Any]) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from trctl.errors import ApiError, UsageError
-from trctl.services.attributes import dump_attributes, merge
+from trctl.services.attributes import dump_attributes, updated_attributes
 from trctl.services.resolve import QUEUE, TASK, WORKFLOW, Resolver, require_sid, the_only
 from trctl.services.rest import PageCallback
 
@@ -138,10 +138,11 @@ def update_task(
         "Reason": reason,
     }
     if attributes is not None:
-        if not replace_attributes:
-            current = fetch_task(resolver, sid).get("attributes")
-            attributes = merge(current if isinstance(current, dict) else {}, attributes)
-        data["Attributes"] = dump_attributes(attributes)
+        data["Attributes"] = updated_attributes(
+            attributes,
+            replace=replace_attributes,
+            current=lambda: fetch_task(resolver, sid).get("attributes"),
+        )
     if all(v is None for v in data.values()):
         raise UsageError("nothing to update", hint="give --attr, --attributes or --priority")
     return resolver.api.update(task_path(resolver.workspace_sid, sid), data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trctl.errors import UsageError
-from trctl.services.attributes import dump_attributes, merge
+from trctl.services.attributes import dump_attributes, updated_attributes
 from trctl.services.checks import check_expression
 from trctl.services.resolve import ACTIVITY, QUEUE, WORKER, Resolver
 
@@ -71,10 +71,9 @@ def update_worker(
         "RejectPendingReservations": True if reject_pending else None,
     }
     if attributes is not None:
-        if not replace_attributes:
-            old = current.get("attributes")
-            attributes = merge(old if isinstance(old, dict) else {}, attributes)
-        data["Attributes"] = dump_attributes(attributes)
+        data["Attributes"] = updated_attributes(
+            attributes, replace=replace_attributes, current=lambda: current.get("attributes")
+        )
     return resolver.api.update(resolver.path(WORKER, current["sid"]), data)
 
 
