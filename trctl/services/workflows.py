@@ -124,29 +124,8 @@ def check_timeout(timeout: int | None) -> None:
         raise UsageError(f"--timeout must be between 1 and {MAX_RESERVATION_TIMEOUT} seconds")
 
 
-def create_workflow(
+def workflow_params(
     resolver: Resolver,
-    name: str,
-    *,
-    config_file: str,
-    assignment_callback_url: str | None = None,
-    fallback_url: str | None = None,
-    timeout: int | None = None,
-) -> dict[str, Any]:
-    check_timeout(timeout)
-    data = {
-        "FriendlyName": name,
-        "Configuration": load_configuration(resolver, config_file),
-        "AssignmentCallbackUrl": assignment_callback_url,
-        "FallbackAssignmentCallbackUrl": fallback_url,
-        "TaskReservationTimeout": timeout,
-    }
-    return resolver.api.create(resolver.path(WORKFLOW), data)
-
-
-def update_workflow(
-    resolver: Resolver,
-    workflow: str,
     *,
     name: str | None = None,
     config_file: str | None = None,
@@ -155,8 +134,9 @@ def update_workflow(
     timeout: int | None = None,
     re_evaluate_tasks: bool | None = None,
 ) -> dict[str, Any]:
+    """Form parameters for create/update; the configuration file is checked locally first."""
     check_timeout(timeout)
-    data = {
+    return {
         "FriendlyName": name,
         "Configuration": load_configuration(resolver, config_file) if config_file else None,
         "AssignmentCallbackUrl": assignment_callback_url,
@@ -164,6 +144,18 @@ def update_workflow(
         "TaskReservationTimeout": timeout,
         "ReEvaluateTasks": re_evaluate_tasks,
     }
+
+
+def create_workflow(
+    resolver: Resolver, name: str, *, config_file: str, **options: Any
+) -> dict[str, Any]:
+    data = workflow_params(resolver, name=name, config_file=config_file, **options)
+    return resolver.api.create(resolver.path(WORKFLOW), data)
+
+
+def update_workflow(resolver: Resolver, workflow: str, **options: Any) -> dict[str, Any]:
+    """Update a workflow (name or SID); --re-evaluate-tasks alone is an update too."""
+    data = workflow_params(resolver, **options)
     if all(v is None for v in data.values()):
         raise UsageError("nothing to update", hint="see `trctl workflows update --help`")
     sid = resolver.sid(WORKFLOW, workflow)
