@@ -6,7 +6,6 @@ import click
 
 from trctl.cli.output import Column, emit, emit_one, output_options
 from trctl.cli.params import SID_COLUMN, make_resolver
-from trctl.errors import UsageError
 
 ACTIVITY_COLUMNS = (
     SID_COLUMN,
@@ -43,6 +42,4 @@ def activities_create(name: str, available: bool | None) -> None:
     """Create an activity, e.g. `trctl activity create Break --unavailable`."""
     from trctl.services.activities import create_activity
 
-    if available is None:
-        raise UsageError("say --available or --unavailable (it cannot be changed later)")
     emit_one(create_activity(make_resolver(), name, available=available), ACTIVITY_FIELDS)

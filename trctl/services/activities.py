@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from trctl.errors import UsageError
 from trctl.services.resolve import ACTIVITY, Resolver
 
 
@@ -13,6 +14,9 @@ def list_activities(
     return resolver.api.list(resolver.path(ACTIVITY), {"Available": available}, limit=limit)
 
 
-def create_activity(resolver: Resolver, name: str, *, available: bool) -> dict[str, Any]:
+def create_activity(resolver: Resolver, name: str, *, available: bool | None) -> dict[str, Any]:
+    """Create an activity; its availability must be said, it cannot be changed later."""
+    if available is None:
+        raise UsageError("say --available or --unavailable (it cannot be changed later)")
     data = {"FriendlyName": name, "Available": available}
     return resolver.api.create(resolver.path(ACTIVITY), data)
