@@ -122,6 +122,11 @@ CASES: dict[str, Setup] = {
         "reservation_status",
         "rejected",
     ),
+    "queue show": lambda sdk, q, emu, tmp: (
+        ["queue", "show", "customer care requests - spanish"],
+        "sid",
+        q.queues["Customer Care Requests - Spanish"],
+    ),
     "workspace show": lambda sdk, q, emu, tmp: (
         ["workspace", "show", "TaskRouter Quickstart"],
         "sid",

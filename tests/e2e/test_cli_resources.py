@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -326,6 +328,18 @@ def test_workspaces_commands(cli_env, quickstart, sdk, tmp_path) -> None:
     noted = invoke(shadowed, "workspaces", "use", other.sid)
     assert noted.exit_code == 0, noted.stderr
     assert "env TRCTL_WORKSPACE_SID still takes precedence" in noted.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_workspaces_use_formats(cli_env, quickstart, tmp_path, fmt) -> None:
+    env = {**cli_env, "TRCTL_WORKSPACE_SID": "", "TRCTL_CONFIG_DIR": str(tmp_path / "config")}
+    stdout = ok(env, "workspaces", "use", "TaskRouter Quickstart", "--format", fmt).stdout
+    assert quickstart.workspace_sid in stdout
+    if fmt == "json":
+        assert json.loads(stdout)["sid"] == quickstart.workspace_sid
+    if fmt == "csv":
+        assert next(csv.DictReader(io.StringIO(stdout)))["sid"] == quickstart.workspace_sid
+    assert as_json(env, "workspace", "show")["sid"] == quickstart.workspace_sid
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])

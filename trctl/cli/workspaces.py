@@ -7,7 +7,6 @@ import click
 from trctl.cli.context import get_app
 from trctl.cli.output import Column, emit, emit_one, info, output_options
 from trctl.cli.params import SID_COLUMN
-from trctl.errors import ConfigError
 
 WORKSPACE_COLUMNS = (
     SID_COLUMN,
@@ -58,15 +57,10 @@ def workspaces_show(workspace: str | None) -> None:
 @output_options
 def workspaces_use(workspace: str) -> None:
     """Remember a workspace (by name or SID) in the active profile."""
-    from trctl import config
-    from trctl.services.workspaces import find_workspace
+    from trctl.services.workspaces import use_workspace
 
-    save = getattr(config, "save_to_profile", None)
-    if save is None:
-        raise ConfigError("profiles are not available in this installation")
     app = get_app()
-    record = find_workspace(app.client, workspace)
-    profile = save("workspace", str(record["sid"]), app.profile)
+    record, profile = use_workspace(app.client, workspace, profile=app.profile)
     info(f"Using workspace {record.get('friendly_name')} ({record['sid']}) in profile {profile!r}")
     source = app.settings.source("workspace")
     if source.startswith(("env", "flag")):

@@ -69,3 +69,11 @@ def resolve_workspace(client: Any, settings: Settings, *, fetch: bool = True) ->
 def workspace_sid(client: Any, settings: Settings) -> str:
     """Only the SID of the chosen workspace (no request when it is configured as a SID)."""
     return str(resolve_workspace(client, settings, fetch=False)["sid"])
+
+
+def use_workspace(client: Any, name_or_sid: str, *, profile: str | None) -> tuple[dict, str]:
+    """Remember a workspace (SID or name) in the profile; returns it and the profile's name."""
+    from trctl.config import save_to_profile
+
+    record = find_workspace(client, name_or_sid)
+    return record, save_to_profile("workspace", str(record["sid"]), profile)
