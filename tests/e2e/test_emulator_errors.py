@@ -30,6 +30,18 @@ def test_wrong_credentials_get_401_with_challenge(emulator: Any) -> None:
         assert body["message"] == "Authentication Error - invalid username"
 
 
+def test_api_key_and_secret_authenticate(emulator: Any) -> None:
+    from twilio.rest import Client
+
+    key, secret = emulator.api_key_sid, emulator.api_key_secret
+    assert key.startswith("SK") and len(key) == 34 and secret
+    client = Client(key, secret, emulator.account_sid)
+    client.taskrouter.base_url = emulator.url
+    assert client.taskrouter.v1.workspaces.create(friendly_name="By key").friendly_name == "By key"
+    for auth in ((key, emulator.auth_token), (emulator.account_sid, secret), (key, "wrong")):
+        envelope_ok(call(emulator, "GET", "/v1/Workspaces", auth=auth).json(), 401, 20003)
+
+
 def test_foreign_host_header_is_refused(emulator: Any) -> None:
     with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as sock:
         sock.sendall(b"GET /v1/Workspaces HTTP/1.1\r\nHost: evil.example:80\r\n\r\n")

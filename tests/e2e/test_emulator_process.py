@@ -76,6 +76,11 @@ def test_cli_env_and_reset_use_the_persisted_store(tmp_path: Path) -> None:
         proc.stop()
     again = runner.invoke(root, ["emulator", "env"], env=env)
     assert f"TRCTL_API_URL={proc.url}" in again.stdout  # last URL remembered
+    keyed = runner.invoke(root, ["emulator", "env", "--api-key"], env=env)
+    keys = dict(line.removeprefix("export ").split("=", 1) for line in keyed.stdout.splitlines())
+    assert keys["TWILIO_API_KEY"].startswith("SK") and keys["TWILIO_API_SECRET"]
+    keyed_again = runner.invoke(root, ["emulator", "env", "--api-key"], env=env)
+    assert keyed_again.stdout == keyed.stdout  # the key is made once and kept
     assert runner.invoke(root, ["emulator", "reset", "--yes"], env=env).exit_code == 0
     with sqlite3.connect(tmp_path / "emulator.db") as db:
         assert db.execute("SELECT COUNT(*) FROM workspaces").fetchone()[0] == 0

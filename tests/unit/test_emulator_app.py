@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from trctl.emulator.api_stats import ROUTES as STATS_ROUTES
 from trctl.emulator.app import App, Request
 from trctl.emulator.backend import Backend
 from trctl.emulator.clock import FakeClock
-from trctl.emulator.emulator import _stats_routes
 from trctl.emulator.ids import SequentialSids
 from trctl.emulator.routes import build_routes
 from trctl.emulator.store import Store
@@ -27,7 +27,7 @@ def app() -> Iterator[App]:
     store = Store(":memory:")
     store.set_meta("account_sid", ACCOUNT)
     backend = Backend(store, FakeClock(), SequentialSids())
-    application = App(backend, build_routes(_stats_routes()), ACCOUNT, TOKEN)
+    application = App(backend, build_routes(STATS_ROUTES), ACCOUNT, TOKEN)
     application.allow_port("127.0.0.1", 8123)
     yield application
     store.close()

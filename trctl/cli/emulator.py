@@ -75,13 +75,18 @@ def emulator_start(
 
 @emulator.command("env")
 @_db_option
-def emulator_env(db: str | None) -> None:
+@click.option(
+    "--api-key",
+    is_flag=True,
+    help="Also print TWILIO_API_KEY/TWILIO_API_SECRET (the emulator's API key; clients prefer it).",
+)
+def emulator_env(db: str | None, api_key: bool) -> None:
     """Print export lines for the emulator's credentials and URL: eval "$(trctl emulator env)"."""
     from pathlib import Path
 
     from trctl.emulator.runner import export_lines, stored_env
 
-    click.echo(export_lines(stored_env(Path(_db_path(db)))), nl=False)
+    click.echo(export_lines(stored_env(Path(_db_path(db)), api_key=api_key)), nl=False)
 
 
 @emulator.command("reset")

@@ -86,11 +86,14 @@ class App:
         routes: list[tuple[str, re.Pattern[str], Handler]],
         account_sid: str,
         auth_token: str,
+        api_key: tuple[str, str] | None = None,
     ) -> None:
         self.backend = backend
         self.routes = routes
         self.account_sid = account_sid
         self.auth_token = auth_token
+        # Basic auth accepts the account SID + auth token, or the API key SID + its secret.
+        self.credentials = [(account_sid, auth_token), *([api_key] if api_key else [])]
         self.allowed_hosts: set[str] = set()
 
     def allow_port(self, host: str, port: int) -> None:
@@ -141,10 +144,15 @@ class App:
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise unauthorized() from exc
         user, _, password = decoded.partition(":")
-        user_ok = hmac.compare_digest(user.encode(), self.account_sid.encode())
-        password_ok = hmac.compare_digest(password.encode(), self.auth_token.encode())
-        if not (user_ok and password_ok):
+        if not any(_matches(user, password, pair) for pair in self.credentials):
             raise unauthorized()
+
+
+def _matches(user: str, password: str, expected: tuple[str, str]) -> bool:
+    """Both halves compared in constant time (no early exit on a wrong user)."""
+    user_ok = hmac.compare_digest(user.encode(), expected[0].encode())
+    password_ok = hmac.compare_digest(password.encode(), expected[1].encode())
+    return user_ok and password_ok
 
 
 def _is_json(request: Request) -> bool:

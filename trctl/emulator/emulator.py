@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 from pathlib import Path
 from types import TracebackType
 
+from trctl.emulator.api_stats import ROUTES as STATS_ROUTES
 from trctl.emulator.app import App
 from trctl.emulator.backend import Backend
 from trctl.emulator.clock import Clock, FakeClock, SystemClock
+from trctl.emulator.credentials import credential
 from trctl.emulator.httpd import EmulatorHTTPServer
 from trctl.emulator.ids import SidFactory, random_sid
 from trctl.emulator.outbox import Outbox
 from trctl.emulator.routes import build_routes
 from trctl.emulator.scheduler import Scheduler
 from trctl.emulator.store import Store
-
-
-def _stats_routes() -> list:
-    try:
-        from trctl.emulator.api_stats import ROUTES
-    except ImportError:  # pragma: no cover - statistics are optional during development
-        return []
-    return ROUTES
 
 
 class Emulator:
@@ -42,11 +35,17 @@ class Emulator:
     ) -> None:
         self.clock = clock or SystemClock()
         self.store = Store(db_path)
-        self.account_sid = self._credential("account_sid", account_sid, lambda: random_sid("AC"))
-        self.auth_token = self._credential("auth_token", auth_token, lambda: secrets.token_hex(16))
+        self.account_sid = credential(self.store, "account_sid", account_sid)
+        self.auth_token = credential(self.store, "auth_token", auth_token)
+        self.api_key_sid = credential(self.store, "api_key_sid")
+        self.api_key_secret = credential(self.store, "api_key_secret")
         self.backend = Backend(self.store, self.clock, sids or random_sid)
         self.app = App(
-            self.backend, build_routes(_stats_routes()), self.account_sid, self.auth_token
+            self.backend,
+            build_routes(STATS_ROUTES),
+            self.account_sid,
+            self.auth_token,
+            api_key=(self.api_key_sid, self.api_key_secret),
         )
         self.host = host
         self._port = port
@@ -54,18 +53,6 @@ class Emulator:
         self._serve_thread: threading.Thread | None = None
         self.outbox = Outbox(self.backend, self.auth_token, threads=outbox_threads)
         self.scheduler = Scheduler(self.backend, manual=bool(getattr(self.clock, "manual", False)))
-
-    def _credential(self, key: str, given: str | None, make: object) -> str:
-        """Use the given value, else the one persisted in the db, else a new one (persisted)."""
-        if given:
-            self.store.set_meta(key, given)
-            return given
-        stored = self.store.get_meta(key)
-        if stored:
-            return stored
-        value = make()  # type: ignore[operator]
-        self.store.set_meta(key, value)
-        return value
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> Emulator:

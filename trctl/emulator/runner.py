@@ -33,26 +33,24 @@ def export_lines(env: dict[str, str]) -> str:
     return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in env.items())
 
 
-def stored_env(db_path: Path) -> dict[str, str]:
-    """The client environment for the emulator that uses db_path (credentials made if new)."""
-    import secrets
-
-    from trctl.emulator.ids import random_sid
+def stored_env(db_path: Path, *, api_key: bool = False) -> dict[str, str]:
+    """The client environment for the emulator that uses db_path (credentials made if new);
+    with api_key, also TWILIO_API_KEY/TWILIO_API_SECRET (which clients then prefer)."""
+    from trctl.emulator.credentials import credential
 
     store = Store(db_path)
     try:
-        account = store.get_meta("account_sid")
-        if not account:
-            account = random_sid("AC")
-            store.set_meta("account_sid", account)
-        token = store.get_meta("auth_token")
-        if not token:
-            token = secrets.token_hex(16)
-            store.set_meta("auth_token", token)
-        url = store.get_meta("last_url") or f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+        env = {
+            "TWILIO_ACCOUNT_SID": credential(store, "account_sid"),
+            "TWILIO_AUTH_TOKEN": credential(store, "auth_token"),
+            "TRCTL_API_URL": store.get_meta("last_url") or f"http://{DEFAULT_HOST}:{DEFAULT_PORT}",
+        }
+        if api_key:
+            env["TWILIO_API_KEY"] = credential(store, "api_key_sid")
+            env["TWILIO_API_SECRET"] = credential(store, "api_key_secret")
     finally:
         store.close()
-    return {"TWILIO_ACCOUNT_SID": account, "TWILIO_AUTH_TOKEN": token, "TRCTL_API_URL": url}
+    return env
 
 
 def reset(db_path: Path) -> None:
