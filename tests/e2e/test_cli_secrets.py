@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -11,26 +12,56 @@ from pathlib import Path
 import pytest
 from cli_support import ISOLATED, invoke
 
-COMMANDS = [
-    ["task", "create", "--attr", "selected_language=es"],
+READS = [
     ["tasks", "list", "--json"],
     ["tasks", "list", "--csv"],
-    ["worker", "set-activity", "Alice", "Idle"],
     ["workers", "list"],
     ["worker", "show", "Bob", "--json"],
     ["activities", "list"],
     ["queues", "list", "--json"],
+    ["queue", "show", "Customer Care Requests - Spanish", "--csv"],
     ["workflows", "list", "--json"],
+    ["workflow", "show"],
     ["workspaces", "list"],
     ["workspace", "show", "--csv"],
     ["events", "list", "--json"],
-    # failures: unknown names, bad input, API errors
+    ["reservations", "list", "--worker", "Alice"],
+]
+WRITES = [
+    ["task", "create", "--attr", "selected_language=es"],
+    ["worker", "set-activity", "Alice", "Idle"],
+    ["worker", "create", "Carol", "--attr", "level=1"],
+    ["worker", "update", "Carol", "--attr", "level=2"],
+    ["activity", "create", "Lunch", "--unavailable"],
+    ["queue", "create", "Gold", "--target-workers", "level >= 2"],
+    ["queue", "update", "Gold", "--max-reserved-workers", "2"],
+    ["workflow", "update", "Incoming Customer Care Requests", "--timeout", "90"],
+]
+FAILURES = [
     ["worker", "set-activity", "Alcie", "Idle"],
     ["task", "create", "--attr", "broken"],
     ["task", "show", "WT" + "0" * 32],
     ["tasks", "list", "--where", "a =="],
     ["reservation", "accept", "WT" + "0" * 32],
+    ["task", "create", "--channel", "no-such-channel"],
 ]
+
+
+def task_commands(env: dict[str, str]) -> list[list[str]]:
+    """The commands that need a task: the reservation steps and the task's own verbs."""
+    task = json.loads(
+        invoke(env, "task", "create", "--attr", "selected_language=es", "--json").stdout
+    )
+    sid = task["sid"]
+    return [
+        ["reservations", "list", "--task", sid],
+        ["reservation", "accept", sid],
+        ["task", "show", sid],
+        ["task", "update", sid, "--priority", "2"],
+        ["task", "wrap", sid],
+        ["task", "complete", sid, "--reason", "done"],
+        ["task", "cancel", sid],
+    ]
 
 
 def secret_forms(env: dict[str, str]) -> list[str]:
@@ -42,11 +73,16 @@ def secret_forms(env: dict[str, str]) -> list[str]:
 @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
 def test_no_secret_in_any_output(cli_env, quickstart, debug) -> None:
     secrets = secret_forms(cli_env)
-    for args in COMMANDS:
+    http_logged = []
+    commands = [*READS, *WRITES, *task_commands(cli_env), *FAILURES]
+    for args in commands:
         result = invoke(cli_env, *(["--debug"] if debug else []), *args)
+        http_logged.append("twilio.http_client" in result.stderr)
         for secret in secrets:
             assert secret not in result.stdout, args
             assert secret not in result.stderr, args
+    # with --debug every request is logged with its headers: the channel a leak would take
+    assert all(http_logged[: len(READS) + len(WRITES)]) if debug else not any(http_logged)
 
 
 def test_no_secret_with_wrong_credentials_and_debug(cli_env, quickstart) -> None:
