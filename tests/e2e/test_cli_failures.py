@@ -64,6 +64,7 @@ NOT_FOUND = [
     (["workers", "list", "--activity", "Lunch"], "known: "),
     (["worker", "show", "Zed"], "unknown worker 'Zed' (known: Alice, Bob)"),
     (["task", "show", "WT" + "0" * 32], "TaskRouter 404"),
+    (["reservation", "accept", "WT" + "0" * 32], "TaskRouter 404 (20404): The requested resource"),
 ]
 
 

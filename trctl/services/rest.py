@@ -136,7 +136,8 @@ class TaskRouterApi:
             self.requests_made += 1
             response = send()
             if response.status_code != 200:
-                raise self._version.exception("GET", path, response, "Unable to fetch page")
+                # the header of a fetch, which the error funnel strips from the message
+                raise self._version.exception("GET", path, response, "Unable to fetch record")
             return json.loads(response.text)
 
 
