@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -97,22 +98,32 @@ EXPRESSION = Expression()
 
 
 def attribute_options(func: F) -> F:
-    """--attr key=value (repeatable) and --attributes JSON|@file, merged (the --attr's win)."""
-    func = click.option(
+    """--attr key=value (repeatable) and --attributes JSON|@file, merged (the --attr's win) and
+    passed to the command as one `attributes` object (None when neither was given)."""
+
+    @functools.wraps(func)
+    def with_attributes(
+        *args: Any, attributes_document: Any = None, attr_pairs: Any = (), **kwargs: Any
+    ) -> Any:
+        from trctl.services.attributes import combine
+
+        return func(*args, attributes=combine(attributes_document, attr_pairs), **kwargs)
+
+    decorated: Any = click.option(
         "--attributes",
         "attributes_document",
         type=JSON_OBJECT,
         help="Attributes as a JSON object, or @file.json; merged with the --attr values.",
-    )(func)
-    func = click.option(
+    )(with_attributes)
+    decorated = click.option(
         "--attr",
         "attr_pairs",
         type=ATTR_PAIR,
         multiple=True,
         help="Attribute key=value (repeatable). Values are JSON when they parse "
         '(3, true, null, ["en","es"]), else text; dotted keys nest: customer.tier=gold.',
-    )(func)
-    return func
+    )(decorated)
+    return decorated
 
 
 def limit_options(default: int | None = DEFAULT_LIMIT) -> Callable[[F], F]:

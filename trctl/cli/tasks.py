@@ -69,18 +69,15 @@ def tasks() -> None:
 @click.option("--channel", metavar="NAME|SID", help="Task channel, e.g. voice [default: default].")
 @output_options
 def tasks_create(
-    attributes_document: dict[str, Any] | None,
-    attr_pairs: tuple[str, ...],
+    attributes: dict[str, Any] | None,
     workflow: str | None,
     priority: int | None,
     timeout: int | None,
     channel: str | None,
 ) -> None:
     """Create a task, e.g. `trctl task create --attr selected_language=es`."""
-    from trctl.services.attributes import combine
     from trctl.services.tasks import create_task
 
-    attributes = combine(attributes_document, attr_pairs) or {}
     resolver = make_resolver()
     task = create_task(
         resolver,
@@ -160,17 +157,14 @@ def tasks_show(task: str) -> None:
 @output_options
 def tasks_update(
     task: str,
-    attributes_document: dict[str, Any] | None,
-    attr_pairs: tuple[str, ...],
+    attributes: dict[str, Any] | None,
     replace: bool,
     priority: int | None,
     channel: str | None,
 ) -> None:
     """Change a task's attributes (merged into the current ones), priority or channel."""
-    from trctl.services.attributes import combine
     from trctl.services.tasks import update_task
 
-    attributes = combine(attributes_document, attr_pairs)
     record = update_task(
         make_resolver(),
         task,

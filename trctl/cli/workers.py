@@ -115,15 +115,12 @@ def workers_show(worker: str) -> None:
 @output_options
 def workers_create(
     name: str,
-    attributes_document: dict[str, Any] | None,
-    attr_pairs: tuple[str, ...],
+    attributes: dict[str, Any] | None,
     activity: str | None,
 ) -> None:
     """Create a worker, e.g. `trctl worker create Carol --attr 'languages=["en"]'`."""
-    from trctl.services.attributes import combine
     from trctl.services.workers import create_worker
 
-    attributes = combine(attributes_document, attr_pairs)
     record = create_worker(make_resolver(), name, attributes=attributes, activity=activity)
     emit_one(record, WORKER_FIELDS)
 
@@ -141,17 +138,14 @@ def workers_create(
 def workers_update(
     worker: str,
     name: str | None,
-    attributes_document: dict[str, Any] | None,
-    attr_pairs: tuple[str, ...],
+    attributes: dict[str, Any] | None,
     replace: bool,
     activity: str | None,
     reject_pending: bool,
 ) -> None:
     """Change a worker's name, attributes (merged into the current ones) or activity."""
-    from trctl.services.attributes import combine
     from trctl.services.workers import update_worker
 
-    attributes = combine(attributes_document, attr_pairs)
     record = update_worker(
         make_resolver(),
         worker,
