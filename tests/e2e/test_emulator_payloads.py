@@ -11,9 +11,7 @@ import pytest
 from emulator_callbacks import CallbackServer, Received, accept
 from quickstart_setup import build_quickstart
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "taskrouter-callbacks"
-if not FIXTURES.is_dir():  # the tree may sit elsewhere; the shared folder is next to it
-    FIXTURES = Path("/work/shared/fixtures/taskrouter-callbacks")
+FIXTURES = Path(__file__).parent / "emulator_fixtures"  # real payloads; see its SOURCE.md
 # Only present when the task was created with Twilio add-ons (caller name, carrier lookup).
 ADDON_ONLY = {"TaskAddons"}
 SID = re.compile(r"^[A-Z]{2}[0-9a-f]{32}$")
