@@ -56,7 +56,7 @@ def test_targets_time_out_in_order_and_the_task_falls_out(emulator: Any, sdk: An
     assert (fetched.task_queue_sid, fetched.priority) == (first, 5)
     emulator.advance(10)
     fetched = ws.tasks(task.sid).fetch()
-    assert (fetched.task_queue_sid, fetched.priority) == (second, 1)
+    assert (fetched.task_queue_sid, fetched.priority) == (second, 5)  # no priority: kept
     emulator.advance(20)
     assert ws.tasks(task.sid).fetch().assignment_status == "canceled"
     types = [e.event_type for e in ws.events.list(task_sid=task.sid)]

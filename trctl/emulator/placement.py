@@ -130,7 +130,8 @@ class PlacementOps:
                 task, f"TaskQueue {target.queue_sid} no longer exists", "task.canceled"
             )
             return
-        priority = target.priority if target.priority is not None else task["base_priority"]
+        # A target priority replaces the task's; a target without one keeps the current priority.
+        priority = target.priority if target.priority is not None else task["priority"]
         deadline = self.now() + target.timeout if target.timeout else None
         self.arm(deadline)
         self.store.update(
