@@ -107,6 +107,23 @@ def test_priority_then_fifo_within_a_queue_and_longest_idle_first(emulator: Any,
     assert [r.task_sid for r in ws.workers(second.sid).reservations.list()] == [old.sid]
 
 
+def test_lifo_queue_offers_the_newest_task_of_the_highest_priority(
+    emulator: Any, sdk: Any
+) -> None:
+    ws, activities = workspace(sdk)
+    queue = ws.task_queues.create(friendly_name="Q", task_order="LIFO").sid
+    workflow = flow(ws, {"default_filter": {"queue": queue}})
+    tasks = []
+    for priority in (5, 5, 1):
+        tasks.append(ws.tasks.create(attributes="{}", workflow_sid=workflow, priority=priority))
+        emulator.advance(1)
+    offered = []
+    for name in ("A", "B", "C"):
+        worker = ws.workers.create(friendly_name=name, activity_sid=activities["Available"])
+        offered.extend(r.task_sid for r in ws.workers(worker.sid).reservations.list())
+    assert offered == [tasks[1].sid, tasks[0].sid, tasks[2].sid]
+
+
 def test_longest_idle_worker_gets_the_task(emulator: Any, sdk: Any) -> None:
     ws, activities = workspace(sdk)
     queue = ws.task_queues.create(friendly_name="Q").sid
