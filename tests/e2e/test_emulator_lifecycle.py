@@ -61,6 +61,7 @@ def test_targets_time_out_in_order_and_the_task_falls_out(emulator: Any, sdk: An
     assert ws.tasks(task.sid).fetch().assignment_status == "canceled"
     types = [e.event_type for e in ws.events.list(task_sid=task.sid)]
     assert "workflow.timeout" in types and "task-queue.moved" in types
+    assert types.count("task-queue.timeout") == 2  # out of First, then out of Second
 
 
 def test_skip_if_moves_on_when_nobody_is_available(emulator: Any, sdk: Any) -> None:
@@ -83,6 +84,8 @@ def test_skip_if_moves_on_when_nobody_is_available(emulator: Any, sdk: Any) -> N
     workflow = flow(ws, routing)
     task = ws.tasks.create(attributes="{}", workflow_sid=workflow)
     assert ws.tasks(task.sid).fetch().task_queue_sid == everyone
+    (skipped,) = ws.events.list(task_sid=task.sid, event_type="workflow.skipped")
+    assert skipped.event_data["task_queue_sid"] == vip
     v2 = ws.workers.create(
         friendly_name="V2", attributes='{"vip": true}', activity_sid=activities["Available"]
     )
@@ -107,9 +110,7 @@ def test_priority_then_fifo_within_a_queue_and_longest_idle_first(emulator: Any,
     assert [r.task_sid for r in ws.workers(second.sid).reservations.list()] == [old.sid]
 
 
-def test_lifo_queue_offers_the_newest_task_of_the_highest_priority(
-    emulator: Any, sdk: Any
-) -> None:
+def test_lifo_queue_offers_the_newest_task_of_the_highest_priority(emulator: Any, sdk: Any) -> None:
     ws, activities = workspace(sdk)
     queue = ws.task_queues.create(friendly_name="Q", task_order="LIFO").sid
     workflow = flow(ws, {"default_filter": {"queue": queue}})

@@ -12,6 +12,7 @@ from trctl.emulator.store import Row
 from trctl.emulator.workflow_config import (
     ConfigurationError,
     Placement,
+    Target,
     WorkflowConfig,
     first_placement,
     next_placement,
@@ -74,8 +75,9 @@ class PlacementOps:
         workflow = self.load("workflows", task["workflow_sid"])
         config = self.workflow_config(workflow)
         attributes = json.loads(task["attributes"])
+        skipped: list[Target] = []
         placement = first_placement(
-            config, attributes, is_skipped=lambda target: self.target_skipped(task, target)
+            config, attributes, is_skipped=lambda target: self.skip_target(task, target, skipped)
         )
         if entering:
             queue = self.store.get("task_queues", placement.target.queue_sid) if placement else None
@@ -87,6 +89,7 @@ class PlacementOps:
                 f"Task {task['sid']} entered Workflow {workflow['friendly_name']}",
                 upcoming,
             )
+        self.skipped_events(task, skipped)
         if placement is None:
             self.cancel_task(self.load("tasks", task["sid"]), NO_MATCH_REASON, "task.canceled")
             return
@@ -104,12 +107,21 @@ class PlacementOps:
             target=target,
             filter_name=config.filters[filter_index].name if filter_index >= 0 else "default",
         )
+        queue = self.store.get("task_queues", task["task_queue_sid"] or "")
+        if queue is not None:
+            self.task_event(
+                task,
+                "task-queue.timeout",
+                f"Task {task['sid']} timed out of TaskQueue {queue['friendly_name']}",
+            )
+        skipped: list[Target] = []
         placement = next_placement(
             config,
             json.loads(task["attributes"]),
             current,
-            is_skipped=lambda t: self.target_skipped(task, t),
+            is_skipped=lambda t: self.skip_target(task, t, skipped),
         )
+        self.skipped_events(task, skipped)
         if placement is None:
             self.task_event(
                 task,
@@ -183,6 +195,23 @@ class PlacementOps:
             return
         if worker["sid"] not in self._excluded(task["sid"]):
             self.reserve(task, worker, queue)
+
+    def skip_target(self: Backend, task: Row, target: Target, skipped: list[Target]) -> bool:
+        """target_skipped, remembering the skipped targets for their workflow.skipped events."""
+        if self.target_skipped(task, target):
+            skipped.append(target)
+            return True
+        return False
+
+    def skipped_events(self: Backend, task: Row, skipped: list[Target]) -> None:
+        for target in skipped:
+            queue = self.store.get("task_queues", target.queue_sid)
+            self.task_event(
+                task,
+                "workflow.skipped",
+                f"Task {task['sid']} skipped a workflow target",
+                queue_fields(queue) if queue else {},
+            )
 
     def target_skipped(self: Backend, task: Row, target: Any) -> bool:
         """skip_if applies only when entering the target would not reserve a worker at once."""
