@@ -229,3 +229,54 @@ def test_operation_matches_the_spec(
             check_object(spec, props[key]["items"], record, f"{operation}[{index}]")
     else:
         check_object(spec, schema, body, operation)
+
+
+def shape(value: Any) -> Any:
+    """The keys and JSON types of a value, nested (lists by their first item)."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    return "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+def missing_from(example: Any, actual: Any, where: str = "") -> list[str]:
+    """Paths of the example's nested keys (and list items) that the actual answer lacks."""
+    if isinstance(example, dict):
+        if not isinstance(actual, dict):
+            return [where or "/"]
+        return [
+            problem
+            for key, item in example.items()
+            for problem in (
+                missing_from(item, actual[key], f"{where}/{key}")
+                if key in actual
+                else [f"{where}/{key}"]
+            )
+        ]
+    if isinstance(example, list) and example:
+        return missing_from(example[0], actual[0], f"{where}[]") if actual else [f"{where}[]"]
+    return []
+
+
+STATISTICS = [
+    (path, op["operationId"])
+    for path, ops in load_spec()["paths"].items()
+    for method, op in ops.items()
+    if method == "get" and "Statistics" in path
+]
+
+
+@pytest.mark.parametrize(("path", "operation"), STATISTICS, ids=[s[1] for s in STATISTICS])
+def test_statistics_have_the_nested_shape_of_the_spec_examples(
+    emulator: Any, sdk: Any, path: str, operation: str
+) -> None:
+    scene = Scenario(emulator, sdk)
+    answer = call(emulator, "GET", scene.fill(path) + "?SplitByWaitTime=5,10")
+    assert answer.status == 200, answer.body[:300]
+    examples = load_spec()["paths"][path]["get"]["responses"]["200"]["content"]["application/json"][
+        "examples"
+    ]
+    for name, example in examples.items():
+        problems = missing_from(shape(example["value"]), shape(answer.json()))
+        assert not problems, f"{operation} ({name}) lacks {problems}"
