@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trctl.errors import UsageError
+from trctl.errors import ApiError, UsageError
 from trctl.services.attributes import (
+    MERGE_ATTEMPTS,
     combine,
     dump_attributes,
     load_attributes,
@@ -17,7 +19,7 @@ from trctl.services.attributes import (
     pairs_to_object,
     parse_pair,
     parse_value,
-    updated_attributes,
+    send_update,
 )
 
 
@@ -170,16 +172,52 @@ def test_arbitrary_pairs_parse_or_fail_with_a_usage_error(pairs: list[str]) -> N
         json.loads(dump_attributes(result))
 
 
-def test_updated_attributes_merge_or_replace_and_fetch_only_to_merge() -> None:
-    fetched: list[int] = []
+class VersionedApi:
+    """A TaskRouterApi stand-in: one record with a version; If-Match must name it (else 412)."""
 
-    def current() -> dict:
-        fetched.append(1)
-        return {"customer": {"id": 7}, "lang": "es"}
+    def __init__(self, attributes: Any, *, changed_behind_our_back: int = 0) -> None:
+        self.attributes, self.version = attributes, 1
+        self.changes_left = changed_behind_our_back
+        self.calls: list[tuple[str, Any]] = []
 
-    merged = updated_attributes({"customer": {"tier": "gold"}}, replace=False, current=current)
-    assert json.loads(merged) == {"customer": {"id": 7, "tier": "gold"}, "lang": "es"}
-    assert fetched == [1]
-    replaced = updated_attributes({"lang": "en"}, replace=True, current=current)
-    assert json.loads(replaced) == {"lang": "en"} and fetched == [1]
-    assert json.loads(updated_attributes({"a": 1}, replace=False, current=lambda: "x")) == {"a": 1}
+    def fetch_versioned(self, path: str) -> tuple[dict, str]:
+        self.calls.append(("GET", None))
+        seen = ({"attributes": self.attributes}, str(self.version))
+        if self.changes_left:  # another client writes between our read and our write
+            self.changes_left -= 1
+            self.version += 1
+            self.attributes = {**self.attributes, f"other{self.version}": True}
+        return seen
+
+    def update(self, path: str, data: dict, if_match: str | None = None) -> dict:
+        self.calls.append(("POST", if_match))
+        if if_match is not None and if_match != str(self.version):
+            raise ApiError("TaskRouter 412 (412): stale", status=412)
+        if "Attributes" in data:
+            self.attributes = json.loads(data["Attributes"])
+        self.version += 1
+        return {"attributes": self.attributes}
+
+
+def test_send_update_merges_with_if_match_and_re_reads_after_a_412() -> None:
+    api = VersionedApi({"customer": {"id": 7}}, changed_behind_our_back=1)
+    result = send_update(api, "/T", {}, {"customer": {"tier": "gold"}}, replace=False)
+    assert result["attributes"] == {"customer": {"id": 7, "tier": "gold"}, "other2": True}
+    assert [method for method, _ in api.calls] == ["GET", "POST", "GET", "POST"]
+    assert all(version is not None for method, version in api.calls if method == "POST")
+
+
+def test_send_update_gives_up_after_bounded_attempts() -> None:
+    api = VersionedApi({}, changed_behind_our_back=10)
+    with pytest.raises(ApiError) as caught:
+        send_update(api, "/T", {}, {"a": 1}, replace=False)
+    assert caught.value.status == 412
+    assert len(api.calls) == 2 * MERGE_ATTEMPTS
+
+
+def test_send_update_replaces_without_reading_and_ignores_non_object_attributes() -> None:
+    api = VersionedApi({"old": 1})
+    assert send_update(api, "/T", {}, {"a": 1}, replace=True)["attributes"] == {"a": 1}
+    assert api.calls == [("POST", None)]
+    api = VersionedApi("not an object")
+    assert send_update(api, "/T", {}, {"a": 1}, replace=False)["attributes"] == {"a": 1}

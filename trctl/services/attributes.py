@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from trctl.errors import UsageError
+from trctl.errors import ApiError, UsageError
 
 MAX_ATTRIBUTES_CHARS = 4096
+MERGE_ATTEMPTS = 3
 
 
 def parse_value(text: str) -> Any:
@@ -111,13 +112,39 @@ def combine(document: Mapping[str, Any] | None, pairs: Iterable[str]) -> dict[st
     return merge(document or {}, pairs_to_object(pairs))
 
 
-def updated_attributes(new: Mapping[str, Any], *, replace: bool, current: Callable[[], Any]) -> str:
-    """The attributes to send on an update: `new` deep-merged into `current()` (fetched only
-    when merging; anything but an object counts as {}), or `new` alone when replacing."""
+def send_update(
+    api: Any,
+    path: str,
+    data: Mapping[str, Any],
+    attributes: Mapping[str, Any] | None,
+    *,
+    replace: bool,
+) -> dict[str, Any]:
+    """POST an update of a task or worker (`api` is a TaskRouterApi) with new attributes.
+
+    Replacing sends them as they are. Merging reads the record's current attributes and its
+    version, deep-merges the new ones in and sends the result with If-Match, so a change made
+    in between is never overwritten: on 412 the record is read and merged again (bounded).
+    Current attributes that are not an object count as {}.
+    """
+    if attributes is None:
+        return api.update(path, data)
     if replace:
-        return dump_attributes(new)
-    old = current()
-    return dump_attributes(merge(old if isinstance(old, dict) else {}, new))
+        return api.update(path, {**data, "Attributes": dump_attributes(attributes)})
+    attempt = 0
+    while True:
+        attempt += 1
+        record, version = api.fetch_versioned(path)
+        old = record.get("attributes")
+        body = {
+            **data,
+            "Attributes": dump_attributes(merge(old if isinstance(old, dict) else {}, attributes)),
+        }
+        try:
+            return api.update(path, body, if_match=version)
+        except ApiError as exc:
+            if exc.status != 412 or attempt >= MERGE_ATTEMPTS:
+                raise
 
 
 def dump_attributes(attributes: Mapping[str, Any]) -> str:

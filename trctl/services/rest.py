@@ -74,6 +74,12 @@ class TaskRouterApi:
             payload = self._version.fetch(method="GET", uri=path, params=clean(params))
         return parse_json_fields(payload)
 
+    def fetch_versioned(self, path: str) -> tuple[dict[str, Any], str | None]:
+        """A record and its version (the ETag header), for an update sent with If-Match."""
+        response = self._get(lambda: self._version.request("GET", path), path)
+        etag = (response.headers or {}).get("ETag")
+        return parse_json_fields(json.loads(response.text)), etag
+
     def create(self, path: str, data: Params) -> dict[str, Any]:
         with api_errors():
             self.requests_made += 1
@@ -132,13 +138,17 @@ class TaskRouterApi:
         return list(self.stream(path, params, **kwargs))
 
     def _get_page(self, send: Callable[[], Any], path: str) -> dict[str, Any]:
+        return json.loads(self._get(send, path).text)
+
+    def _get(self, send: Callable[[], Any], path: str) -> Any:
+        """Send a GET and return the response, or raise its error as a TrctlError."""
         with api_errors():
             self.requests_made += 1
             response = send()
             if response.status_code != 200:
                 # the header of a fetch, which the error funnel strips from the message
                 raise self._version.exception("GET", path, response, "Unable to fetch record")
-            return json.loads(response.text)
+            return response
 
 
 def _page_records(payload: Mapping[str, Any]) -> list[dict[str, Any]]:

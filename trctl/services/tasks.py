@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from trctl.errors import ApiError, UsageError
-from trctl.services.attributes import dump_attributes, updated_attributes
+from trctl.services.attributes import dump_attributes, send_update
 from trctl.services.resolve import QUEUE, TASK, WORKFLOW, Resolver, require_sid, the_only
 from trctl.services.rest import PageCallback
 
@@ -137,15 +137,10 @@ def update_task(
         "AssignmentStatus": status,
         "Reason": reason,
     }
-    if attributes is not None:
-        data["Attributes"] = updated_attributes(
-            attributes,
-            replace=replace_attributes,
-            current=lambda: fetch_task(resolver, sid).get("attributes"),
-        )
-    if all(v is None for v in data.values()):
+    if attributes is None and all(v is None for v in data.values()):
         raise UsageError("nothing to update", hint="give --attr, --attributes or --priority")
-    return resolver.api.update(task_path(resolver.workspace_sid, sid), data)
+    path = task_path(resolver.workspace_sid, sid)
+    return send_update(resolver.api, path, data, attributes, replace=replace_attributes)
 
 
 def set_task_status(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trctl.errors import UsageError
-from trctl.services.attributes import dump_attributes, updated_attributes
+from trctl.services.attributes import dump_attributes, send_update
 from trctl.services.checks import check_expression
 from trctl.services.resolve import ACTIVITY, QUEUE, WORKER, Resolver
 
@@ -63,18 +63,13 @@ def update_worker(
         raise UsageError("nothing to update", hint="give --name, --attr(ibutes) or --activity")
     if reject_pending and activity is None:
         raise UsageError("--reject-pending needs --activity")
-    activity_sid = resolver.optional_sid(ACTIVITY, activity)
-    current = resolver.worker(worker)
     data: dict[str, Any] = {
         "FriendlyName": name,
-        "ActivitySid": activity_sid,
+        "ActivitySid": resolver.optional_sid(ACTIVITY, activity),
         "RejectPendingReservations": True if reject_pending else None,
     }
-    if attributes is not None:
-        data["Attributes"] = updated_attributes(
-            attributes, replace=replace_attributes, current=lambda: current.get("attributes")
-        )
-    return resolver.api.update(resolver.path(WORKER, current["sid"]), data)
+    path = resolver.path(WORKER, resolver.sid(WORKER, worker))
+    return send_update(resolver.api, path, data, attributes, replace=replace_attributes)
 
 
 def set_activity(
