@@ -79,6 +79,7 @@ class _HttpServer(HTTPServer):
         self.closing = False
         self._slots = threading.BoundedSemaphore(app.max_threads)
         self._work: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []  # server_close() runs if binding fails
         super().__init__(address, _Handler)
         self._workers = [
             threading.Thread(target=self._worker, name=f"callback-{n}", daemon=True)

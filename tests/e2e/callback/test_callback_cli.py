@@ -164,3 +164,18 @@ def test_bad_input_is_one_line_and_the_right_code(tmp_path, args, env, code, exp
     got, _, stderr = run(args, env, tmp_path)
     assert got == code, stderr
     assert expected in one_error_line(stderr)
+
+
+def test_a_port_in_use_is_one_line_exit_2(tmp_path):
+    """Binding fails inside HTTPServer.__init__, whose cleanup must not trip over itself."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {"TWILIO_AUTH_TOKEN": "x" * 32}
+        code, stdout, stderr = run(["--no-wire", "--no-tunnel", "--port", str(port)], env, tmp_path)
+    assert code == 2, stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in one_error_line(stderr)
+    assert stdout == ""
