@@ -43,3 +43,23 @@ def test_failure_as_a_process_is_one_line(cli_env, quickstart) -> None:
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1
     assert done.stderr.startswith("Error: unknown activity 'Idel' (did you mean 'Idle'?")
+
+
+def test_a_reader_that_stops_early_is_not_an_error(cli_env, quickstart, sdk) -> None:
+    """`trctl tasks list --all | head -1`: the closed pipe ends trctl quietly."""
+    tasks = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid).tasks
+    for index in range(800):  # a table well over a 64 KiB pipe buffer
+        tasks.create(attributes=json.dumps({"n": index}), workflow_sid=quickstart.workflow_sid)
+    process = subprocess.Popen(
+        [str(TRCTL), "tasks", "list", "--all"],
+        env={**os.environ, **ISOLATED, **cli_env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline().startswith(b"SID ")
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    process.wait(timeout=60)
+    assert stderr == ""
+    assert process.returncode == 141  # 128 + SIGPIPE, as a shell tool killed by the pipe

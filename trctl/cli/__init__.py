@@ -42,6 +42,18 @@ def _translate_unexpected(exc: BaseException) -> TrctlError | None:
     return translate_exception(exc)
 
 
+PIPE_CLOSED_EXIT = 141  # 128 + SIGPIPE, what a shell tool killed by a closed pipe returns
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it on exit cannot fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (e.g. a test runner's buffer)
+        pass
+
+
 class RootGroup(LazyGroup):
     """The root group: every failure below it becomes one line on stderr and an exit code."""
 
@@ -54,6 +66,9 @@ class RootGroup(LazyGroup):
             raise _fail(exc.one_line(), exc.exit_code, show_traceback=_debug_enabled(ctx)) from exc
         except KeyboardInterrupt as exc:
             raise _fail("interrupted", 130, show_traceback=False) from exc
+        except BrokenPipeError as exc:
+            _silence_stdout()  # the reader left (`trctl tasks list | head`): stop quietly
+            raise click.exceptions.Exit(PIPE_CLOSED_EXIT) from exc
         except Exception as exc:
             translated = _translate_unexpected(exc)
             if translated is not None:
