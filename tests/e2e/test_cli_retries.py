@@ -188,3 +188,23 @@ def test_unreachable_api_is_exit_6(sleeps) -> None:
     assert result.exit_code == 6
     line = one_error_line(result)
     assert "cannot reach the TaskRouter API" in line
+
+
+def test_retries_stop_within_the_total_time_budget(fake_api, monkeypatch) -> None:
+    """Retry-After: 10 on every answer: a fourth wait would pass the 30 s budget, so trctl
+    gives up after 4 attempts (not 5) and 30 s of (injected) waiting."""
+    waited: list[float] = []
+
+    class FakeTime(http_module.RetryingHttpClient):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(sleep=waited.append, clock=lambda: sum(waited), **kwargs)
+
+    monkeypatch.setattr(http_module, "RetryingHttpClient", FakeTime)
+    url, script = fake_api
+    script.failures, script.retry_after = 1000, "10"
+    result = invoke(url, "tasks", "list")
+    assert result.exit_code == 5
+    assert one_error_line(result).startswith("Error: TaskRouter 429")
+    assert waited == [10.0, 10.0, 10.0]
+    assert sum(waited) <= http_module.MAX_TOTAL_SECONDS
+    assert len(script.requests) == 4
