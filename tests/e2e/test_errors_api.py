@@ -186,6 +186,23 @@ def test_success_prints_account_url_and_workspace_count(run, fake_twilio) -> Non
     assert fake_twilio.requests[0][2] == f"Basic {BASIC}"
 
 
+@pytest.mark.parametrize("command", [["config", "check"], ["workspaces", "list"]])
+def test_twilio_style_absolute_page_links_stay_on_the_api_url(run, fake_twilio, command) -> None:
+    """Real Twilio's next_page_url is absolute (https://taskrouter.twilio.com/...): with
+    --api-url the next page must come from there too, never from Twilio with our credentials."""
+    first = json.loads(workspace_page(2))
+    first["meta"]["next_page_url"] = (
+        "https://taskrouter.twilio.com/v1/Workspaces?Page=1&PageToken=x"
+    )
+    second = json.loads(workspace_page(1))
+    fake_twilio.answer(
+        "GET", WORKSPACES, Canned(200, json.dumps(first)), Canned(200, json.dumps(second))
+    )
+    result = run(*command, "--json")
+    assert result.exit_code == 0, result.output
+    assert fake_twilio.count("GET", WORKSPACES) == 2
+
+
 def test_api_key_wins_over_auth_token(run, fake_twilio) -> None:
     fake_twilio.answer("GET", WORKSPACES, Canned(200, workspace_page(0)))
     result = run("config", "check", TWILIO_API_KEY=API_KEY, TWILIO_API_SECRET=API_SECRET)

@@ -35,7 +35,7 @@ def make_client(settings: Settings) -> Any:
         username,
         password,
         account_sid,
-        http_client=RetryingHttpClient(timeout=settings.timeout),
+        http_client=RetryingHttpClient(timeout=settings.timeout, api_url=settings.api_url),
     )
     if settings.api_url:
         client.taskrouter.base_url = settings.api_url.rstrip("/")

@@ -7,6 +7,7 @@ import random
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from twilio.http.http_client import TwilioHttpClient
 
@@ -16,6 +17,21 @@ RETRYABLE_GET_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 5
 MAX_TOTAL_SECONDS = 30.0
 MAX_RETRY_AFTER_SECONDS = 10.0
+
+
+def rebase(url: str, api_url: str | None) -> str:
+    """A TaskRouter URL (e.g. Twilio's absolute next_page_url) moved onto api_url when one is set.
+
+    Twilio answers pages with absolute https://taskrouter.twilio.com/... links and the SDK follows
+    them verbatim; with --api-url they must go to the emulator, never to Twilio with our key.
+    """
+    if not api_url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not (host.startswith("taskrouter.") and host.endswith(".twilio.com")):
+        return url
+    return api_url.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def retry_delay(attempt: int, retry_after: str | None, *, jitter: float) -> float:
@@ -47,8 +63,10 @@ class RetryingHttpClient(TwilioHttpClient):
         clock: Callable[[], float] = time.monotonic,
         max_attempts: int = MAX_ATTEMPTS,
         max_total_seconds: float = MAX_TOTAL_SECONDS,
+        api_url: str | None = None,
     ) -> None:
         super().__init__(timeout=timeout)
+        self.api_url = api_url
         self._sleep = sleep or (lambda seconds: sleep_for(seconds))
         self._clock = clock
         self.max_attempts = max_attempts
@@ -63,6 +81,7 @@ class RetryingHttpClient(TwilioHttpClient):
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         import requests
 
+        url = rebase(url, self.api_url)
         started = self._clock()
         attempt = 0
         while True:
