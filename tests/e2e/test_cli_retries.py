@@ -148,6 +148,9 @@ def test_a_429_storm_ends_with_one_line_and_exit_5_after_bounded_retries(fake_ap
     assert result.exit_code == 5
     line = one_error_line(result)
     assert line.startswith("Error: TaskRouter 429")
+    assert line.endswith(
+        "(TaskRouter kept throttling after trctl's retries; wait a moment and run it again)"
+    )
     assert len(script.requests) == http_module.MAX_ATTEMPTS
     assert len(sleeps) == http_module.MAX_ATTEMPTS - 1
     assert sleeps == sorted(sleeps), "backoff grows"

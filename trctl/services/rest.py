@@ -7,9 +7,11 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from trctl.errors import ApiError
 from trctl.services.errors import api_errors
 
 MAX_PAGE_SIZE = 1000
+THROTTLED_HINT = "TaskRouter kept throttling after trctl's retries; wait a moment and run it again"
 JSON_FIELDS = ("attributes", "configuration", "worker_attributes", "task_attributes")
 
 Params = Mapping[str, Any]
@@ -68,9 +70,20 @@ class TaskRouterApi:
     def _version(self) -> Any:
         return self.client.taskrouter.v1
 
+    @contextlib.contextmanager
+    def _request(self) -> Iterator[None]:
+        """Count one request; its failure leaves as a TrctlError, a final 429 with a hint."""
+        self.requests_made += 1
+        try:
+            with api_errors():
+                yield
+        except ApiError as exc:
+            if exc.status == 429 and not exc.hint:
+                exc.hint = THROTTLED_HINT
+            raise
+
     def fetch(self, path: str, params: Params | None = None) -> dict[str, Any]:
-        with api_errors():
-            self.requests_made += 1
+        with self._request():
             payload = self._version.fetch(method="GET", uri=path, params=clean(params))
         return parse_json_fields(payload)
 
@@ -81,23 +94,20 @@ class TaskRouterApi:
         return parse_json_fields(json.loads(response.text)), etag
 
     def create(self, path: str, data: Params) -> dict[str, Any]:
-        with api_errors():
-            self.requests_made += 1
+        with self._request():
             payload = self._version.create(method="POST", uri=path, data=clean(data))
         return parse_json_fields(payload)
 
     def update(self, path: str, data: Params, *, if_match: str | None = None) -> dict[str, Any]:
         headers = {"If-Match": if_match} if if_match else None
-        with api_errors():
-            self.requests_made += 1
+        with self._request():
             payload = self._version.update(
                 method="POST", uri=path, data=clean(data), headers=headers
             )
         return parse_json_fields(payload)
 
     def delete(self, path: str) -> None:
-        with api_errors():
-            self.requests_made += 1
+        with self._request():
             self._version.delete(method="DELETE", uri=path)
 
     def stream(
@@ -142,8 +152,7 @@ class TaskRouterApi:
 
     def _get(self, send: Callable[[], Any], path: str) -> Any:
         """Send a GET and return the response, or raise its error as a TrctlError."""
-        with api_errors():
-            self.requests_made += 1
+        with self._request():
             response = send()
             if response.status_code != 200:
                 # the header of a fetch, which the error funnel strips from the message
