@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 from trctl.config import (
+    CREDENTIAL_SETTINGS,
     DEFAULT_TIMEOUT_SECONDS,
+    ENV_VARS,
     ProfileFile,
+    Settings,
     load_settings,
     mask,
     write_profile_file,
@@ -312,3 +315,63 @@ def test_api_url_must_be_http_or_https(env, url: str) -> None:
         load_settings({}, env)
     env["TRCTL_API_URL"] = "http://127.0.0.1:8080/"
     assert load_settings({}, env).api_url == "http://127.0.0.1:8080/"
+
+
+# --- the whole ladder, setting by setting: flag > env > profile > twilio-cli --------------------
+
+LADDER: dict[str, dict[str, str]] = {
+    "workspace": {"flag": "WSflag", "env": "WSenv", "profile": "WSprofile"},
+    "workflow": {"env": "WWenv", "profile": "WWprofile"},
+    "api_url": {"flag": "http://flag", "env": "http://env", "profile": "http://profile"},
+    "timeout": {"env": "2", "profile": "3"},
+    "account_sid": {"flag": SID_FLAG, "env": SID_ENV, "profile": SID_PROFILE, "cli": SID_CLI},
+    "auth_token": {"env": "env-token", "profile": "profile-token"},
+    "api_key": {"env": KEY_ENV, "cli": KEY_CLI},
+    "api_secret": {"env": "env-secret", "cli": "cli-secret-1"},
+}
+SOURCE_PREFIX = {"flag": "flag --", "env": "env ", "profile": 'profile "p" (', "cli": "twilio-cli"}
+LAYERS = ("flag", "env", "profile", "cli")
+
+
+BUNDLES = {
+    "env": {"account_sid": SID_ENV, "auth_token": "env-token"},
+    "profile": {"account_sid": SID_PROFILE, "auth_token": "profile-token"},
+    "cli": {"account_sid": SID_CLI, "api_key": KEY_CLI, "api_secret": "cli-secret-1"},
+}
+ENV_KEY_BUNDLE = {"account_sid": SID_ENV, "api_key": KEY_ENV, "api_secret": "env-secret"}
+
+
+def _layer_contents(name: str, layer: str) -> dict[str, str]:
+    """What one layer holds: the setting, plus (for a credential) a usable bundle around it."""
+    value = LADDER[name][layer]
+    if name not in CREDENTIAL_SETTINGS or layer == "flag":
+        return {name: value}
+    key_based = layer == "env" and name in ("api_key", "api_secret")
+    return {**(ENV_KEY_BUNDLE if key_based else BUNDLES[layer]), name: value}
+
+
+def _ladder_settings(env: dict[str, str], name: str, present: tuple[str, ...]) -> Settings:
+    contents = {layer: _layer_contents(name, layer) for layer in present}
+    run_env = dict(env)
+    run_env.update({ENV_VARS[k]: v for k, v in contents.get("env", {}).items()})
+    if "profile" in contents:
+        write_profiles(run_env, "p", p=contents["profile"])
+    if "cli" in contents:
+        cli = contents["cli"]
+        profile = cli_profile(cli["account_sid"], cli["api_key"], cli["api_secret"])
+        write_twilio_cli(run_env, {"activeProject": "cli", "profiles": {"cli": profile}})
+    return load_settings(contents.get("flag", {}), run_env)
+
+
+@pytest.mark.parametrize("name", list(LADDER))
+def test_every_setting_comes_from_the_highest_layer_that_holds_it(env, name) -> None:
+    holders = [layer for layer in LAYERS if layer in LADDER[name]]
+    for top in range(len(holders)):
+        present = tuple(holders[top:])
+        for path in Path(env["TRCTL_CONFIG_DIR"]), Path(env["TWILIO_CONFIG_DIR"]):
+            (path / "config.json").unlink(missing_ok=True)
+        settings = _ladder_settings(env, name, present)
+        expected = LADDER[name][present[0]]
+        got = str(settings.timeout).removesuffix(".0") if name == "timeout" else settings.get(name)
+        assert got == expected, (name, present, settings.values)
+        assert settings.source(name).startswith(SOURCE_PREFIX[present[0]]), (name, present)
