@@ -127,7 +127,7 @@ def tasks_list(
     resolver = make_resolver()
     params = list_params(
         resolver,
-        statuses=[s.lower() for s in statuses],
+        statuses=statuses,
         queue=queue,
         workflow=workflow,
         where=where,

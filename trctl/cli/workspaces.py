@@ -42,13 +42,10 @@ def workspaces_list() -> None:
 @output_options
 def workspaces_show(workspace: str | None) -> None:
     """Show a workspace (by name or SID; default: the current one)."""
-    from trctl.services.workspaces import find_workspace, resolve_workspace
+    from trctl.services.workspaces import show_workspace
 
     app = get_app()
-    if workspace:
-        record = find_workspace(app.client, workspace)
-    else:
-        record = resolve_workspace(app.client, app.settings)
+    record = show_workspace(app.client, app.settings, workspace)
     emit_one(record, WORKSPACE_FIELDS)
 
 

@@ -94,7 +94,7 @@ def list_params(
     `where` should already be checked (trctl.services.checks) and `ordering` already in
     TaskRouter's form (parse_ordering)."""
     return {
-        "AssignmentStatus": list(statuses) or None,
+        "AssignmentStatus": [status.lower() for status in statuses] or None,
         "TaskQueueSid": resolver.optional_sid(QUEUE, queue),
         "WorkflowSid": resolver.optional_sid(WORKFLOW, workflow),
         "EvaluateTaskAttributes": where,

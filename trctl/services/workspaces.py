@@ -66,6 +66,13 @@ def resolve_workspace(client: Any, settings: Settings, *, fetch: bool = True) ->
     )
 
 
+def show_workspace(client: Any, settings: Settings, name_or_sid: str | None) -> dict[str, Any]:
+    """The named workspace, or (with no name) the one this command works in."""
+    if name_or_sid:
+        return find_workspace(client, name_or_sid)
+    return resolve_workspace(client, settings)
+
+
 def workspace_sid(client: Any, settings: Settings) -> str:
     """Only the SID of the chosen workspace (no request when it is configured as a SID)."""
     return str(resolve_workspace(client, settings, fetch=False)["sid"])
