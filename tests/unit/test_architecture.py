@@ -46,7 +46,7 @@ LAYERS: dict[str, Rule] = {
     "trctl.emulator": _rule("trctl.emulator trctl.expr trctl.errors"),
     "trctl.expr": _rule("trctl.expr"),
     "trctl.errors": _rule(""),
-    "trctl.config": _rule("trctl.errors"),
+    "trctl.config": _rule("trctl.config trctl.errors"),
     "trctl.redact": _rule(""),
     "trctl": _rule(""),
 }
@@ -195,6 +195,10 @@ def test_the_scan_sees_the_whole_package() -> None:
         ("trctl.services.tasks", "import rich\n", "may not import rich"),
         ("trctl.callback.server", "from twilio.rest import Client\n", "may not import twilio"),
         ("trctl.callback.tunnel", "from pyngrok import ngrok\n", "inside the function"),
+        ("trctl.callback.server", "import click\n", "may not import click"),
+        ("trctl.callback.server", "from trctl.cli.output import info\n", "may not depend on"),
+        ("trctl.config.resolve", "from trctl.services import client\n", "may not depend on"),
+        ("trctl.config.files", "import requests\n", "may not import requests"),
         ("trctl.emulator.store", "from ..services import rest\n", "may not depend on"),
         ("trctl.newlayer.x", "import os\n", "belongs to no layer"),
     ],
@@ -221,6 +225,7 @@ def test_checker_reports_breaches(module: str, source: str, expected: str) -> No
         ("trctl.services.http", "from twilio.http.http_client import TwilioHttpClient\n"),
         ("trctl.emulator.app", "from . import store\nfrom trctl.expr import parse\n"),
         ("trctl.config", "import json\nfrom trctl.errors import ConfigError\n"),
+        ("trctl.config.resolve", "from trctl.config.settings import Settings\n"),
     ],
 )
 def test_checker_accepts_allowed_imports(module: str, source: str) -> None:
