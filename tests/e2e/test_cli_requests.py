@@ -128,24 +128,24 @@ def test_a_merge_update_never_overwrites_a_change_made_in_between(
     If-Match, gets 412, reads again and merges again, so both changes survive."""
     ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
     if kind == "task":
-        resource = ws.tasks(
-            as_json(cli_env, "task", "create", "--attr", "selected_language=es")["sid"]
-        )
+        sid = as_json(cli_env, "task", "create", "--attr", "selected_language=es")["sid"]
+        resource = ws.tasks(sid)
     else:
-        resource = ws.workers(quickstart.workers["Bob"])
+        sid = quickstart.workers["Bob"]
+        resource = ws.workers(sid)
     sent: list[tuple[str, str | None]] = []
 
     class Interfering(http_module.RetryingHttpClient):
         def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
             response = super().request(method, url, *args, **kwargs)
             sent.append((method, (kwargs.get("headers") or {}).get("If-Match")))
-            if method == "GET" and url.endswith(resource._solution["sid"]) and len(sent) == 1:
+            if method == "GET" and url.endswith(sid) and len(sent) == 1:
                 current = json.loads(resource.fetch().attributes)
                 resource.update(attributes=json.dumps({**current, "other": 1}))
             return response
 
     monkeypatch.setattr(http_module, "RetryingHttpClient", Interfering)
-    updated = as_json(cli_env, kind, "update", resource._solution["sid"], "--attr", "level=3")
+    updated = as_json(cli_env, kind, "update", sid, "--attr", "level=3")
     assert updated["attributes"]["other"] == 1 and updated["attributes"]["level"] == 3
     assert json.loads(resource.fetch().attributes)["other"] == 1
     assert [method for method, _ in sent] == ["GET", "POST", "GET", "POST"]
