@@ -38,7 +38,12 @@ def emulator() -> None:
 @click.option("--port", default=7401, show_default=True, type=click.IntRange(0, 65535),
               help="Port (0 picks a free one).")  # fmt: skip
 @_db_option
-@click.option("--memory", is_flag=True, help="Keep everything in memory (lost on exit).")
+@click.option(
+    "--memory",
+    is_flag=True,
+    help="Keep everything in memory (lost on exit); use the export lines printed here, since "
+    "`trctl emulator env` reads only a store file.",
+)
 @click.option("--account-sid", metavar="AC...", help="Account SID clients must use.")
 @click.option("--auth-token", metavar="TOKEN", envvar="TRCTL_EMULATOR_AUTH_TOKEN", help=TOKEN_HELP)
 def emulator_start(
