@@ -55,6 +55,14 @@ def test_write_creates_a_0700_directory_and_a_0600_file(env) -> None:
     assert [p.name for p in path.parent.iterdir()] == ["config.json"]  # no temp file left
 
 
+def test_write_tightens_an_existing_open_directory_to_0700(env) -> None:
+    path = config_dir(env) / "config.json"
+    path.parent.mkdir(parents=True, mode=0o755)
+    os.chmod(path.parent, 0o755)
+    write_profile_file(ProfileFile(path, None, {"a": {"workspace": "WS1"}}))
+    assert mode(path.parent) == 0o700 and mode(path) == 0o600
+
+
 def test_write_is_0600_whatever_the_umask(env) -> None:
     old = os.umask(0)
     try:

@@ -91,9 +91,12 @@ def write_profile_file(profile_file: ProfileFile) -> None:
     """Write atomically (temp file, fsync, os.replace) with mode 0600 in a 0700 directory."""
     path = profile_file.path
     directory = path.parent
-    if not directory.exists():
-        directory.mkdir(mode=0o700, parents=True)
-        os.chmod(directory, 0o700)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if stat.S_IMODE(directory.stat().st_mode) != 0o700:  # an existing one is tightened too
+        try:
+            os.chmod(directory, 0o700)
+        except OSError as exc:
+            raise ConfigError(f"cannot make {directory} private: {exc.strerror or exc}") from exc
     body = {
         "version": FILE_VERSION,
         "active": profile_file.active,
