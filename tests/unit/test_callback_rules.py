@@ -66,6 +66,23 @@ def test_json_rules_and_the_accept_default(tmp_path):
     assert rules.decide(request({"n": 1}, {})) == {"instruction": "accept"}
 
 
+def test_the_first_matching_rule_answers_even_when_later_ones_match_too():
+    document = {
+        "rules": [
+            {"name": "a", "when": "task.n > 5", "respond": "reject"},
+            {"name": "b", "when": "task.n > 1", "respond": "none"},
+            {"name": "c", "when": "task.n > 0", "respond": "accept"},
+        ],
+        "default": "reject",
+    }
+    rules = parse_rules(document, "inline")
+    middle = request({"n": 3}, {})
+    assert rules.decide(middle) == {} and middle.notes["rule"] == "rule 2 (b)"
+    top = request({"n": 9}, {})
+    assert rules.decide(top) == {"instruction": "reject"} and top.notes["rule"] == "rule 1 (a)"
+    assert rules.decide(request({"n": 0}, {})) == {"instruction": "reject"}  # the default
+
+
 def test_a_suffixless_file_may_be_toml(tmp_path):
     path = tmp_path / "rules"
     path.write_text('rules = []\ndefault = "none"\n')

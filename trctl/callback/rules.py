@@ -28,8 +28,8 @@ from trctl.callback.payload import CallbackRequest
 from trctl.errors import UsageError
 
 MAX_RULES_FILE_BYTES = 1_000_000
-_TOP_KEYS = {"rules", "default"}
-_RULE_KEYS = {"name", "when", "respond"}
+_TOP_KEYS = ("rules", "default")
+_RULE_KEYS = ("name", "when", "respond")
 
 
 @dataclass(frozen=True)
@@ -119,15 +119,19 @@ def _answer(value: Any, where: str, resolve_activity: ActivityResolver | None) -
     return build_answer(name, params, resolve_activity=resolve_activity, where=where)
 
 
+def _refuse_unknown_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise UsageError(f"{where}: unknown key {unknown[0]!r}", hint=f"keys: {', '.join(allowed)}")
+
+
 def _rule(index: int, item: Any, source: str, resolve_activity: ActivityResolver | None) -> Rule:
     from trctl.expr import ExpressionError, parse
 
     where = f"{source}: rule {index}"
     if not isinstance(item, dict):
         raise UsageError(f"{where} must be a table/object with `when` and `respond`")
-    unknown = sorted(set(item) - _RULE_KEYS)
-    if unknown:
-        raise UsageError(f"{where}: unknown key {unknown[0]!r}", hint="keys: name, when, respond")
+    _refuse_unknown_keys(item, _RULE_KEYS, where)
     name = item.get("name")
     if name is not None and not isinstance(name, str):
         raise UsageError(f"{where}: `name` must be a string")
@@ -153,9 +157,7 @@ def parse_rules(
     """Validate a loaded document; every problem is one UsageError naming the rule and spot."""
     if not isinstance(document, dict):
         raise UsageError(f"{source}: the top level must be a table/object with `rules`")
-    unknown = sorted(set(document) - _TOP_KEYS)
-    if unknown:
-        raise UsageError(f"{source}: unknown key {unknown[0]!r}", hint="keys: rules, default")
+    _refuse_unknown_keys(document, _TOP_KEYS, source)
     items = document.get("rules")
     if not isinstance(items, list):
         raise UsageError(f"{source}: `rules` must be a list of rules")
