@@ -164,6 +164,19 @@ def test_config_show_never_prints_any_character_of_a_secret(run) -> None:
     assert not set("Zq#%") & set(secret_line.split()[1])
 
 
+@pytest.mark.parametrize("fmt", ["--json", "--csv", "--format=table"])
+def test_config_show_leaks_no_fragment_of_either_secret_in_any_format(run, fmt) -> None:
+    token, secret = "Zq9#xW2!vK7$mP4&", "Yt8@uR1%nL6^bJ3*"
+    extra = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": token}
+    extra |= {"TWILIO_API_KEY": KEY, "TWILIO_API_SECRET": secret}
+    result = run("--debug", "config", "show", fmt, **extra)
+    assert result.exit_code == 0, result.output
+    for value in (token, secret):
+        fragments = {value[i : i + 3] for i in range(len(value) - 2)}
+        assert not [f for f in fragments if f in result.output], (value, result.output)
+    assert result.output.count("********") == 2
+
+
 # --- profiles ---------------------------------------------------------------------------------
 
 
