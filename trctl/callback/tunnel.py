@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trctl.errors import TunnelError
+from trctl.redact import register_secrets
 
 STARTUP_TIMEOUT_SECONDS = 15
 AUTHTOKEN_HINT = "set NGROK_AUTHTOKEN, or run `ngrok config add-authtoken <token>`"
@@ -131,6 +132,7 @@ def open_tunnel(
     from pyngrok import ngrok, process
 
     _quiet_pyngrok()
+    register_secrets(os.environ.get("NGROK_AUTHTOKEN"))  # ngrok's own errors may quote it
     path = ngrok_path or default_ngrok_path()
     config = _config(path, config_path, startup_timeout)
 

@@ -1,7 +1,8 @@
 """A fake ngrok v3 agent for tests: the log lines and local API (/api/endpoints) pyngrok 9.1 uses.
 
 Installed by `install_fake_ngrok(dir)` as an executable script. FAKE_NGROK_MODE picks a behaviour:
-ok, 4018 (auth error line, exit), 108 (second agent), exit (dies silently at once),
+ok, 4018 (auth error line, exit), 108 (second agent), echo-token (an unknown error that quotes
+NGROK_AUTHTOKEN, as ngrok's own messages may), exit (dies silently at once),
 die-after-connect (exits shortly after opening the endpoint). FAKE_NGROK_RECORD names a JSON
 file where the agent writes its argv, pid, web port, whether NGROK_AUTHTOKEN was in its
 environment, and the endpoints it was asked to open.
@@ -39,11 +40,15 @@ def log(msg, lvl="info", **fields):
 save()
 if MODE == "exit":
     sys.exit(1)
-if MODE in ("4018", "108"):
+if MODE in ("4018", "108", "echo-token"):
     text = {"4018": "authentication failed: Usage of ngrok requires a verified account and "
                     "authtoken.\\r\\n\\r\\nERR_NGROK_4018\\r\\n",
             "108": "Your account is limited to 1 simultaneous ngrok agent sessions."
-                   "\\r\\n\\r\\nERR_NGROK_108\\r\\n"}[MODE]
+                   "\\r\\n\\r\\nERR_NGROK_108\\r\\n",
+            "echo-token": "The authtoken you specified is not valid. Your authtoken: "
+                          + os.environ.get("NGROK_AUTHTOKEN", "")
+                          + "\\r\\n\\r\\nERR_NGROK_999\\r\\n",
+            }[MODE]
     log("failed to reconnect session", lvl="eror", obj="tunnels.session", err=f'"{text}"')
     log("session closing", lvl="eror", obj="tunnels.session", err=f'"{text}"')
     sys.exit(1)

@@ -130,6 +130,17 @@ def test_agent_failures_exit_7_with_one_line(tmp_path, mode, expected):
     assert stdout == ""
 
 
+def test_an_agent_error_quoting_the_ngrok_authtoken_is_redacted(tmp_path):
+    token = "ngrok-token-quoted-by-the-agent-0451"  # unique: the redactor is process-wide
+    ngrok = install_fake_ngrok(tmp_path)
+    env = {"TWILIO_AUTH_TOKEN": "x" * 32, "FAKE_NGROK_MODE": "echo-token", "NGROK_AUTHTOKEN": token}
+    code, stdout, stderr = run(["--no-wire", "--tunnel", "--ngrok-path", str(ngrok)], env, tmp_path)
+    assert code == 7
+    line = one_error_line(stderr)
+    assert "ngrok failed to start" in line and "Your authtoken: ***" in line
+    assert token not in stderr + stdout
+
+
 def test_missing_ngrok_offline_exits_7_without_download_noise(tmp_path):
     env = {
         "TWILIO_AUTH_TOKEN": "x" * 32,
