@@ -203,6 +203,27 @@ def test_twilio_style_absolute_page_links_stay_on_the_api_url(run, fake_twilio, 
     assert fake_twilio.count("GET", WORKSPACES) == 2
 
 
+def test_the_only_workspace_is_used_without_asking(run, fake_twilio) -> None:
+    fake_twilio.answer("GET", WORKSPACES, Canned(200, workspace_page(1)))
+    result = run("workspaces", "show", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sid"] == f"WS{0:032x}"
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(0, "the account has no TaskRouter workspaces"), (3, "the account has 3: ws0 (WS")],
+)
+def test_no_workspace_or_several_is_a_config_error(run, fake_twilio, count, expected) -> None:
+    fake_twilio.answer("GET", WORKSPACES, Canned(200, workspace_page(count)))
+    result = run("workspaces", "show")
+    assert result.exit_code == 3
+    line = error_line(result)
+    assert expected in line
+    if count:
+        assert "ws1 (" in line and "ws2 (" in line and "--workspace" in line
+
+
 def test_api_key_wins_over_auth_token(run, fake_twilio) -> None:
     fake_twilio.answer("GET", WORKSPACES, Canned(200, workspace_page(0)))
     result = run("config", "check", TWILIO_API_KEY=API_KEY, TWILIO_API_SECRET=API_SECRET)
