@@ -39,6 +39,7 @@ class Session:
         self.wiring: Any = None
         self._resolver: Any = None
         self.stop = threading.Event()
+        self.ready = False  # the summary is printed only for a server that got this far
 
     def resolver(self) -> Any:
         if self._resolver is None:
@@ -274,7 +275,7 @@ def serve_callback(
             )
         finally:
             session.close()
-            if session.server is not None:
+            if session.server is not None and session.ready:
                 from trctl.callback.livelog import summary_line
 
                 info(summary_line(session.server.summary()))
@@ -300,6 +301,8 @@ def _run(
     from trctl.callback.server import CallbackServer
 
     decide, described = build_decide(session, *decide_options)
+    # API problems (credentials, an unknown workflow) fail before anything is started or printed
+    chosen_workflow = session.resolver().workflow(workflow) if wire else None
     if wire or session.has_api:
         log.worker_name = _worker_names(session)
     try:
@@ -330,9 +333,10 @@ def _run(
         info(f"Forwarding:   {server.url} -> {server.local_url}")
     if events:
         info(f"Events URL:   {server.events_url}")
-    if wire:
-        _wire(session, workflow, events)
+    if chosen_workflow is not None:
+        _wire(session, chosen_workflow, events)
     info("Ready. Press Ctrl-C to stop.")
+    session.ready = True
     while not session.stop.wait(TUNNEL_CHECK_SECONDS):
         if session.tunnel is not None and not session.tunnel.alive():
             raise TunnelError(
@@ -341,12 +345,10 @@ def _run(
             )
 
 
-def _wire(session: Session, workflow: str | None, events: bool) -> None:
+def _wire(session: Session, chosen: dict[str, Any], events: bool) -> None:
     from trctl.services.wiring import CallbackWiring
 
-    resolver = session.resolver()
-    chosen = resolver.workflow(workflow)
-    session.wiring = CallbackWiring(get_app().client, resolver.workspace_sid)
+    session.wiring = CallbackWiring(get_app().client, session.resolver().workspace_sid)
     name = chosen.get("friendly_name") or chosen["sid"]
     change = session.wiring.wire_workflow(chosen["sid"], session.server.url, label=repr(name))
     was = f" (was {change.previous!r})" if change.previous else ""

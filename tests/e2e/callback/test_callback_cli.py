@@ -177,6 +177,22 @@ def test_bad_input_is_one_line_and_the_right_code(tmp_path, args, env, code, exp
     assert expected in one_error_line(stderr)
 
 
+def test_wiring_without_api_credentials_fails_before_starting_anything(tmp_path):
+    code, stdout, stderr = run(["--no-tunnel"], {"TWILIO_AUTH_TOKEN": "x" * 32}, tmp_path)
+    assert code == 3
+    assert stderr.splitlines() == [one_error_line(stderr)]  # no status lines, no summary
+    assert "no Twilio account SID" in stderr and stdout == ""
+
+
+def test_an_unknown_workflow_fails_before_the_server_starts(serve, cli_env):
+    process = serve(["--workflow", "No Such Flow"], cli_env)
+    process.process.wait(timeout=30)
+    assert process.stop() == 4
+    errors = [line for line in process.stderr_lines if line.startswith("Error: ")]
+    assert len(errors) == 1 and "No Such Flow" in errors[0]
+    assert not any(line.startswith(("Callback URL", "Summary")) for line in process.stderr_lines)
+
+
 def test_a_port_in_use_is_one_line_exit_2(tmp_path):
     """Binding fails inside HTTPServer.__init__, whose cleanup must not trip over itself."""
     import socket
