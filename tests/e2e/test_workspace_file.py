@@ -339,7 +339,38 @@ def test_bad_expression_exits_2_with_its_position(env, fresh, tmp_path):
     text = QUICKSTART_TOML.replace('languages HAS "es"', 'languages HAZ "es"')
     line = fails_before_writing(env, fresh, "workspace", "apply", write(tmp_path, text))
     assert f"queues '{SPANISH}' target_workers" in line
-    assert "at position 10" in line and 'languages HAZ "es"' in line
+    assert line.endswith('at position 10: languages ^HAZ "es"'), line
+
+
+ENGLISH_TARGET = f'{{ queue = "{ENGLISH}" }}'
+TIMEOUT_LINE = "task_reservation_timeout = 1200"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            TIMEOUT_LINE,
+            f'{TIMEOUT_LINE}\nassignment_callback_url = "not a url"',
+            "assignment_callback_url: expected an http(s) URL",
+        ),
+        (
+            ENGLISH_TARGET,
+            f'{{ queue = "{ENGLISH}", expression = "level > 3" }}',
+            "keys need a task. or worker. prefix: level",
+        ),
+        (ENGLISH_TARGET, f'{{ queue = "{ENGLISH}", skip_if = "" }}', "skip_if: the expression"),
+        ('name = "Bob"', f'name = "{"Bob" * 22}"', "name: 66 characters, TaskRouter allows 64"),
+    ],
+)
+def test_what_the_api_would_refuse_halfway_exits_2_before_the_first_write(
+    env, fresh, tmp_path, old, new, expected
+):
+    """Each of these used to create nine resources and then fail on the tenth with a 400."""
+    text = QUICKSTART_TOML.replace(old, new)
+    assert text != QUICKSTART_TOML
+    line = fails_before_writing(env, fresh, "workspace", "apply", write(tmp_path, text))
+    assert expected in line
 
 
 def test_unknown_queue_in_a_workflow_target_exits_2(env, fresh, tmp_path):

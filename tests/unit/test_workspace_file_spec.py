@@ -135,7 +135,7 @@ def test_bad_expression_gives_the_position_and_the_text():
     text = MINIMAL + '[[queues]]\nname = "Q"\ntarget_workers = \'languages HAZ "es"\'\n'
     message = bad(text)
     assert "queues 'Q' target_workers" in message
-    assert "at position 10" in message and 'languages HAZ "es"' in message
+    assert message.endswith('at position 10: languages ^HAZ "es"'), message
 
 
 def test_bad_filter_and_target_expressions_are_caught_too():
@@ -144,11 +144,11 @@ def test_bad_filter_and_target_expressions_are_caught_too():
         + '[[queues]]\nname = "Q"\n[[workflows]]\nname = "F"\n[[workflows.filters]]\n'
         + 'expression = "1==1"\ntargets = [{queue = "Q", expression = "worker.level >"}]\n'
     )
-    assert "filters[0] targets[0] expression" in bad(text)
+    assert "workflows 'F': task_routing.filters[0].targets[0].expression" in bad(text)
     text = text.replace('expression = "1==1"', 'expression = "x =="').replace(
         'expression = "worker.level >"', 'expression = "1==1"'
     )
-    assert "filters[0] expression: missing operand" in bad(text)
+    assert "task_routing.filters[0].expression: missing operand" in bad(text)
 
 
 @pytest.mark.parametrize(
@@ -194,6 +194,49 @@ def test_duplicate_names_are_rejected(section, expected):
 )
 def test_wrong_keys_types_and_ranges_are_rejected(section, expected):
     assert expected in bad(MINIMAL + section)
+
+
+WORKFLOW_Q = '[[queues]]\nname = "Q"\n[[workflows]]\nname = "F"\n'
+FILTER = '[[workflows.filters]]\nexpression = "1==1"\n'
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        (WORKFLOW_Q, "workflows 'F': task_routing: needs filters or a default_filter"),
+        (
+            WORKFLOW_Q + FILTER + 'targets = [{queue = "Q", expression = "level > 3"}]\n',
+            "targets[0].expression: keys need a task. or worker. prefix: level",
+        ),
+        (
+            WORKFLOW_Q + FILTER + 'targets = [{queue = "Q", expression = ""}]\n',
+            "targets[0].expression: the expression is empty",
+        ),
+        (
+            WORKFLOW_Q + FILTER + 'targets = [{queue = "Q", skip_if = " "}]\n',
+            "targets[0].skip_if: the expression is empty",
+        ),
+        (
+            '[[workflows]]\nname = "F"\nassignment_callback_url = "localhost:8080/a"\n',
+            "assignment_callback_url: expected an http(s) URL, got 'localhost:8080/a'",
+        ),
+        (
+            '[[workflows]]\nname = "F"\nfallback_assignment_callback_url = "ftp://x/f"\n',
+            "fallback_assignment_callback_url: expected an http(s) URL",
+        ),
+        (f'[[queues]]\nname = "{"Q" * 65}"\n', "name: 65 characters, TaskRouter allows 64"),
+    ],
+)
+def test_what_taskrouter_would_refuse_mid_apply_is_refused_before_any_request(section, expected):
+    assert expected in bad(MINIMAL + section)
+
+
+def test_the_workspace_callback_url_and_name_are_checked_too():
+    assert "[workspace]: event_callback_url: expected an http(s) URL, got 'nope'" in bad(
+        MINIMAL.replace("[workspace]\n", '[workspace]\nevent_callback_url = "nope"\n')
+    )
+    assert "[workspace]: name: 65 characters" in bad(f'[workspace]\nname = "{"W" * 65}"\n')
+    assert load_spec_text(f'[workspace]\nname = "{"W" * 64}"\n', source="f").workspace.name
 
 
 def test_workspace_table_is_required():

@@ -8,11 +8,13 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from trctl.errors import UsageError
+from trctl.services.checks import check_expression
 
 MAX_ATTRIBUTES_CHARS = 4096
-MAX_CONFIGURATION_CHARS = 1_000_000
+MAX_NAME_CHARS = 64
 ORDERS = ("FIFO", "LIFO")
 TARGET_KEYS = (
     "queue",
@@ -214,6 +216,21 @@ class _Reader:
             self.fail(f"{key} must not be empty")
         return value
 
+    def name(self) -> str:
+        """The required friendly name, at most 64 characters like TaskRouter's."""
+        value = str(self.text("name", required=True))
+        if len(value) > MAX_NAME_CHARS:
+            self.fail(f"name: {len(value)} characters, TaskRouter allows {MAX_NAME_CHARS}")
+        return value
+
+    def url(self, key: str) -> str:
+        """An http(s) URL, or "" for none (TaskRouter refuses anything else)."""
+        value = str(self.text(key, ""))
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.netloc):
+            self.fail(f"{key}: expected an http(s) URL, got {value!r}")
+        return value
+
     def flag(self, key: str, default: bool) -> bool:
         return bool(self._get(key, (bool,), "true or false", default))
 
@@ -289,23 +306,23 @@ def _known_keys(key: str) -> tuple[str, ...]:
 def _settings(data: Any, source: str) -> WorkspaceSettings:
     r = _Reader(data, "[workspace]", source, _field_names(WorkspaceSettings))
     return WorkspaceSettings(
-        name=r.text("name", required=True),
+        name=r.name(),
         multi_task_enabled=r.flag("multi_task_enabled", True),
         default_activity=r.text("default_activity"),
         timeout_activity=r.text("timeout_activity"),
-        event_callback_url=r.text("event_callback_url", ""),
+        event_callback_url=r.url("event_callback_url"),
         events_filter=r.text("events_filter", ""),
         prioritize_queue_order=r.choice("prioritize_queue_order", "FIFO", ORDERS),
     )
 
 
 def _activity(r: _Reader) -> ActivitySpec:
-    return ActivitySpec(name=r.text("name", required=True), available=r.flag("available", False))
+    return ActivitySpec(name=r.name(), available=r.flag("available", False))
 
 
 def _worker(r: _Reader) -> WorkerSpec:
     return WorkerSpec(
-        name=r.text("name", required=True),
+        name=r.name(),
         activity=r.text("activity"),
         attributes=_attributes(r),
     )
@@ -329,7 +346,7 @@ def _attributes(r: _Reader) -> dict[str, Any]:
 
 def _queue(r: _Reader) -> QueueSpec:
     return QueueSpec(
-        name=r.text("name", required=True),
+        name=r.name(),
         target_workers=r.text("target_workers", "1==1", required="target_workers" in r.data),
         reservation_activity=r.text("reservation_activity"),
         assignment_activity=r.text("assignment_activity"),
@@ -345,10 +362,10 @@ def _workflow(r: _Reader) -> WorkflowSpec:
         filters.append(_filter(_Reader(item, where, r.source, ("name", "expression", "targets"))))
     default = r.data.get("default_filter")
     return WorkflowSpec(
-        name=r.text("name", required=True),
+        name=r.name(),
         task_reservation_timeout=r.integer("task_reservation_timeout", 120, 1, 86400),
-        assignment_callback_url=r.text("assignment_callback_url", ""),
-        fallback_assignment_callback_url=r.text("fallback_assignment_callback_url", ""),
+        assignment_callback_url=r.url("assignment_callback_url"),
+        fallback_assignment_callback_url=r.url("fallback_assignment_callback_url"),
         filters=filters,
         default_filter=None
         if default is None
@@ -394,7 +411,7 @@ def _target(r: _Reader) -> TargetSpec:
 
 
 def check_spec(spec: WorkspaceSpec, *, source: str) -> None:
-    """Unique names, parsable expressions, references that the file itself can satisfy."""
+    """Unique names, parsable expressions, workflow configurations TaskRouter would accept."""
     for kind, names in (
         ("activities", spec.activity_names()),
         ("workers", [w.name for w in spec.workers]),
@@ -402,12 +419,10 @@ def check_spec(spec: WorkspaceSpec, *, source: str) -> None:
         ("workflows", [w.name for w in spec.workflows]),
     ):
         _check_unique(kind, names, source)
-    for where, expression in _expressions(spec):
-        check_expression(expression, where=f"{source}: {where}")
+    for queue in spec.queues:
+        check_expression(queue.target_workers, f"{source}: queues {queue.name!r} target_workers")
     for workflow in spec.workflows:
-        size = len(json.dumps(workflow_configuration(workflow, {}), ensure_ascii=False))
-        if size > MAX_CONFIGURATION_CHARS:
-            raise UsageError(f"{source}: workflows {workflow.name!r}: configuration over 1 MB")
+        check_workflow_configuration(workflow, source=source)
 
 
 def _check_unique(kind: str, names: list[str], source: str) -> None:
@@ -418,32 +433,28 @@ def _check_unique(kind: str, names: list[str], source: str) -> None:
         seen.add(name)
 
 
-def _expressions(spec: WorkspaceSpec) -> list[tuple[str, str]]:
-    found = [(f"queues {q.name!r} target_workers", q.target_workers) for q in spec.queues]
-    for w in spec.workflows:
-        for i, f in enumerate(w.filters):
-            found.append((f"workflows {w.name!r} filters[{i}] expression", f.expression))
-            for j, t in enumerate(f.targets):
-                for key in ("expression", "skip_if"):
-                    value = getattr(t, key)
-                    if value:
-                        found.append(
-                            (f"workflows {w.name!r} filters[{i}] targets[{j}] {key}", value)
-                        )
-    return found
+class _NamedQueues:
+    """Stands in for a Resolver: every queue the workflow names resolves to itself
+    (whether those queues exist is check_references' job, against the file and the live ones)."""
+
+    def __init__(self, workflow: WorkflowSpec) -> None:
+        names = dict.fromkeys(workflow.queue_names())
+        self.queues = [{"sid": name, "friendly_name": name} for name in names]
+
+    def records(self, kind: Any) -> list[dict[str, str]]:
+        return self.queues
 
 
-def check_expression(expression: str, *, where: str) -> None:
-    """Raise a one-line UsageError with the position of the bad token if it does not parse."""
-    from trctl.expr import ExpressionError, parse
+def check_workflow_configuration(workflow: WorkflowSpec, *, source: str) -> None:
+    """The wire configuration through the checker `trctl workflow create --config` uses."""
+    from trctl.services.workflows import MAX_CONFIGURATION_BYTES, ConfigChecker
 
-    try:
-        parse(expression)
-    except ExpressionError as exc:
-        position = getattr(exc, "position", None)
-        at = f" at position {position}" if position is not None else ""
-        message = getattr(exc, "message", None) or str(exc)
-        raise UsageError(f"{where}: {message}{at}: {expression}") from exc
+    where = f"{source}: workflows {workflow.name!r}"
+    configuration = workflow_configuration(workflow, {})
+    ConfigChecker(_NamedQueues(workflow), where).check(configuration)  # type: ignore[arg-type]
+    text = json.dumps(workflow_configuration(workflow, {}), ensure_ascii=False)
+    if len(text.encode()) > MAX_CONFIGURATION_BYTES:
+        raise UsageError(f"{where}: configuration over TaskRouter's 1 MB limit")
 
 
 def check_references(
