@@ -18,7 +18,8 @@ from trctl.cli.output import info
 from trctl.errors import ConfigError, TunnelError, UsageError
 
 INSTRUCTION_CHOICES = ("accept", "reject", "dequeue", "call", "redirect", "conference", "none")
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+LOCAL_HOSTS = LOOPBACK_HOSTS | {"0.0.0.0"}  # an API URL on one of these needs no tunnel
 TUNNEL_CHECK_SECONDS = 0.5
 
 
@@ -243,15 +244,16 @@ def serve_callback(
     if not path.startswith("/") or "?" in path or path == "/events":
         raise UsageError(f"--path {path!r} must start with '/', have no query and not be /events")
     use_tunnel = needs_tunnel(app.settings.api_url) if tunnel is None else tunnel
-    if insecure_no_verify and (public_url or use_tunnel):
+    loopback = host in LOOPBACK_HOSTS
+    if insecure_no_verify and (public_url or use_tunnel or not loopback):
         raise UsageError(
-            "--insecure-no-verify is refused on a public URL",
-            hint="add --no-tunnel, or provide TWILIO_AUTH_TOKEN",
+            "--insecure-no-verify is refused on a public URL or a non-loopback --host",
+            hint="add --no-tunnel and keep --host 127.0.0.1, or provide TWILIO_AUTH_TOKEN",
         )
     if insecure_no_verify:
         info("WARNING: --insecure-no-verify: X-Twilio-Signature is NOT checked; anyone who can")
         info("WARNING: reach this server can accept or reject reservations. Local tests only.")
-    if host not in LOCAL_HOSTS - {"0.0.0.0"}:
+    if not loopback:
         info(f"WARNING: binding {host}: reachable from other machines, not only through a tunnel.")
 
     session = Session()

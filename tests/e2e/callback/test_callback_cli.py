@@ -160,6 +160,12 @@ def test_missing_ngrok_offline_exits_7_without_download_noise(tmp_path):
         (["--no-wire", "--no-tunnel"], {}, 3, "needs the account's auth token"),
         (["--no-wire", "--no-tunnel"], {"TWILIO_AUTH_TOKEN": ""}, 3, "auth token"),
         (["--no-wire", "--insecure-no-verify"], {}, 2, "refused on a public URL"),
+        (
+            ["--no-wire", "--no-tunnel", "--insecure-no-verify", "--host", "0.0.0.0"],
+            {},
+            2,
+            "non-loopback --host",
+        ),
         (["--no-wire", "--no-tunnel", "--instruction", "call"], {"T": ""}, 2, "needs from, url"),
         (["--no-wire", "--no-tunnel", "--param", "x=1"], {"T": ""}, 2, "not a parameter"),
         (["--no-wire", "--no-tunnel", "--activity", "Offline"], {"T": ""}, 2, "goes with"),
