@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from cli_support import ok
 
 SPANISH = "Customer Care Requests - Spanish"
@@ -101,7 +102,8 @@ def test_an_unknown_break_is_a_usage_error(tmp_path):
     ]
 
 
-def test_keep_running_leaves_a_usable_emulator_until_ctrl_c(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_keep_running_leaves_a_usable_emulator_until_ctrl_c_or_sigterm(tmp_path, stop):
     process = subprocess.Popen(
         [sys.executable, "-m", "trctl", "demo", "--keep-running"],
         env=demo_env(tmp_path),
@@ -126,7 +128,7 @@ def test_keep_running_leaves_a_usable_emulator_until_ctrl_c(tmp_path):
         env = {**exports, "TRCTL_CONFIG_DIR": str(tmp_path / "config")}
         tasks = json.loads(ok(env, "tasks", "list", "--json").stdout)
         assert sorted(t["assignment_status"] for t in tasks) == ["assigned", "completed"]
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         out, err = process.communicate(timeout=30)
         assert process.returncode == 0, err
         assert "Stopped." in out

@@ -365,14 +365,14 @@ def demo_environment(emulator: Any, config_dir: Path) -> dict[str, str]:
 
 
 def wait_for_interrupt(world: World, echo: Callable[[str], None]) -> None:
-    """--keep-running: print the environment to use the emulator, then wait for Ctrl-C."""
+    """--keep-running: print the environment to use the emulator, then wait for Ctrl-C/SIGTERM."""
+    from trctl.cli.serve_callback import stop_on_signals
+
     echo("\nThe emulator keeps running. In another terminal:")
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TRCTL_API_URL", "TRCTL_WORKSPACE_SID"):
         echo(f"export {name}={shlex.quote(world.env[name])}")
     echo("(the auth token is the emulator's own throwaway credential)\nPress Ctrl-C to stop.")
     stop = threading.Event()
-    try:
-        while not stop.wait(3600):
-            pass
-    except KeyboardInterrupt:
-        echo("Stopped.")
+    with stop_on_signals(stop):
+        stop.wait()
+    echo("Stopped.")
