@@ -13,6 +13,7 @@ from twilio.rest import Client
 
 from trctl.emulator import Emulator, FakeClock
 from trctl.services.workspace_apply import apply_spec
+from trctl.services.workspace_plan import Change
 from trctl.services.workspace_quickstart import QUICKSTART_TOML
 from trctl.services.workspace_spec import load_spec_text
 
@@ -169,6 +170,23 @@ def test_second_apply_is_all_unchanged_and_writes_nothing(fresh):
     assert second.counts() == {"create": 0, "update": 0, "unchanged": 10, "delete": 0}
     assert http.writes() == 0, http.methods
     assert set(http.methods) == {"GET"}
+
+
+def test_progress_is_reported_while_applying_not_after(fresh):
+    """Each change is announced right after its own write, so a slow apply shows it moving."""
+    spec = load_spec_text(QUICKSTART_TOML, source="quickstart.toml")
+    client, http = recording_client(fresh)
+    seen: list[tuple[str, int]] = []
+
+    def told(change: Change) -> None:
+        if change.action != "unchanged":
+            seen.append((change.name, http.writes()))
+
+    apply_spec(client, spec, on_change=told)
+    writes_when_told = [count for _, count in seen]
+    assert seen[0] == ("TaskRouter Quickstart", 1), "the new workspace is announced at once"
+    assert writes_when_told == sorted(set(writes_when_told)), "a write between announcements"
+    assert len(seen) == 11 and writes_when_told[-1] == http.writes()
 
 
 def test_second_apply_through_the_cli_reports_unchanged(env, fresh):
