@@ -256,6 +256,23 @@ def test_profiles_set_validates_input(run, env, args: list[str]) -> None:
     assert not (Path(env["TRCTL_CONFIG_DIR"]) / "config.json").exists()
 
 
+def test_profiles_set_refuses_an_api_url_every_later_command_would_reject(run, env) -> None:
+    result = run(
+        "profiles",
+        "set",
+        "local",
+        "--account-sid",
+        SID,
+        "--secret-stdin",
+        "--api-url",
+        "127.0.0.1:8080",
+        input=TOKEN + "\n",
+    )
+    assert result.exit_code == 2
+    assert "API URL must look like http://HOST[:PORT]" in result.stderr
+    assert not (Path(env["TRCTL_CONFIG_DIR"]) / "config.json").exists()
+
+
 def test_invalid_profile_name_and_empty_stdin(run) -> None:
     assert run("profiles", "set", "a/b", "--account-sid", SID).exit_code == 2
     empty = run("profiles", "set", "dev", "--account-sid", SID, "--secret-stdin", input="\n")

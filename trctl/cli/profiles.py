@@ -143,9 +143,10 @@ def profiles_set(
     stdin with --secret-stdin, or from the environment with --from-env; never from arguments.
     Updating a profile without a new secret keeps the stored one.
     """
-    from trctl.config import check_profile_name, display_path
+    from trctl.config import Setting, check_api_url, check_profile_name, display_path
 
     check_profile_name(name)
+    check_api_url(Setting(api_url or None, "flag --api-url"))
     if secret_stdin and from_env:
         raise UsageError("--secret-stdin and --from-env contradict each other")
     profile_file = _load()

@@ -27,7 +27,7 @@ from trctl.config.profile_store import (
     save_to_profile,
     write_profile_file,
 )
-from trctl.config.resolve import load_settings
+from trctl.config.resolve import check_api_url, is_api_url, load_settings
 from trctl.config.settings import Setting, Settings, mask
 from trctl.config.twilio_cli import TwilioCliProfile, read_twilio_cli, twilio_cli_profile
 
@@ -46,9 +46,11 @@ __all__ = [
     "Setting",
     "Settings",
     "TwilioCliProfile",
+    "check_api_url",
     "check_profile_name",
     "config_dir",
     "display_path",
+    "is_api_url",
     "load_settings",
     "mask",
     "read_profile_file",

@@ -104,20 +104,20 @@ def load_settings(
 
     values = _resolve(layers)
     values["profile"] = Setting(name, chosen_by) if name else Setting(None)
-    _check_api_url(values["api_url"])
+    check_api_url(values["api_url"])
     return Settings(values, _timeout(values["timeout"]))
 
 
-def _check_api_url(setting: Setting) -> None:
-    url = setting.value
-    if url is None:
-        return
+def is_api_url(url: str) -> bool:
+    """An http(s) base URL with a host and no whitespace (what --api-url accepts)."""
     scheme, _, rest = url.partition("://")
-    if (
-        scheme.lower() in ("http", "https")
-        and rest.strip("/")
-        and not any(c.isspace() for c in url)
-    ):
+    return scheme.lower() in ("http", "https") and bool(rest.strip("/")) and url.split() == [url]
+
+
+def check_api_url(setting: Setting) -> None:
+    """A UsageError for a bad --api-url (or profiles set --api-url), else a ConfigError."""
+    url = setting.value
+    if url is None or is_api_url(url):
         return
     error = UsageError if setting.source.startswith("flag") else ConfigError
     raise error(
