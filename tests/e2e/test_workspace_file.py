@@ -11,6 +11,7 @@ from cli_support import invoke, ok
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from trctl.cli.demo_script import demo_environment
 from trctl.emulator import Emulator, FakeClock
 from trctl.services.workspace_apply import apply_spec
 from trctl.services.workspace_plan import Change
@@ -51,13 +52,8 @@ def env(fresh: Any, tmp_path: Path) -> dict[str, str]:
 
 
 def env_for(emulator: Any, tmp_path: Path) -> dict[str, str]:
-    return {
-        "TWILIO_ACCOUNT_SID": emulator.account_sid,
-        "TWILIO_AUTH_TOKEN": emulator.auth_token,
-        "TRCTL_API_URL": emulator.url,
-        "TRCTL_CONFIG_DIR": str(tmp_path / "config"),
-        "TWILIO_CONFIG_DIR": str(tmp_path / "twilio-cli"),
-    }
+    """The emulator's credentials and URL, with private config directories."""
+    return demo_environment(emulator, tmp_path)
 
 
 def recording_client(emulator: Any) -> tuple[Any, RecordingHttpClient]:

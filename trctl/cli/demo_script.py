@@ -80,7 +80,7 @@ class Scenario:
     # ---- running commands ------------------------------------------------------------------
 
     def trctl(self, *args: str, cwd: Path | None = None) -> None:
-        """Run a real trctl command in this process, as the user would type it."""
+        """Run a real trctl command in this process, as the user would type it, then settle."""
         from trctl.cli import root
 
         self.echo(f"$ trctl {shlex.join(args)}")
@@ -88,6 +88,7 @@ class Scenario:
             code = root.main(list(args), prog_name="trctl", standalone_mode=False)
         if code != 0:
             raise self.fail(f"`trctl {shlex.join(args)}` exited with {code}")
+        self.settle()
 
     def settle(self) -> None:
         """Wait until the emulator has routed everything and delivered its callbacks."""
@@ -193,59 +194,54 @@ class Scenario:
         self.world.answer.clear()
         self.world.answer.update(ACCEPT)
         self.step("Alice goes Offline")
-        self.trctl("worker", "set-activity", "Alice", "Offline")
-        self.settle()
-        self.expect_activity("Alice", "Offline")
-
+        self.alice_goes("Offline")
         self.step("Create a task for a Spanish speaker")
-        self.trctl("task", "create", "--attr", "selected_language=es")
-        self.settle()
-        task_sid = self.new_task()["sid"]
-        self.expect_task(task_sid, "pending", SPANISH)
-
+        task_sid = self.spanish_task()
         self.step("Alice goes Idle: TaskRouter reserves her and calls back; the server accepts")
-        self.trctl("worker", "set-activity", "Alice", "Idle")
-        self.settle()
+        self.alice_goes("Idle", expected=None)
         self.expect_callback(task_sid, "accept", "Alice")
-        self.expect_reservation(task_sid, "accepted", "Alice")
-        self.expect_task(task_sid, "assigned", SPANISH)
-        self.expect_activity("Alice", "Busy")
+        self.expect_assigned(task_sid)
         return task_sid
 
     def rest_accept(self, previous_task: str) -> None:
         self.step("Finish the first task; the callback now answers {} (accept over REST)")
         self.world.answer.clear()
         self.trctl("task", "complete", previous_task, "--reason", "call finished")
-        self.settle()
         if self.task(previous_task).get("assignment_status") != "completed":
             raise self.fail(f"task {previous_task} is not completed")
         self.ok(f"task {previous_task} is completed")
-        self.trctl("worker", "set-activity", "Alice", "Offline")
-        self.settle()
-        self.expect_activity("Alice", "Offline")
-
+        self.alice_goes("Offline")
         self.step("Create another Spanish task")
-        self.trctl("task", "create", "--attr", "selected_language=es")
-        self.settle()
-        task_sid = self.new_task()["sid"]
-        self.expect_task(task_sid, "pending", SPANISH)
-
+        task_sid = self.spanish_task()
         self.step("Alice goes Idle: the callback answers {} so the reservation waits")
-        self.trctl("worker", "set-activity", "Alice", "Idle")
-        self.settle()
+        self.alice_goes("Idle", expected=None)
         self.expect_callback(task_sid, "none", "Alice")
         self.expect_reservation(task_sid, "pending", "Alice")
         self.expect_task(task_sid, "reserved", SPANISH)
-
         self.step("Accept the reservation over REST")
         self.trctl("reservation", "accept", task_sid)
-        self.settle()
+        self.expect_assigned(task_sid)
+        self.step("List the tasks")
+        self.trctl("tasks", "list")
+
+    def alice_goes(self, activity: str, *, expected: str | None = "") -> None:
+        """Move Alice; check she is in `expected` (default: that activity; None: no check)."""
+        self.trctl("worker", "set-activity", "Alice", activity)
+        if expected is not None:
+            self.expect_activity("Alice", expected or activity)
+
+    def spanish_task(self) -> str:
+        """Create a Spanish task; it must wait, pending, in the Spanish queue."""
+        self.trctl("task", "create", "--attr", "selected_language=es")
+        task_sid = str(self.new_task()["sid"])
+        self.expect_task(task_sid, "pending", SPANISH)
+        return task_sid
+
+    def expect_assigned(self, task_sid: str) -> None:
+        """The tutorial's end state: reservation accepted, task assigned, Alice Busy."""
         self.expect_reservation(task_sid, "accepted", "Alice")
         self.expect_task(task_sid, "assigned", SPANISH)
         self.expect_activity("Alice", "Busy")
-
-        self.step("List the tasks")
-        self.trctl("tasks", "list")
 
     def _workspace_sid(self) -> str:
         named = [
@@ -356,9 +352,7 @@ def start_emulator() -> Iterator[Any]:
 def demo_environment(emulator: Any, config_dir: Path) -> dict[str, str]:
     """The environment the in-process commands see: the emulator's, and no user profiles."""
     return {
-        "TWILIO_ACCOUNT_SID": emulator.account_sid,
-        "TWILIO_AUTH_TOKEN": emulator.auth_token,
-        "TRCTL_API_URL": emulator.url,
+        **emulator.env(),
         "TRCTL_CONFIG_DIR": str(config_dir / "trctl"),
         "TWILIO_CONFIG_DIR": str(config_dir / "twilio-cli"),
     }

@@ -461,20 +461,16 @@ def check_references(
     spec: WorkspaceSpec, *, activities: Iterable[str], queues: Iterable[str], source: str
 ) -> None:
     """Every activity and queue the file names must be in the file or in `activities`/`queues`."""
-    known_activities = set(spec.activity_names()) | set(activities)
-    for where, name in spec.activity_references():
-        if name not in known_activities:
-            raise UsageError(
-                f"{source}: {where}: unknown activity {name!r}",
-                hint=f"known: {', '.join(sorted(known_activities)) or 'none'}",
-            )
-    known_queues = set(spec.queue_names()) | set(queues)
-    for where, name in spec.queue_references():
-        if name not in known_queues:
-            raise UsageError(
-                f"{source}: {where}: unknown queue {name!r}",
-                hint=f"known: {', '.join(sorted(known_queues)) or 'none'}",
-            )
+    for kind, references, known in (
+        ("activity", spec.activity_references(), set(spec.activity_names()) | set(activities)),
+        ("queue", spec.queue_references(), set(spec.queue_names()) | set(queues)),
+    ):
+        for where, name in references:
+            if name not in known:
+                raise UsageError(
+                    f"{source}: {where}: unknown {kind} {name!r}",
+                    hint=f"known: {', '.join(sorted(known)) or 'none'}",
+                )
 
 
 # ---- the wire form of a workflow ---------
