@@ -21,16 +21,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-import queue
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from trctl.callback.guards import ConnectionReaper, ReplayCache
+from trctl.callback.httpd import CallbackHandler, PooledHTTPServer, Reply, send
 from trctl.callback.instructions import Decide, constant, instruction_of
 from trctl.callback.payload import (
     CallbackRequest,
@@ -51,102 +50,6 @@ IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_RECORDS = 1000
 Record = dict[str, Any]
-
-
-class Reply(Exception):
-    """Ends request handling with this status and a short reason (never the body)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
-class _HttpServer(HTTPServer):
-    """http.server with a fixed pool of handler threads; accepting pauses while all are busy.
-
-    ThreadingHTTPServer starts a thread per connection, and Thread.start() blocks the accept loop
-    until the new thread runs: on a busy 2-core machine that capped throughput near 1,000
-    callbacks/s with a p99 above 100 ms. A pool of `max_threads` workers, fed only when one of
-    the semaphore's slots is free, bounds the threads the same way and answered about 3x faster
-    (bench/callback.py). Connections that find no free slot wait in the kernel backlog.
-    """
-
-    request_queue_size = 64
-
-    def __init__(self, address: tuple[str, int], app: CallbackServer) -> None:
-        self.app = app
-        self.closing = False
-        self._slots = threading.BoundedSemaphore(app.max_threads)
-        self._work: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
-        self._workers: list[threading.Thread] = []  # server_close() runs if binding fails
-        super().__init__(address, _Handler)
-        self._workers = [
-            threading.Thread(target=self._worker, name=f"callback-{n}", daemon=True)
-            for n in range(app.max_threads)
-        ]
-        for worker in self._workers:
-            worker.start()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        # blocking here pauses accept(); the kernel backlog holds new connections meanwhile
-        while not self._slots.acquire(timeout=0.25):
-            if self.closing:
-                self.shutdown_request(request)
-                return
-        self._work.put((request, client_address))
-
-    def _worker(self) -> None:
-        while (item := self._work.get()) is not None:
-            request, client_address = item
-            try:
-                self.finish_request(request, client_address)
-            except Exception:
-                self.handle_error(request, client_address)
-            finally:
-                self.shutdown_request(request)
-                self._slots.release()
-
-    def server_close(self) -> None:
-        super().server_close()
-        for _ in self._workers:
-            self._work.put(None)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that vanished mid-answer is not worth a traceback on stderr
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _HttpServer
-    protocol_version = "HTTP/1.0"
-    server_version = "trctl-callback"
-    sys_version = ""
-
-    def setup(self) -> None:
-        app = self.server.app
-        self.timeout = app.header_timeout
-        self.started = app.clock()
-        app.reaper.watch(self.request, app.header_timeout)
-        super().setup()
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.app.reaper.forget(self.request)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # no request lines, headers or bodies in logs: the live log has what matters
-
-    def do_POST(self) -> None:
-        if self.server.app.reaper.release(self.request):
-            self.server.app.handle_post(self)
-
-    def _not_allowed(self) -> None:
-        if self.server.app.reaper.release(self.request):
-            self.server.app.refuse(self, Reply(405, f"method {self.command} not allowed"))
-
-    do_GET = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _not_allowed
 
 
 class CallbackServer:
@@ -193,13 +96,13 @@ class CallbackServer:
         self._counts: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
         self._public_base = public_base(public_url) if public_url else None
-        self._httpd: _HttpServer | None = None
+        self._httpd: PooledHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # lifecycle ---------------------------------------------------------------------------
     def start(self) -> CallbackServer:
         """Bind and serve in a background thread; `port` is the bound port afterwards."""
-        self._httpd = _HttpServer((self.host, self.port), self)
+        self._httpd = PooledHTTPServer((self.host, self.port), self)
         self.port = self._httpd.server_address[1]
         self.reaper.start()
         self._thread = threading.Thread(
@@ -263,7 +166,7 @@ class CallbackServer:
             return dict(sorted(self._counts.items()))
 
     # request handling ----------------------------------------------------------------------
-    def handle_post(self, handler: _Handler) -> None:
+    def handle_post(self, handler: CallbackHandler) -> None:
         route = handler.path.partition("?")[0]
         try:
             if route == self.path:
@@ -280,7 +183,7 @@ class CallbackServer:
         except Reply as reply:
             self.refuse(handler, reply)
 
-    def _read_verified(self, handler: _Handler) -> FormParams:
+    def _read_verified(self, handler: CallbackHandler) -> FormParams:
         headers = handler.headers
         if headers.get_all("Transfer-Encoding"):
             raise Reply(411, "Transfer-Encoding not supported; send Content-Length")
@@ -307,7 +210,7 @@ class CallbackServer:
             raise Reply(403, "X-Twilio-Signature does not match")
         return params
 
-    def _read_body(self, handler: _Handler, length: int) -> bytes:
+    def _read_body(self, handler: CallbackHandler, length: int) -> bytes:
         deadline = self.clock() + self.body_deadline
         chunks: list[bytes] = []
         remaining = length
@@ -328,7 +231,7 @@ class CallbackServer:
             remaining -= len(chunk)
         return b"".join(chunks)
 
-    def _answer_assignment(self, handler: _Handler, params: FormParams) -> None:
+    def _answer_assignment(self, handler: CallbackHandler, params: FormParams) -> None:
         token = handler.headers.get(IDEMPOTENCY_HEADER) or None
         try:
             request = parse_assignment(params, token)
@@ -366,7 +269,7 @@ class CallbackServer:
             raise TypeError("decide() must return a dict")
         return answer
 
-    def _answer_event(self, handler: _Handler, params: FormParams) -> None:
+    def _answer_event(self, handler: CallbackHandler, params: FormParams) -> None:
         try:
             event = parse_event(params)
         except InvalidCallback as exc:
@@ -388,53 +291,27 @@ class CallbackServer:
             },
         )
 
-    def refuse(self, handler: _Handler, reply: Reply) -> None:
+    def refuse(self, handler: CallbackHandler, reply: Reply) -> None:
         body = None if handler.command == "HEAD" else json.dumps({"error": reply.reason}).encode()
         extra = {"Allow": "POST"} if reply.status == 405 else {}
         record = {"kind": "refused", "status": reply.status, "reason": reply.reason}
         self._finish(handler, body, record, extra)
 
-    # output --------------------------------------------------------------------------------
-    def _send(
-        self,
-        handler: _Handler,
-        status: int,
-        body: bytes | None,
-        extra: dict[str, str] | None = None,
-    ) -> None:
-        """Status line, headers and body in one write (one segment on loopback, no Nagle wait)."""
-        body = body or b""
-        reason = handler.responses.get(status, ("",))[0]
-        lines = [
-            f"HTTP/1.0 {status} {reason}",
-            f"Server: {handler.server_version}",
-            f"Date: {handler.date_time_string()}",
-            "Content-Type: application/json",
-            f"Content-Length: {len(body)}",
-            "Connection: close",
-            *(f"{name}: {value}" for name, value in (extra or {}).items()),
-        ]
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        with contextlib.suppress(OSError):
-            handler.connection.settimeout(self.header_timeout)
-            handler.wfile.write(head + (b"" if handler.command == "HEAD" else body))
-        handler.close_connection = True
-
     def _finish(
         self,
-        handler: _Handler,
+        handler: CallbackHandler,
         body: bytes | None,
         record: Record,
         extra: dict[str, str] | None = None,
     ) -> None:
         """Count the outcome, then answer, then tell on_record (slow listeners never delay it)."""
         record = self._count(handler, record)
-        self._send(handler, record["status"], body, extra)
+        send(handler, record["status"], body, extra, timeout=self.header_timeout)
         if self.on_record is not None:
             with contextlib.suppress(Exception):
                 self.on_record(record)
 
-    def _count(self, handler: _Handler, record: Record) -> Record:
+    def _count(self, handler: CallbackHandler, record: Record) -> Record:
         record = {
             "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             "method": handler.command,
