@@ -16,7 +16,7 @@ from trctl.emulator import Emulator, FakeClock
 from trctl.services.workspace_apply import apply_spec
 from trctl.services.workspace_plan import Change
 from trctl.services.workspace_quickstart import QUICKSTART_TOML
-from trctl.services.workspace_spec import load_spec_text
+from trctl.services.workspace_read import load_spec_text
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = ROOT / "examples" / "quickstart.toml"

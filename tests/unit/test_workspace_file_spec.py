@@ -16,12 +16,9 @@ from trctl.errors import UsageError
 from trctl.services.workspace_format import dump_toml, render, spec_to_data
 from trctl.services.workspace_plan import LiveWorkspace, empty_live, make_plan
 from trctl.services.workspace_quickstart import QUICKSTART_TOML
-from trctl.services.workspace_spec import (
-    WorkerSpec,
-    load_spec_text,
-    workflow_configuration,
-    workflow_from_configuration,
-)
+from trctl.services.workspace_read import load_spec_text
+from trctl.services.workspace_spec import WorkerSpec
+from trctl.services.workspace_wire import workflow_configuration, workflow_from_configuration
 
 if sys.version_info >= (3, 11):
     import tomllib

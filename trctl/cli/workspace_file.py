@@ -74,7 +74,7 @@ def workspace_apply(file: str, dry_run: bool, prune: bool, workspace: str | None
     and references are all checked before the first write. FILE may be '-' for stdin.
     """
     from trctl.services.workspace_apply import apply_spec
-    from trctl.services.workspace_spec import load_spec_text
+    from trctl.services.workspace_read import load_spec_text
 
     app = get_app()
     spec = load_spec_text(read_file(file), source=file)

@@ -20,7 +20,8 @@ from trctl.services.workspace_plan import (
     read_live,
     unset_defaults,
 )
-from trctl.services.workspace_spec import WorkspaceSpec, workflow_configuration
+from trctl.services.workspace_spec import WorkspaceSpec
+from trctl.services.workspace_wire import workflow_configuration
 from trctl.services.workspaces import api_for, find_workspace, list_workspaces
 
 OnChange = Callable[[Change], None]

@@ -9,15 +9,15 @@ from typing import Any
 
 from trctl.errors import UsageError
 from trctl.services.rest import TaskRouterApi
+from trctl.services.workspace_checks import check_references
 from trctl.services.workspace_spec import (
     ActivitySpec,
     QueueSpec,
     WorkerSpec,
     WorkspaceSettings,
     WorkspaceSpec,
-    check_references,
-    workflow_from_configuration,
 )
+from trctl.services.workspace_wire import workflow_from_configuration
 
 ACTIONS = ("create", "update", "unchanged", "delete")
 # creation and update order; deletion runs the other way
