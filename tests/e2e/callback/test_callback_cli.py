@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 
 import pytest
 from callback_support import assignment_params, port_is_free, post_form
@@ -93,9 +94,14 @@ def test_tunnel_url_is_wired_and_checked_and_the_agent_dies_with_us(
     for_public = compute_signature(token, urls["callback"], params)
     assert post_form(urls["local"], params, signature=for_public).status == 200
 
+    started = time.monotonic()
     assert process.stop(signal.SIGTERM) == 0
+    stopped_in = time.monotonic() - started
     assert not pid_alive(agent["pid"])
     assert port_is_free(agent["port"])
+    assert port_is_free(int(urls["local"].split(":")[2].split("/")[0]))  # our own port too
+    print(f"serve-callback stopped {stopped_in:.2f}s after SIGTERM")
+    assert stopped_in < 2.0  # threat checklist #19: agent gone and port free within 2 s
     assert workflow(sdk, quickstart).fetch().assignment_callback_url is None
     assert any("accept" in line for line in process.stdout_lines)
 
