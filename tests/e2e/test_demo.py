@@ -113,7 +113,9 @@ def test_keep_running_leaves_a_usable_emulator_until_ctrl_c_or_sigterm(tmp_path,
     )
     try:
         exports: dict[str, str] = {}
+        out_so_far = []
         for line in process.stdout:  # bounded by pytest-timeout
+            out_so_far.append(line)
             match = re.match(r"export (\w+)=(\S+)$", line.strip())
             if match:
                 exports[match[1]] = match[2].strip("'")
@@ -128,6 +130,8 @@ def test_keep_running_leaves_a_usable_emulator_until_ctrl_c_or_sigterm(tmp_path,
         env = {**exports, "TRCTL_CONFIG_DIR": str(tmp_path / "config")}
         tasks = json.loads(ok(env, "tasks", "list", "--json").stdout)
         assert sorted(t["assignment_status"] for t in tasks) == ["assigned", "completed"]
+        if stop == signal.SIGINT:
+            try_what_the_demo_suggests(env, out_so_far)
         process.send_signal(stop)
         out, err = process.communicate(timeout=30)
         assert process.returncode == 0, err
@@ -137,3 +141,27 @@ def test_keep_running_leaves_a_usable_emulator_until_ctrl_c_or_sigterm(tmp_path,
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def try_what_the_demo_suggests(env: dict[str, str], out: list[str]) -> None:
+    """Every command under "What to try next" works, in order, on the emulator left running."""
+    start = next(i for i, line in enumerate(out) if line.startswith("What to try next"))
+    commands = [line.split("#")[0].split() for line in out[start + 1 :] if "  trctl " in line]
+    assert [c[1:3] for c in commands] == [
+        ["task", "create"],
+        ["worker", "set-activity"],
+        ["reservation", "reject"],
+        ["workspace", "export"],
+    ]
+    task = json.loads(ok(env, *commands[0][1:], "--json").stdout)
+    assert task["assignment_status"] == "pending"
+    ok(env, *commands[1][1:])
+    reservation = ok(env, *[task["sid"] if a == "WT..." else a for a in commands[2][1:]])
+    assert "rejected" in reservation.stdout
+    bob = json.loads(ok(env, "worker", "show", "Bob", "--json").stdout)
+    assert bob["activity_name"] == "Offline"
+    assert (
+        json.loads(ok(env, "task", "show", task["sid"], "--json").stdout)["assignment_status"]
+        == "pending"
+    )
+    assert ok(env, *commands[3][1:]).stdout.startswith("# TaskRouter workspace")

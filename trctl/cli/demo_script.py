@@ -34,11 +34,11 @@ KEEP = frozenset({"TRCTL_DEBUG", BREAK_VARIABLE})
 
 INTRO = "trctl demo: the TaskRouter quickstart on a built-in emulator (no account, no network)"
 NEXT_STEPS = """\
-What to try next:
-  trctl demo --keep-running            keep this emulator up and drive it from another terminal
-  trctl workspace export               the live workspace as a file (apply it anywhere)
-  trctl tasks list --status assigned --json
-  trctl reservation reject TASK_SID --activity Offline
+What to try next: `trctl demo --keep-running`, then in another terminal
+  trctl task create --attr selected_language=en     # waits in the English queue
+  trctl worker set-activity Bob Idle                # Bob is reserved; the callback answers {}
+  trctl reservation reject WT... --activity Offline # the task waits again, Bob goes Offline
+  trctl workspace export                            # the live workspace as a file to apply
 See the README's one-minute tour for the same steps against `trctl emulator start`."""
 
 
