@@ -76,7 +76,7 @@ def test_summary_counts():
 
 def test_the_terminal_line_has_the_same_text_as_the_piped_one():
     from trctl.callback.livelog import fields
-    from trctl.cli.serve_callback import LiveLog
+    from trctl.cli.serve_support import LiveLog
 
     styled = LiveLog._styled(fields(RECORD), RECORD)
     assert styled.plain == plain_line(RECORD)
