@@ -17,7 +17,7 @@ from trctl.services.workspace_format import dump_toml, render, spec_to_data
 from trctl.services.workspace_plan import LiveWorkspace, empty_live, make_plan
 from trctl.services.workspace_quickstart import QUICKSTART_TOML
 from trctl.services.workspace_read import load_spec_text
-from trctl.services.workspace_spec import WorkerSpec
+from trctl.services.workspace_spec import ActivitySpec, WorkerSpec
 from trctl.services.workspace_wire import workflow_configuration, workflow_from_configuration
 
 if sys.version_info >= (3, 11):
@@ -338,6 +338,30 @@ def test_prune_refuses_to_delete_the_default_activity_the_file_does_not_replace(
     spec = load_spec_text('[workspace]\nname = "TaskRouter Quickstart"\n', source="f")
     with pytest.raises(UsageError, match="--prune would delete 'Offline'"):
         make_plan(spec, live, prune=True, source="f")
+
+
+@pytest.mark.parametrize(
+    ("kind", "key", "message"),
+    [
+        ("workers", "activity", "worker 'Bob' still uses as its activity"),
+        ("queues", "reservation_activity", f"queue '{ENGLISH}' still uses as its reservation"),
+    ],
+)
+def test_prune_refuses_to_delete_an_activity_a_kept_resource_still_uses(kind, key, message):
+    """TaskRouter refuses that delete (400) after every other write; the plan refuses it first."""
+    live = live_copy(quickstart())
+    live.spec.activities.append(ActivitySpec("Break"))
+    live.sids["activity"]["Break"] = "WA" + "b" * 32
+    setattr(getattr(live.spec, kind)[1], key, "Break")
+    spec = quickstart()
+    setattr(getattr(spec, kind)[1], key, None)  # the file leaves it to the live value
+    assert make_plan(spec, live).counts()["delete"] == 0
+    with pytest.raises(UsageError, match=f"--prune would delete activity 'Break', which {message}"):
+        make_plan(spec, live, prune=True, source="f")
+    setattr(getattr(spec, kind)[1], key, "Offline")
+    assert ("activity", "Break", "delete") in [
+        (c.kind, c.name, c.action) for c in make_plan(spec, live, prune=True).changes
+    ]
 
 
 def test_availability_cannot_be_changed_so_the_plan_says_so():

@@ -228,6 +228,8 @@ def make_plan(
             if kind == "activity":
                 wanted |= spared
             changes += [Change(kind, n, "delete") for n in live.names(kind) if n not in wanted]
+        deleted = {c.name for c in changes if c.kind == "activity" and c.action == "delete"}
+        _check_deleted_activities_unused(spec, live, deleted, source)
     return Plan(spec, live, changes, prune)
 
 
@@ -306,3 +308,24 @@ def _check_prunable_defaults(
                 hint="set [workspace] default_activity and timeout_activity to activities "
                 "the file names",
             )
+
+
+def _check_deleted_activities_unused(
+    spec: WorkspaceSpec, live: LiveWorkspace, deleted: set[str], source: str
+) -> None:
+    """A kept worker or queue that leaves its activity to the live value must not lose it."""
+    for kind, keys in (
+        ("worker", ("activity",)),
+        ("queue", ("reservation_activity", "assignment_activity")),
+    ):
+        current = {item.name: item for item in _items(live.spec, kind)}
+        for item in _items(spec, kind):
+            for key in keys:
+                kept = current.get(item.name) if getattr(item, key) is None else None
+                activity = getattr(kept, key, None)
+                if activity in deleted:
+                    raise UsageError(
+                        f"{source}: --prune would delete activity {activity!r}, "
+                        f"which {kind} {item.name!r} still uses as its {key}",
+                        hint=f"set {key} for {item.name!r} in the file, or list the activity",
+                    )
