@@ -194,13 +194,18 @@ def test_second_apply_through_the_cli_reports_unchanged(env, fresh):
     assert "0 created, 0 updated, 10 unchanged, 0 deleted" in result.stderr
 
 
-def test_dry_run_on_an_empty_emulator_plans_and_writes_nothing(env, fresh):
+def test_dry_run_on_an_empty_emulator_plans_what_the_real_run_does_and_writes_nothing(env, fresh):
     result = ok(env, "workspace", "apply", str(QUICKSTART), "--dry-run", "--json")
-    changes = json.loads(result.stdout)
-    assert {c["action"] for c in changes} == {"create"}
-    assert [c["kind"] for c in changes][-1] == "workspace"
+    planned = json.loads(result.stdout)
     assert "dry run, nothing written" in result.stderr
     assert workspaces(fresh) == []
+    assert planned == json.loads(ok(env, "workspace", "apply", str(QUICKSTART), "--json").stdout)
+
+
+def test_a_file_at_odds_with_a_new_workspaces_activities_creates_nothing(env, fresh, tmp_path):
+    text = '[workspace]\nname = "W"\n\n[[activities]]\nname = "Offline"\navailable = true\n'
+    line = fails_before_writing(env, fresh, "workspace", "apply", write(tmp_path, text))
+    assert "activities 'Offline': available = true" in line
 
 
 def test_dry_run_shows_updates_and_changes_nothing(env, fresh, tmp_path):

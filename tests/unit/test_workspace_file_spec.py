@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 
 from trctl.errors import UsageError
 from trctl.services.workspace_format import dump_toml, render, spec_to_data
-from trctl.services.workspace_plan import LiveWorkspace, empty_live, make_plan
+from trctl.services.workspace_plan import (
+    LiveWorkspace,
+    make_new_workspace_plan,
+    make_plan,
+    new_workspace_live,
+)
 from trctl.services.workspace_quickstart import QUICKSTART_TOML
 from trctl.services.workspace_read import load_spec_text
 from trctl.services.workspace_spec import ActivitySpec, WorkerSpec
@@ -259,13 +264,13 @@ def test_unknown_queue_in_a_workflow_target_is_named():
         source="f.toml",
     )
     with pytest.raises(UsageError, match="workflows 'F': unknown queue 'Nowhere'"):
-        make_plan(spec, empty_live("W"), source="f.toml")
+        make_plan(spec, new_workspace_live("W"), source="f.toml")
 
 
 def test_unknown_activity_is_named_and_live_ones_count():
     spec = load_spec_text(MINIMAL + '[[workers]]\nname = "A"\nactivity = "Idle"\n', source="f")
     with pytest.raises(UsageError, match="workers 'A' activity: unknown activity 'Idle'"):
-        make_plan(spec, empty_live("W"), source="f")
+        make_plan(spec, new_workspace_live("W"), source="f")
     live = live_copy(quickstart())
     plan = make_plan(spec, live, source="f")  # Idle exists in the live workspace
     assert ("worker", "A", "create") in [(c.kind, c.name, c.action) for c in plan.writes()]
@@ -276,14 +281,34 @@ def test_unknown_activity_is_named_and_live_ones_count():
 # ---- planning ---------
 
 
-def test_everything_is_created_in_an_empty_workspace_in_dependency_order():
-    plan = make_plan(quickstart(), empty_live("TaskRouter Quickstart"))
+def test_a_new_workspace_is_planned_in_dependency_order_replacing_the_default_activities():
+    live = new_workspace_live("TaskRouter Quickstart")
+    plan = make_new_workspace_plan(quickstart(), live, source="q")
     assert [(c.kind, c.action) for c in plan.changes] == (
-        [("activity", "create")] * 4
+        [("activity", "unchanged")]  # Offline: TaskRouter makes it
+        + [("activity", "create")] * 3
         + [("queue", "create")] * 2
         + [("worker", "create")] * 2
         + [("workflow", "create"), ("workspace", "create")]
+        + [("activity", "delete")] * 2  # Available, Unavailable
     )
+
+
+def test_a_new_workspace_is_checked_against_the_activities_taskrouter_will_give_it():
+    """Offline exists, unavailable, in every new workspace: saying otherwise fails before
+    the workspace is created (it used to be created first, then the check failed)."""
+    spec = load_spec_text(
+        MINIMAL + '[[activities]]\nname = "Offline"\navailable = true\n', source="f"
+    )
+    with pytest.raises(UsageError, match="but the one TaskRouter puts in a new workspace has"):
+        make_new_workspace_plan(spec, new_workspace_live("W"), source="f")
+    bare = load_spec_text(MINIMAL, source="f")
+    deletes = [
+        c.name
+        for c in make_new_workspace_plan(bare, new_workspace_live("W"), source="f").changes
+        if c.action == "delete"
+    ]
+    assert deletes == ["Available", "Unavailable"], "the default activity in use is spared"
 
 
 def test_a_workspace_that_matches_is_all_unchanged():

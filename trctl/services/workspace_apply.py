@@ -15,10 +15,10 @@ from trctl.services.workspace_plan import (
     LiveWorkspace,
     Plan,
     count_actions,
-    empty_live,
+    make_new_workspace_plan,
     make_plan,
+    new_workspace_live,
     read_live,
-    unset_defaults,
 )
 from trctl.services.workspace_spec import WorkspaceSpec
 from trctl.services.workspace_wire import workflow_configuration
@@ -107,11 +107,12 @@ def plan_spec(
     prune: bool = False,
     source: str = "file",
 ) -> Plan:
-    """The plan without writing anything (a missing workspace plans as empty)."""
+    """The plan without writing anything (a missing workspace plans as TaskRouter creates it)."""
     api = api_for(client)
     record = find_target_workspace(api, spec, workspace)
-    live = read_live(api, record) if record else empty_live(spec.workspace.name)
-    return make_plan(spec, live, prune=prune, source=source)
+    if record is None:
+        return make_new_workspace_plan(spec, new_workspace_live(spec.workspace.name), source=source)
+    return make_plan(spec, read_live(api, record), prune=prune, source=source)
 
 
 def apply_spec(
@@ -124,11 +125,8 @@ def apply_spec(
     source: str = "file",
     on_change: OnChange | None = None,
 ) -> ApplyResult:
-    """Make the workspace match the file. Everything is checked before the first write.
-
-    A workspace created here is pruned too (it only held TaskRouter's default activities),
-    sparing the default and timeout activities when the file does not replace them.
-    """
+    """Make the workspace match the file. Everything is checked before the first write
+    (for a new workspace, against the default activities TaskRouter will give it)."""
     api = api_for(client)
     notify = on_change or (lambda change: None)
     plan = plan_spec(api, spec, workspace=workspace, prune=prune, source=source)
@@ -138,9 +136,7 @@ def apply_spec(
     if created:
         record = _create_workspace(api, spec)
         notify(Change("workspace", spec.workspace.name, "create"))
-        live = read_live(api, record)
-        spare = unset_defaults(spec, live)
-        plan = make_plan(spec, live, prune=True, source=source, spare=spare)
+        plan = make_new_workspace_plan(spec, read_live(api, record), source=source)
     writer = _Writer(api, plan.live)
     changes = []
     for change in plan.changes:

@@ -29,6 +29,10 @@ COLLECTIONS = {
     "worker": "Workers",
     "workflow": "Workflows",
 }
+# the activities of a new workspace (the reference); that Offline is its default and timeout
+# activity is our guess (the emulator's choice). Only plans use it: a created workspace is re-read.
+NEW_WORKSPACE_ACTIVITIES = (("Offline", False), ("Available", True), ("Unavailable", False))
+NEW_DEFAULT = "Offline"
 # fields where None in the file means "leave the live value alone"
 UNMANAGED_WHEN_NONE = frozenset(
     {
@@ -56,11 +60,13 @@ class LiveWorkspace:
         return self.sids.get(kind, {}).get(name)
 
 
-def empty_live(name: str) -> LiveWorkspace:
-    """A workspace that does not exist yet."""
-    return LiveWorkspace(
-        None, WorkspaceSpec(WorkspaceSettings(name=name)), {k: {} for k in COLLECTIONS}
-    )
+def new_workspace_live(name: str) -> LiveWorkspace:
+    """A workspace that does not exist yet, as TaskRouter will create it (SIDs still unknown)."""
+    settings = WorkspaceSettings(name, default_activity=NEW_DEFAULT, timeout_activity=NEW_DEFAULT)
+    activities = [ActivitySpec(n, available) for n, available in NEW_WORKSPACE_ACTIVITIES]
+    sids: dict[str, dict[str, str]] = {kind: {} for kind in COLLECTIONS}
+    sids["activity"] = {activity.name: "" for activity in activities}
+    return LiveWorkspace(None, WorkspaceSpec(settings, activities), sids)
 
 
 def read_live(api: TaskRouterApi, workspace: Mapping[str, Any]) -> LiveWorkspace:
@@ -233,6 +239,12 @@ def make_plan(
     return Plan(spec, live, changes, prune)
 
 
+def make_new_workspace_plan(spec: WorkspaceSpec, live: LiveWorkspace, *, source: str) -> Plan:
+    """A workspace that apply creates is pruned too (it only holds TaskRouter's defaults),
+    sparing the default and timeout activities when the file does not replace them."""
+    return make_plan(spec, live, prune=True, source=source, spare=unset_defaults(spec, live))
+
+
 def unset_defaults(spec: WorkspaceSpec, live: LiveWorkspace) -> list[str]:
     """The live default/timeout activities the file neither sets nor names (so must stay)."""
     names = set(spec.activity_names())
@@ -285,12 +297,13 @@ def _compare(kind: str, wanted: Any, current: Any) -> Change:
 
 def _check_activity_availability(spec: WorkspaceSpec, live: LiveWorkspace, source: str) -> None:
     current = {a.name: a for a in live.spec.activities}
+    owner = "the live activity" if live.sid else "the one TaskRouter puts in a new workspace"
     for activity in spec.activities:
         existing = current.get(activity.name)
         if existing is not None and existing.available != activity.available:
             raise UsageError(
                 f"{source}: activities {activity.name!r}: available = "
-                f"{str(activity.available).lower()} but the live activity has "
+                f"{str(activity.available).lower()} but {owner} has "
                 f"{str(existing.available).lower()}",
                 hint="TaskRouter fixes availability when an activity is created; "
                 "rename it in the file or delete the live one first",
