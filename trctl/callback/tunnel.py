@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from trctl.errors import TunnelError
@@ -121,6 +123,17 @@ def _translate(exc: Exception, ngrok_path: str) -> TunnelError:
     return TunnelError(f"ngrok failed: {' '.join(str(exc).split())[:200]}")
 
 
+def _has_authtoken(config_path: str) -> bool:
+    """NGROK_AUTHTOKEN is set, or ngrok's config file holds an `authtoken:` (v2 or v3 layout)."""
+    if os.environ.get("NGROK_AUTHTOKEN", "").strip():
+        return True
+    try:
+        text = Path(config_path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r"(?m)^\s*authtoken\s*:\s*['\"]?[^\s'\"#]", text) is not None
+
+
 def open_tunnel(
     local_base: str,
     *,
@@ -129,12 +142,19 @@ def open_tunnel(
     startup_timeout: int = STARTUP_TIMEOUT_SECONDS,
 ) -> Tunnel:
     """Open an https tunnel to local_base (e.g. http://127.0.0.1:8080) or raise TunnelError."""
-    from pyngrok import ngrok, process
+    from pyngrok import conf, ngrok, process
 
     _quiet_pyngrok()
     register_secrets(os.environ.get("NGROK_AUTHTOKEN"))  # ngrok's own errors may quote it
     path = ngrok_path or default_ngrok_path()
     config = _config(path, config_path, startup_timeout)
+    agent_config = conf.get_config_path(config)
+    if Path(path).exists() and not _has_authtoken(agent_config):
+        # offline, the agent would spend its whole startup timeout before saying ERR_NGROK_4018
+        raise TunnelError(
+            f"ngrok needs an authtoken: NGROK_AUTHTOKEN is not set and {agent_config} has none",
+            hint=AUTHTOKEN_HINT,
+        )
 
     def unstick() -> None:
         # pyngrok's startup loop blocks on readline(): a silent agent would hang it forever

@@ -85,3 +85,29 @@ def test_the_agent_path_may_come_from_pyngrok_ngrok_path(fake, monkeypatch):
         assert tunnel.config.ngrok_path == fake["path"]
     finally:
         tunnel.close()
+
+
+def test_no_authtoken_anywhere_fails_before_the_agent_starts(fake, monkeypatch):
+    monkeypatch.delenv("NGROK_AUTHTOKEN")
+    with pytest.raises(TunnelError) as caught:
+        open_tunnel("http://127.0.0.1:8123", ngrok_path=fake["path"], config_path=fake["config"])
+    line = caught.value.one_line()
+    assert "ngrok needs an authtoken" in line and fake["config"] in line
+    assert "NGROK_AUTHTOKEN" in line
+    assert not (fake["tmp"] / "record.json").exists()  # the agent never ran
+
+
+@pytest.mark.parametrize(
+    "config", ["version: '3'\nagent:\n  authtoken: abc123\n", 'authtoken: "abc123"\n']
+)
+def test_an_authtoken_in_ngrok_config_is_enough(fake, monkeypatch, config):
+    monkeypatch.delenv("NGROK_AUTHTOKEN")
+    with open(fake["config"], "w") as handle:
+        handle.write(config)
+    tunnel = open_tunnel(
+        "http://127.0.0.1:8123", ngrok_path=fake["path"], config_path=fake["config"]
+    )
+    try:
+        assert tunnel.public_url == PUBLIC_URL
+    finally:
+        tunnel.close()
