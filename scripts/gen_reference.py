@@ -1,7 +1,7 @@
 """Regenerate the README's command reference from --help (between the reference markers).
 
-    python scripts/gen_reference.py           # rewrite README.md
-    python scripts/gen_reference.py --check   # exit 1 if README.md is stale
+python scripts/gen_reference.py           # rewrite README.md
+python scripts/gen_reference.py --check   # exit 1 if README.md is stale
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from trctl.services.workspace_plan import (
     new_workspace_live,
     read_live,
 )
-from trctl.services.workspace_spec import WorkspaceSpec
+from trctl.services.workspace_spec import ACTIVITY_FIELDS, WorkspaceSpec
 from trctl.services.workspace_wire import workflow_configuration
 from trctl.services.workspaces import api_for, find_workspace, list_workspaces
 
@@ -53,15 +53,6 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "default_filter": "Configuration",
     },
 }
-ACTIVITY_FIELDS = frozenset(
-    {
-        "default_activity",
-        "timeout_activity",
-        "activity",
-        "reservation_activity",
-        "assignment_activity",
-    }
-)
 WORKSPACE_CREATE_FIELDS = (
     "multi_task_enabled",
     "event_callback_url",

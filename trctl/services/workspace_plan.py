@@ -11,6 +11,7 @@ from trctl.errors import UsageError
 from trctl.services.rest import TaskRouterApi
 from trctl.services.workspace_checks import check_references
 from trctl.services.workspace_spec import (
+    ACTIVITY_FIELDS,
     ActivitySpec,
     QueueSpec,
     WorkerSpec,
@@ -33,16 +34,6 @@ COLLECTIONS = {
 # activity is our guess (the emulator's choice). Only plans use it: a created workspace is re-read.
 NEW_WORKSPACE_ACTIVITIES = (("Offline", False), ("Available", True), ("Unavailable", False))
 NEW_DEFAULT = "Offline"
-# fields where None in the file means "leave the live value alone"
-UNMANAGED_WHEN_NONE = frozenset(
-    {
-        "default_activity",
-        "timeout_activity",
-        "activity",
-        "reservation_activity",
-        "assignment_activity",
-    }
-)
 
 
 @dataclass
@@ -281,7 +272,7 @@ def differing_fields(wanted: Any, current: Any) -> tuple[str, ...]:
     out = []
     for f in fields(wanted):
         value = getattr(wanted, f.name)
-        if f.name == "name" or (value is None and f.name in UNMANAGED_WHEN_NONE):
+        if f.name == "name" or (value is None and f.name in ACTIVITY_FIELDS):
             continue
         if value != getattr(current, f.name):
             out.append(f.name)

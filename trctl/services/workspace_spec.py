@@ -8,6 +8,16 @@ from typing import Any
 MAX_ATTRIBUTES_CHARS = 4096
 MAX_NAME_CHARS = 64
 ORDERS = ("FIFO", "LIFO")
+# the fields that name an activity; None there leaves the live value alone
+ACTIVITY_FIELDS = frozenset(
+    {
+        "default_activity",
+        "timeout_activity",
+        "activity",
+        "reservation_activity",
+        "assignment_activity",
+    }
+)
 TARGET_KEYS = (
     "queue",
     "priority",
