@@ -53,7 +53,9 @@ def summary(counts: dict[str, int]) -> str:
 @click.command("apply")
 @click.argument("file", metavar="FILE")
 @click.option(
-    "--dry-run", is_flag=True, help="Print the plan (create/update/unchanged); write nothing."
+    "--dry-run",
+    is_flag=True,
+    help="Print the plan (create/update/unchanged/delete); write nothing.",
 )
 @click.option(
     "--prune",
