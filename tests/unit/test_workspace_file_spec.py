@@ -439,6 +439,11 @@ def test_strings_keys_and_nested_values_are_escaped():
     assert '"odd key"' in text and '"x.y"' in text
 
 
+def test_a_key_ending_in_a_newline_is_quoted():
+    """Found by hypothesis: a `$` regex anchor lets "0\\n" pass as a bare key."""
+    assert dump_toml({"w": {"attributes": {"0\n": []}}}) == '[w]\nattributes = { "0\\n" = [] }\n'
+
+
 def test_attributes_with_null_are_written_as_a_json_string():
     spec = load_spec_text(
         MINIMAL + '[[workers]]\nname = "A"\nattributes = \'{"a": null, "b": [1, null]}\'\n',

@@ -21,7 +21,7 @@ from trctl.services.workspace_spec import (
 )
 
 HEADER = "# TaskRouter workspace for trctl: `trctl workspace apply FILE` (format: see the README)\n"
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 # arrays of tables at these depths become [[sections]]; deeper ones are written inline
 _SECTION_DEPTH = 2
 
@@ -145,7 +145,7 @@ def _table_body(
 
 
 def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _string(key)
+    return key if _BARE_KEY.fullmatch(key) else _string(key)
 
 
 def _value(key: str, value: Any) -> str:
