@@ -91,3 +91,47 @@ def test_tutorial_script_plays_the_quickstart_against_a_background_emulator(tmp_
     final = out.split("$ trctl tasks list\n")[-1].splitlines()
     assert final[1].split()[:2] == [task, "assigned"]
     assert (tmp_path / "data").is_dir(), "the emulator kept its store in TRCTL_DATA_DIR"
+
+
+def test_rules_example_answers_the_quickstart_callbacks(emulator, tmp_path):
+    """examples/rules.toml behind a signed callback server: Spanish is accepted by rule 1,
+    English waits (rule 2 answers {}) until `trctl reservation accept`."""
+    from trctl.callback import CallbackServer
+    from trctl.callback.rules import load_rules
+
+    env = {
+        **emulator.env(),
+        "TRCTL_CONFIG_DIR": str(tmp_path / "config"),
+        "TRCTL_WORKSPACE_SID": "TaskRouter Quickstart",
+    }
+    ok(env, "workspace", "apply", str(EXAMPLES / "quickstart.toml"))
+    listed = json.loads(ok(env, "activities", "list", "--json").stdout)
+    activities = {a["friendly_name"]: a["sid"] for a in listed}
+    rules = load_rules(EXAMPLES / "rules.toml", resolve_activity=activities.__getitem__)
+
+    def status(task_sid: str) -> str:
+        return json.loads(ok(env, "task", "show", task_sid, "--json").stdout)["assignment_status"]
+
+    def create(language: str) -> str:
+        args = ("task", "create", "--attr", f"selected_language={language}", "--json")
+        return json.loads(ok(env, *args).stdout)["sid"]
+
+    with CallbackServer(emulator.auth_token, decide=rules.decide) as server:
+        workflow = "Incoming Customer Care Requests"
+        ok(env, "workflow", "update", workflow, "--assignment-callback-url", server.url)
+        spanish = create("es")
+        ok(env, "worker", "set-activity", "Alice", "Idle")
+        assert emulator.wait_idle(10)
+        assert status(spanish) == "assigned"
+        english = create("en")
+        ok(env, "worker", "set-activity", "Bob", "Idle")
+        assert emulator.wait_idle(10)
+        assert status(english) == "reserved"
+        ok(env, "reservation", "accept", english)
+        assert status(english) == "assigned"
+        answered = [
+            (r["task_sid"], r["status"], r["instruction"])
+            for r in server.records
+            if r.get("kind") == "assignment"
+        ]
+    assert answered == [(spanish, 200, "accept"), (english, 200, "none")]
