@@ -10,7 +10,11 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-export TRCTL_DATA_DIR="${TRCTL_DATA_DIR:-$(mktemp -d)}"
+throwaway=""
+if [ -z "${TRCTL_DATA_DIR:-}" ]; then
+  throwaway="$(mktemp -d)"
+  export TRCTL_DATA_DIR="$throwaway"
+fi
 log="$(mktemp)"
 
 trctl emulator start --port 0 >"$log" 2>&1 &
@@ -19,6 +23,7 @@ cleanup() {
   kill "$emulator_pid" 2>/dev/null || true
   wait "$emulator_pid" 2>/dev/null || true
   rm -f "$log"
+  if [ -n "$throwaway" ]; then rm -rf "$throwaway"; fi
 }
 trap cleanup EXIT
 

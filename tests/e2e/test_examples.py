@@ -61,15 +61,29 @@ def test_sdk_quickstart_runs_the_rest_steps_with_the_twilio_sdk(emulator, tmp_pa
     assert shown["assignment_status"] == "assigned"
 
 
-def test_tutorial_script_plays_the_quickstart_against_a_background_emulator(tmp_path):
-    result = subprocess.run(
+def play_tutorial(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         ["bash", str(EXAMPLES / "tutorial.sh")],
-        env=user_env(tmp_path),
+        env=env,
         capture_output=True,
         text=True,
         timeout=90,
         check=False,
     )
+
+
+def test_tutorial_script_without_a_data_dir_leaves_nothing_behind(tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = user_env(tmp_path, TMPDIR=str(scratch))
+    del env["TRCTL_DATA_DIR"]
+    result = play_tutorial(env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert list(scratch.iterdir()) == [], "the throwaway store and log are removed on exit"
+
+
+def test_tutorial_script_plays_the_quickstart_against_a_background_emulator(tmp_path):
+    result = play_tutorial(user_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     commands = [line for line in out.splitlines() if line.startswith("$ trctl ")]
