@@ -178,12 +178,12 @@ def test_duplicate_names_are_rejected(section, expected):
         ('[[workflows]]\nname = "F"\ntask_reservation_timeout = 0\n', "out of range (1..86400)"),
         (
             '[[workflows]]\nname = "F"\n[[workflows.filters]]\nexpression = "1==1"\ntargets = []\n',
-            "at least one target",
+            "task_routing.filters[0].targets: must be a non-empty list",
         ),
         (
             '[[workflows]]\nname = "F"\n[[workflows.filters]]\nexpression = "1==1"\n'
             "targets = [{priority = 1}]\n",
-            "first target must name a queue",
+            "targets[0]: the first target of a filter must name a queue",
         ),
         (
             '[[workflows]]\nname = "F"\n[[workflows.filters]]\nexpression = "1==1"\n'

@@ -267,10 +267,6 @@ def _filter(r: _Reader) -> FilterSpec:
         _target(_Reader(item, f"{r.where} targets[{i}]", r.source, TARGET_KEYS))
         for i, item in enumerate(r.tables("targets"))
     ]
-    if not targets:
-        r.fail('a filter needs at least one target, e.g. targets = [{queue = "..."}]')
-    if not targets[0].queue:
-        r.fail("the first target must name a queue (later ones inherit it)")
     return FilterSpec(
         expression=r.text("expression", required=True), targets=targets, name=r.text("name")
     )
