@@ -48,8 +48,10 @@ def test_failure_as_a_process_is_one_line(cli_env, quickstart) -> None:
 def test_a_reader_that_stops_early_is_not_an_error(cli_env, quickstart, sdk) -> None:
     """`trctl tasks list --all | head -1`: the closed pipe ends trctl quietly."""
     tasks = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid).tasks
-    for index in range(800):  # a table well over a 64 KiB pipe buffer
-        tasks.create(attributes=json.dumps({"n": index}), workflow_sid=quickstart.workflow_sid)
+    padding = "x" * 48  # rows of ~160 bytes: 800 of them are well over the 64 KiB pipe buffer
+    for index in range(800):  # plus the reader's own buffer, so trctl must meet the closed pipe
+        attributes = json.dumps({"n": index, "note": padding})
+        tasks.create(attributes=attributes, workflow_sid=quickstart.workflow_sid)
     process = subprocess.Popen(
         [str(TRCTL), "tasks", "list", "--all"],
         env={**os.environ, **ISOLATED, **cli_env},

@@ -54,7 +54,7 @@ def resolve_workspace(client: Any, settings: Settings, *, fetch: bool = True) ->
     if not workspaces:
         raise ConfigError(
             "the account has no TaskRouter workspaces",
-            hint="create one, e.g. with `trctl demo` or `trctl apply`",
+            hint="create one, e.g. with `trctl demo` or `trctl workspace apply FILE`",
         )
     listed = ", ".join(
         f"{record_name(WORKSPACE, w)} ({w.get('sid')})" for w in workspaces[:MAX_LISTED]
