@@ -32,18 +32,19 @@ BASE = "trctl.errors trctl.config trctl.redact"
 # layer -> rule. trctl/__init__.py holds only the version, so "trctl" itself is importable by all.
 LAYERS: dict[str, Rule] = {
     "trctl.cli": _rule(
-        f"trctl.cli trctl.services trctl.callback trctl.emulator trctl.expr {BASE}",
+        f"trctl.cli trctl.services trctl.callback trctl.emulator trctl.workflow trctl.expr {BASE}",
         "click",
         lazy_only="twilio requests rich pyngrok trctl.emulator",
     ),
     "trctl.__main__": _rule("trctl.cli"),
-    "trctl.services": _rule(f"trctl.services trctl.expr {BASE}", "twilio requests"),
+    "trctl.services": _rule(f"trctl.services trctl.workflow trctl.expr {BASE}", "twilio requests"),
     "trctl.callback": _rule(
         "trctl.callback trctl.expr trctl.errors trctl.redact",
         "twilio.request_validator",
         lazy_only="pyngrok",
     ),
-    "trctl.emulator": _rule("trctl.emulator trctl.expr trctl.errors"),
+    "trctl.emulator": _rule("trctl.emulator trctl.workflow trctl.expr trctl.errors"),
+    "trctl.workflow": _rule("trctl.workflow trctl.expr trctl.errors"),
     "trctl.expr": _rule("trctl.expr"),
     "trctl.errors": _rule(""),
     "trctl.config": _rule("trctl.config trctl.errors"),
@@ -200,6 +201,10 @@ def test_the_scan_sees_the_whole_package() -> None:
         ("trctl.config.resolve", "from trctl.services import client\n", "may not depend on"),
         ("trctl.config.files", "import requests\n", "may not import requests"),
         ("trctl.emulator.store", "from ..services import rest\n", "may not depend on"),
+        ("trctl.workflow.config", "from trctl.services import rest\n", "may not depend on"),
+        ("trctl.workflow.config", "from trctl.emulator import store\n", "may not depend on"),
+        ("trctl.workflow.config", "from trctl.config import Settings\n", "may not depend on"),
+        ("trctl.workflow.walk", "import click\n", "may not import click"),
         ("trctl.newlayer.x", "import os\n", "belongs to no layer"),
     ],
 )
@@ -226,6 +231,10 @@ def test_checker_reports_breaches(module: str, source: str, expected: str) -> No
         ("trctl.emulator.app", "from . import store\nfrom trctl.expr import parse\n"),
         ("trctl.config", "import json\nfrom trctl.errors import ConfigError\n"),
         ("trctl.config.resolve", "from trctl.config.settings import Settings\n"),
+        ("trctl.workflow.walk", "from trctl.workflow.config import Target\n"),
+        ("trctl.workflow.config", "from trctl.expr import parse\nfrom trctl.errors import X\n"),
+        ("trctl.emulator.placement", "from trctl.workflow.config import Target\n"),
+        ("trctl.services.workflows", "from trctl.workflow.config import parse_workflow_config\n"),
     ],
 )
 def test_checker_accepts_allowed_imports(module: str, source: str) -> None:

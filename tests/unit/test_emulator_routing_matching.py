@@ -16,8 +16,8 @@ from trctl.emulator.matching import (
     skip_if_context,
     worker_context,
 )
-from trctl.emulator.workflow_config import Target
 from trctl.expr import parse
+from trctl.workflow.config import Target
 
 IDLE, OFFLINE, BUSY = "WA" + "1" * 32, "WA" + "2" * 32, "WA" + "3" * 32
 WQ = "WQ" + "0" * 32

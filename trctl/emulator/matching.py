@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from trctl.emulator.workflow_config import Target
 from trctl.expr import Expression
+from trctl.workflow.config import Target
 
 _MISSING = object()
 

@@ -9,15 +9,13 @@ from trctl.emulator.apierror import bad_request
 from trctl.emulator.events import queue_fields
 from trctl.emulator.matching import choose_workers, skip_if_context
 from trctl.emulator.store import Row
-from trctl.emulator.workflow_config import (
+from trctl.workflow.config import (
     ConfigurationError,
-    Placement,
     Target,
     WorkflowConfig,
-    first_placement,
-    next_placement,
     parse_workflow_config,
 )
+from trctl.workflow.walk import Placement, first_placement, next_placement
 
 if TYPE_CHECKING:
     from trctl.emulator.backend import Backend

@@ -1,4 +1,4 @@
-"""Workflow configuration: validation errors name the JSON path, and the filter/target walk."""
+"""The shared workflow configuration: errors name the JSON path; the filter/target walk."""
 
 from __future__ import annotations
 
@@ -7,17 +7,19 @@ from collections.abc import Callable
 
 import pytest
 
-from trctl.emulator.workflow_config import (
-    DEFAULT_FILTER_NAME,
+from trctl.workflow.config import (
     ConfigurationError,
-    Placement,
     Target,
     WorkflowConfig,
+    parse_workflow_config,
+    referenced_queues,
+)
+from trctl.workflow.walk import (
+    DEFAULT_FILTER_NAME,
+    Placement,
     effective_priority,
     first_placement,
     next_placement,
-    parse_workflow_config,
-    referenced_queues,
 )
 
 WQ_ES, WQ_EN, WQ_ALL, WQ_VIP = ("WQ" + c * 32 for c in "1234")
