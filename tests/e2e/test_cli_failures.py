@@ -114,6 +114,13 @@ def test_bad_workflow_configs_exit_2(cli_env, unchanged, tmp_path) -> None:
     )
     config.write_text("not json")
     assert "invalid JSON" in failed(cli_env, 2, "workflow", "create", "W", "--config", str(config))
+    config.write_text(
+        '{"task_routing": {"default_filter": '
+        '{"queue": "Customer Care Requests - English", "order_by": "level DESC"}}}'
+    )
+    assert "default_filter.order_by: clause 'level DESC'" in failed(
+        cli_env, 2, "workflow", "create", "W", "--config", str(config)
+    )
 
 
 def test_no_credentials_is_exit_3(cli_env, unchanged, tmp_path) -> None:

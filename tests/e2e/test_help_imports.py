@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("twilio", "requests", "rich", "pyngrok", "trctl.emulator")
+HEAVY = ("twilio", "requests", "rich", "pyngrok", "trctl.emulator", "trctl.workflow")
 TRCTL = Path(sys.executable).with_name("trctl")
 
 # Runs in a fresh interpreter: walk the command tree from the root (aliases are not listed by

@@ -376,9 +376,13 @@ TIMEOUT_LINE = "task_reservation_timeout = 1200"
         (
             ENGLISH_TARGET,
             f'{{ queue = "{ENGLISH}", expression = "level > 3" }}',
-            "keys need a task. or worker. prefix: level",
+            "expression: key 'level' is not allowed here at position 0 (use task.",
         ),
-        (ENGLISH_TARGET, f'{{ queue = "{ENGLISH}", skip_if = "" }}', "skip_if: the expression"),
+        (
+            ENGLISH_TARGET,
+            f'{{ queue = "{ENGLISH}", skip_if = "" }}',
+            "skip_if: must be a non-empty expression",
+        ),
         ('name = "Bob"', f'name = "{"Bob" * 22}"', "name: 66 characters, TaskRouter allows 64"),
     ],
 )

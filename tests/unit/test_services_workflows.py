@@ -1,4 +1,4 @@
-"""Unit tests: the local workflow-configuration check (shape, expressions, queue references)."""
+"""Unit tests: the local workflow-configuration check (queue names to SIDs, then the parser)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from trctl.errors import NotFoundError, UsageError
 from trctl.services.resolve import Resolver
 from trctl.services.rest import TaskRouterApi
-from trctl.services.workflows import ConfigChecker, load_configuration
+from trctl.services.workflows import ConfigChecker, load_configuration, queue_lookup
 
 WS = "WS" + "0" * 32
 SPANISH = {"sid": "WQ" + "a" * 32, "friendly_name": "Customer Care Requests - Spanish"}
@@ -29,7 +29,7 @@ class QueuesOnly(TaskRouterApi):
 
 def checker() -> tuple[ConfigChecker, QueuesOnly]:
     api = QueuesOnly()
-    return ConfigChecker(Resolver(api, WS), "--config wf.json"), api
+    return ConfigChecker(queue_lookup(Resolver(api, WS)), "--config wf.json"), api
 
 
 def quickstart_config(spanish: str, english: str) -> dict[str, Any]:
@@ -53,42 +53,66 @@ def quickstart_config(spanish: str, english: str) -> dict[str, Any]:
 
 def test_queue_names_become_sids_with_one_listing() -> None:
     check, api = checker()
-    config = check.check(quickstart_config("customer care requests - spanish", ENGLISH["sid"]))
+    original = quickstart_config("customer care requests - spanish", ENGLISH["sid"])
+    config = json.loads(check.check(original))
     filters = config["task_routing"]["filters"]
     assert filters[0]["targets"][0]["queue"] == SPANISH["sid"]
     assert filters[1]["targets"][0]["queue"] == ENGLISH["sid"]
     assert config["task_routing"]["default_filter"]["queue"] == ENGLISH["sid"]
     assert api.lists == 1
+    assert original["task_routing"]["filters"][0]["targets"][0]["queue"].islower()  # not mutated
 
 
 @pytest.mark.parametrize(
     ("mutate", "error", "fragment"),
     [
-        (lambda c: c.pop("task_routing"), UsageError, "task_routing: missing"),
+        (lambda c: c.pop("task_routing"), UsageError, "task_routing: must be a JSON object"),
         (
             lambda c: c["task_routing"]["filters"][0].update(expression="x =="),
             UsageError,
-            "filters[0].expression",
+            "filters[0].expression: missing operand after '==' at position 4",
         ),
         (
             lambda c: c["task_routing"]["filters"][0]["targets"][0].pop("queue"),
             UsageError,
-            "first target of a filter must name a queue",
+            "filters[0].targets[0].queue: is required (the first target names one)",
         ),
         (
             lambda c: c["task_routing"]["filters"][1]["targets"][0].update(expression="level > 1"),
             UsageError,
-            "need a task. or worker. prefix: level",
+            "targets[0].expression: key 'level' is not allowed here at position 0 (use task.",
         ),
         (
             lambda c: c["task_routing"]["filters"][0]["targets"][1].update(timeout=0),
             UsageError,
-            "targets[1].timeout: must be positive",
+            "targets[1].timeout: must be a positive whole number",
         ),
         (
             lambda c: c["task_routing"]["filters"][0]["targets"][0].update(priority="high"),
             UsageError,
-            "must be a whole number",
+            "targets[0].priority: must be a whole number from 0 to 2147483647",
+        ),
+        (
+            lambda c: c["task_routing"]["filters"][0]["targets"][0].update(priority=2**31),
+            UsageError,
+            "targets[0].priority: must be a whole number from 0 to 2147483647",
+        ),
+        (
+            lambda c: c["task_routing"]["filters"][1]["targets"][0].update(order_by="level"),
+            UsageError,
+            "filters[1].targets[0].order_by: clause 'level' is not 'worker.<attribute> ASC|DESC'",
+        ),
+        (
+            lambda c: c["task_routing"]["filters"][1]["targets"][0].update(
+                known_worker_sid="task.a", known_worker_friendly_name="task.b"
+            ),
+            UsageError,
+            "filters[1].targets[0]: known_worker_sid and known_worker_friendly_name cannot both",
+        ),
+        (
+            lambda c: c["task_routing"]["filters"][0]["targets"][0].update(queue=5),
+            UsageError,
+            "filters[0].targets[0].queue: must be a queue SID or name",
         ),
         (
             lambda c: c["task_routing"]["filters"][0]["targets"][0].update(queue="Spanihs"),

@@ -183,7 +183,7 @@ def test_duplicate_names_are_rejected(section, expected):
         (
             '[[workflows]]\nname = "F"\n[[workflows.filters]]\nexpression = "1==1"\n'
             "targets = [{priority = 1}]\n",
-            "targets[0]: the first target of a filter must name a queue",
+            "targets[0].queue: is required (the first target names one)",
         ),
         (
             '[[workflows]]\nname = "F"\n[[workflows.filters]]\nexpression = "1==1"\n'
@@ -205,18 +205,18 @@ FILTER = '[[workflows.filters]]\nexpression = "1==1"\n'
 @pytest.mark.parametrize(
     ("section", "expected"),
     [
-        (WORKFLOW_Q, "workflows 'F': task_routing: needs filters or a default_filter"),
+        (WORKFLOW_Q, "workflows 'F': task_routing: needs at least one filter or a default_filter"),
         (
             WORKFLOW_Q + FILTER + 'targets = [{queue = "Q", expression = "level > 3"}]\n',
-            "targets[0].expression: keys need a task. or worker. prefix: level",
+            "targets[0].expression: key 'level' is not allowed here at position 0 (use task.",
         ),
         (
             WORKFLOW_Q + FILTER + 'targets = [{queue = "Q", expression = ""}]\n',
-            "targets[0].expression: the expression is empty",
+            "targets[0].expression: must be a non-empty expression string",
         ),
         (
             WORKFLOW_Q + FILTER + 'targets = [{queue = "Q", skip_if = " "}]\n',
-            "targets[0].skip_if: the expression is empty",
+            "targets[0].skip_if: must be a non-empty expression string",
         ),
         (
             '[[workflows]]\nname = "F"\nassignment_callback_url = "localhost:8080/a"\n',

@@ -10,6 +10,7 @@ from trctl.emulator.events import queue_fields
 from trctl.emulator.matching import choose_workers, skip_if_context
 from trctl.emulator.store import Row
 from trctl.workflow.config import (
+    MAX_CONFIGURATION_BYTES,
     ConfigurationError,
     Target,
     WorkflowConfig,
@@ -20,7 +21,6 @@ from trctl.workflow.walk import Placement, first_placement, next_placement
 if TYPE_CHECKING:
     from trctl.emulator.backend import Backend
 
-MAX_CONFIGURATION = 1_048_576
 NO_MATCH_REASON = "Task did not match any workflow filter and the workflow has no default_filter"
 FELL_OUT_REASON = "Task timed out of the last workflow target"
 
@@ -30,7 +30,7 @@ class PlacementOps:
 
     # -- workflow configuration -----------------------------------------------------------------
     def parse_config(self: Backend, workspace_sid: str, text: str) -> Any:
-        if len(text.encode()) > MAX_CONFIGURATION:
+        if len(text.encode()) > MAX_CONFIGURATION_BYTES:
             raise bad_request("Configuration must be at most 1 MB")
         try:
             return parse_workflow_config(

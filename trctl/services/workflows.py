@@ -2,121 +2,77 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from trctl.errors import NotFoundError, UsageError
 from trctl.services.attributes import load_json_document
-from trctl.services.checks import check_expression
 from trctl.services.resolve import QUEUE, WORKFLOW, Resolver, find
 
-MAX_CONFIGURATION_BYTES = 1_000_000
 MAX_RESERVATION_TIMEOUT = 86_400
-TARGET_PREFIXES = ("task.", "worker.")
 
 
 class ConfigChecker:
-    """Walks a workflow configuration: shape, expressions, and queue references (names -> SIDs).
-
-    Queue names and SIDs are checked against one listing of the workspace's queues.
+    """A workflow configuration checked before any request: queue names (or SIDs) become SIDs
+    through `queue_sid`, then trctl.workflow's parser, the one the emulator uses, checks the rest.
     """
 
-    def __init__(self, resolver: Resolver, source: str) -> None:
-        self.resolver = resolver
+    def __init__(self, queue_sid: Callable[[str], str], source: str) -> None:
+        self.queue_sid = queue_sid
         self.source = source
 
-    def fail(self, where: str, message: str) -> UsageError:
-        return UsageError(f"{self.source}: {where}: {message}")
+    def check(self, config: Any) -> str:
+        """The configuration JSON to send (queues as SIDs); a UsageError names the JSON path."""
+        from trctl.workflow.config import ConfigurationError, parse_workflow_config
 
-    def check(self, config: Any) -> dict[str, Any]:
-        if not isinstance(config, dict):
-            raise self.fail("top level", "must be a JSON object")
-        routing = config.get("task_routing")
-        if not isinstance(routing, dict):
-            raise self.fail("task_routing", "missing, or not an object")
-        filters = routing.get("filters", [])
-        if not isinstance(filters, list):
-            raise self.fail("task_routing.filters", "must be a list")
-        if not filters and "default_filter" not in routing:
-            raise self.fail("task_routing", "needs filters or a default_filter")
-        for index, routing_filter in enumerate(filters):
-            self.check_filter(routing_filter, f"task_routing.filters[{index}]")
-        if "default_filter" in routing:
-            default = routing["default_filter"]
-            if not isinstance(default, dict) or "queue" not in default:
-                raise self.fail("task_routing.default_filter", "must be an object with a queue")
-            default["queue"] = self.queue_sid(default["queue"], "task_routing.default_filter.queue")
-        return config
-
-    def check_filter(self, routing_filter: Any, where: str) -> None:
-        if not isinstance(routing_filter, dict):
-            raise self.fail(where, "must be an object")
-        expression = routing_filter.get("expression")
-        if not isinstance(expression, str):
-            raise self.fail(f"{where}.expression", "missing, or not a string")
-        check_expression(expression, f"{self.source}: {where}.expression")
-        targets = routing_filter.get("targets")
-        if not isinstance(targets, list) or not targets:
-            raise self.fail(f"{where}.targets", "must be a non-empty list")
-        for index, target in enumerate(targets):
-            self.check_target(target, f"{where}.targets[{index}]", first=index == 0)
-
-    def check_target(self, target: Any, where: str, *, first: bool) -> None:
-        if not isinstance(target, dict):
-            raise self.fail(where, "must be an object")
-        if "queue" in target:
-            target["queue"] = self.queue_sid(target["queue"], f"{where}.queue")
-        elif first:
-            raise self.fail(where, "the first target of a filter must name a queue")
-        if "expression" in target:
-            self.check_target_expression(target["expression"], f"{where}.expression")
-        if "skip_if" in target:
-            self.check_text_expression(target["skip_if"], f"{where}.skip_if")
-        for field in ("priority", "timeout"):
-            if field in target:
-                self.check_number(target[field], f"{where}.{field}", positive=field == "timeout")
-
-    def check_text_expression(self, value: Any, where: str) -> None:
-        if not isinstance(value, str):
-            raise self.fail(where, "must be a string")
-        check_expression(value, f"{self.source}: {where}")
-
-    def check_target_expression(self, value: Any, where: str) -> None:
-        self.check_text_expression(value, where)
-        from trctl.expr import parse
-
-        referenced = parse(value).keys()
-        unprefixed = sorted(k for k in referenced if not k.startswith(TARGET_PREFIXES))
-        if unprefixed:
-            raise self.fail(where, f"keys need a task. or worker. prefix: {', '.join(unprefixed)}")
-
-    def check_number(self, value: Any, where: str, *, positive: bool) -> None:
-        if isinstance(value, bool):
-            raise self.fail(where, "must be a number")
+        config = copy.deepcopy(config)
+        resolved: set[str] = set()
+        for where, target in _targets_naming_a_queue(config):
+            target["queue"] = self.resolve(target["queue"], f"{where}.queue")
+            resolved.add(target["queue"])
+        text = json.dumps(config, separators=(",", ":"), ensure_ascii=False)
         try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise self.fail(where, f"must be a whole number, not {value!r}") from None
-        if number < 0 or (positive and number == 0):
-            raise self.fail(where, "must be positive" if positive else "must not be negative")
+            parse_workflow_config(text, queue_exists=resolved.__contains__)
+        except ConfigurationError as error:
+            raise UsageError(f"{self.source}: {error}") from None
+        return text
 
-    def queue_sid(self, value: Any, where: str) -> str:
+    def resolve(self, value: Any, where: str) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(where, "must be a queue SID or name")
+            raise UsageError(f"{self.source}: {where}: must be a queue SID or name")
         try:
-            return str(find(QUEUE, self.resolver.records(QUEUE), value)["sid"])
+            return self.queue_sid(value)
         except (UsageError, NotFoundError) as exc:
             raise type(exc)(f"{self.source}: {where}: {exc.message}", hint=exc.hint) from None
+
+
+def _targets_naming_a_queue(config: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(JSON path, target) for each target with a queue; a wrong shape is the parser's to report."""
+    routing = config.get("task_routing") if isinstance(config, dict) else None
+    if not isinstance(routing, dict):
+        return
+    filters = routing.get("filters")
+    for filter_index, item in enumerate(filters if isinstance(filters, list) else []):
+        targets = item.get("targets") if isinstance(item, dict) else None
+        for index, target in enumerate(targets if isinstance(targets, list) else []):
+            if isinstance(target, dict) and target.get("queue") is not None:
+                yield f"task_routing.filters[{filter_index}].targets[{index}]", target
+    default = routing.get("default_filter")
+    if isinstance(default, dict) and default.get("queue") is not None:
+        yield "task_routing.default_filter", default
 
 
 def load_configuration(resolver: Resolver, file_name: str) -> str:
     """Read, check and normalise a configuration file; returns the JSON string to send."""
     config = load_json_document(f"@{file_name}", option="--config")
-    checked = ConfigChecker(resolver, f"--config {file_name}").check(config)
-    text = json.dumps(checked, separators=(",", ":"), ensure_ascii=False)
-    if len(text.encode()) > MAX_CONFIGURATION_BYTES:
-        raise UsageError(f"--config {file_name}: larger than TaskRouter's 1 MB limit")
-    return text
+    return ConfigChecker(queue_lookup(resolver), f"--config {file_name}").check(config)
+
+
+def queue_lookup(resolver: Resolver) -> Callable[[str], str]:
+    """Queue name or SID -> SID, against one listing of the workspace's queues."""
+    return lambda name_or_sid: str(find(QUEUE, resolver.records(QUEUE), name_or_sid)["sid"])
 
 
 def check_timeout(timeout: int | None) -> None:

@@ -3,9 +3,7 @@ and references to activities and queues."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from typing import Any
 
 from trctl.errors import UsageError
 from trctl.services.checks import check_expression
@@ -36,28 +34,13 @@ def _check_unique(kind: str, names: list[str], source: str) -> None:
         seen.add(name)
 
 
-class _NamedQueues:
-    """Stands in for a Resolver: every queue the workflow names resolves to itself
-    (whether those queues exist is check_references' job, against the file and the live ones)."""
-
-    def __init__(self, workflow: WorkflowSpec) -> None:
-        names = dict.fromkeys(workflow.queue_names())
-        self.queues = [{"sid": name, "friendly_name": name} for name in names]
-
-    def records(self, kind: Any) -> list[dict[str, str]]:
-        return self.queues
-
-
 def check_workflow_configuration(workflow: WorkflowSpec, *, source: str) -> None:
-    """The wire configuration through the checker `trctl workflow create --config` uses."""
-    from trctl.services.workflows import MAX_CONFIGURATION_BYTES, ConfigChecker
+    """The wire configuration through the checker `trctl workflow create --config` uses; queue
+    names stay names here (whether they exist is check_references' job, file and live ones)."""
+    from trctl.services.workflows import ConfigChecker
 
-    where = f"{source}: workflows {workflow.name!r}"
     configuration = workflow_configuration(workflow, {})
-    ConfigChecker(_NamedQueues(workflow), where).check(configuration)  # type: ignore[arg-type]
-    text = json.dumps(workflow_configuration(workflow, {}), ensure_ascii=False)
-    if len(text.encode()) > MAX_CONFIGURATION_BYTES:
-        raise UsageError(f"{where}: configuration over TaskRouter's 1 MB limit")
+    ConfigChecker(str, f"{source}: workflows {workflow.name!r}").check(configuration)
 
 
 def check_references(

@@ -12,6 +12,8 @@ from trctl.expr import Expression, ExpressionError, parse
 
 MAX_CONFIGURATION_BYTES = 1024 * 1024
 MAX_PRIORITY = 2**31 - 1
+TARGET_KEYS = "task.<attribute> or worker.<attribute>"
+SKIP_IF_KEYS = "workers.<count>, e.g. workers.available"
 _ORDER_BY_CLAUSE = re.compile(
     r"^worker\.(?P<path>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?:\s+(?P<direction>asc|desc))?$",
     re.IGNORECASE,
@@ -69,12 +71,16 @@ def _expression(value: Any, path: str) -> Expression:
         raise ConfigurationError(path, str(exc)) from exc
 
 
-def _require_prefixes(expression: Expression, path: str, allowed: Callable[[str], bool]) -> None:
+def _require_prefixes(
+    expression: Expression, path: str, allowed: Callable[[str], bool], what_is_allowed: str
+) -> None:
     for key in sorted(expression.keys()):
         if not allowed(key):
             at = expression.text.find(key)
             where = f" at position {at}" if at >= 0 else ""
-            raise ConfigurationError(path, f"key '{key}' is not allowed here{where}")
+            raise ConfigurationError(
+                path, f"key '{key}' is not allowed here{where} (use {what_is_allowed})"
+            )
 
 
 def _is_target_key(key: str) -> bool:
@@ -165,7 +171,7 @@ def _target(
     expression = None
     if raw.get("expression") is not None:
         expression = _expression(raw["expression"], f"{path}.expression")
-        _require_prefixes(expression, f"{path}.expression", _is_target_key)
+        _require_prefixes(expression, f"{path}.expression", _is_target_key, TARGET_KEYS)
     order_by: tuple[tuple[str, bool], ...] = ()
     if raw.get("order_by") not in (None, ""):
         order_by = _order_by(raw["order_by"], f"{path}.order_by")
@@ -183,7 +189,7 @@ def _target(
             )
         if raw.get("skip_if") is not None:
             skip_if = _expression(raw["skip_if"], f"{path}.skip_if")
-            _require_prefixes(skip_if, f"{path}.skip_if", _is_skip_key)
+            _require_prefixes(skip_if, f"{path}.skip_if", _is_skip_key, SKIP_IF_KEYS)
     return Target(queue, priority, timeout, expression, order_by, skip_if, known_sid, known_name)
 
 
