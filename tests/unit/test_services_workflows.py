@@ -70,7 +70,7 @@ def test_queue_names_become_sids_with_one_listing() -> None:
         (
             lambda c: c["task_routing"]["filters"][0].update(expression="x =="),
             UsageError,
-            "filters[0].expression: missing operand after '==' at position 4",
+            "filters[0].expression: missing operand after '==' at position 4: x ==^",
         ),
         (
             lambda c: c["task_routing"]["filters"][0]["targets"][0].pop("queue"),

@@ -24,3 +24,7 @@ class ExpressionError(ValueError):
         then a '^' under the bad token."""
         shown = "".join(" " if ch.isspace() else ch for ch in self.text)
         return f"{shown}\n{' ' * self.position}^"
+
+    def marked(self) -> str:
+        """One line: the text with a '^' inserted before the bad token."""
+        return f"{self.text[: self.position]}^{self.text[self.position :]}"

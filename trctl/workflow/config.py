@@ -68,7 +68,7 @@ def _expression(value: Any, path: str) -> Expression:
     try:
         return parse(value)
     except ExpressionError as exc:
-        raise ConfigurationError(path, str(exc)) from exc
+        raise ConfigurationError(path, f"{exc}: {exc.marked()}") from exc
 
 
 def _require_prefixes(
