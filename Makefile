@@ -15,12 +15,18 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/trctl demo
 
-test: $(STAMP)
-	$(BIN)/ruff check trctl tests bench examples
+test: lint
 	$(BIN)/python -m pytest
 
+lint: $(STAMP)
+	$(BIN)/ruff check trctl tests bench examples scripts
+
+# the figures quoted in the README's Benchmarks table (a few minutes; not part of the tests)
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/cli.py
+	$(BIN)/python bench/callback.py
+	$(BIN)/python bench/emulator.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
