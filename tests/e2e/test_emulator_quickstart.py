@@ -25,6 +25,16 @@ def setup(sdk: Any, receiver: CallbackServer, **kwargs: Any) -> tuple[Any, Any]:
     return qs, sdk.taskrouter.v1.workspaces(qs.workspace_sid)
 
 
+def deferred_spanish_task(
+    sdk: Any, receiver: CallbackServer, **kwargs: Any
+) -> tuple[Any, Any, Any]:
+    """Alice Idle, then a Spanish task: reserved for her, the callback answering `{}`."""
+    receiver.answer = defer
+    qs, ws = setup(sdk, receiver, **kwargs)
+    ws.workers(qs.workers["Alice"]).update(activity_sid=qs.activities["Idle"])
+    return qs, ws, ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
+
+
 def test_spanish_task_is_reserved_for_alice_and_accepted_by_the_callback(
     emulator: Any, sdk: Any, receiver: CallbackServer
 ) -> None:
@@ -62,10 +72,7 @@ def test_spanish_task_is_reserved_for_alice_and_accepted_by_the_callback(
 def test_rest_accept_when_the_callback_answers_empty_json(
     emulator: Any, sdk: Any, receiver: CallbackServer
 ) -> None:
-    receiver.answer = defer
-    qs, ws = setup(sdk, receiver)
-    ws.workers(qs.workers["Alice"]).update(activity_sid=qs.activities["Idle"])
-    task = ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
+    qs, ws, task = deferred_spanish_task(sdk, receiver)
     assert emulator.wait_idle(5)
     assert len(receiver.received) == 1
     assert ws.tasks(task.sid).fetch().assignment_status == "reserved"
@@ -80,10 +87,7 @@ def test_rest_accept_when_the_callback_answers_empty_json(
 def test_reject_moves_the_worker_and_requeues_the_task(
     emulator: Any, sdk: Any, receiver: CallbackServer
 ) -> None:
-    receiver.answer = defer
-    qs, ws = setup(sdk, receiver)
-    ws.workers(qs.workers["Alice"]).update(activity_sid=qs.activities["Idle"])
-    task = ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
+    qs, ws, task = deferred_spanish_task(sdk, receiver)
     (pending,) = ws.tasks(task.sid).reservations.list()
     ws.workers(qs.workers["Alice"]).reservations(pending.sid).update(
         reservation_status="rejected", worker_activity_sid=qs.activities["Offline"]
@@ -127,10 +131,7 @@ def test_callback_reject_without_activity_keeps_the_current_one(
 def test_reservation_timeout_with_the_fake_clock(
     emulator: Any, sdk: Any, receiver: CallbackServer
 ) -> None:
-    receiver.answer = defer
-    qs, ws = setup(sdk, receiver, reservation_timeout=30)
-    ws.workers(qs.workers["Alice"]).update(activity_sid=qs.activities["Idle"])
-    task = ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
+    qs, ws, task = deferred_spanish_task(sdk, receiver, reservation_timeout=30)
     assert emulator.wait_idle(5)
     emulator.advance(29)
     assert ws.tasks(task.sid).fetch().assignment_status == "reserved"
@@ -193,10 +194,7 @@ def test_failed_callback_and_fallback_leave_the_reservation_to_time_out(
 def test_conference_instruction_accepts_and_call_without_accept_does_not(
     emulator: Any, sdk: Any, receiver: CallbackServer
 ) -> None:
-    receiver.answer = defer
-    qs, ws = setup(sdk, receiver)
-    ws.workers(qs.workers["Alice"]).update(activity_sid=qs.activities["Idle"])
-    task = ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
+    _, ws, task = deferred_spanish_task(sdk, receiver)
     (pending,) = ws.tasks(task.sid).reservations.list()
     reservation = ws.tasks(task.sid).reservations(pending.sid)
     updated = reservation.update(
