@@ -51,15 +51,17 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
-def test_help_for_every_command_imports_no_heavy_module() -> None:
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run code in a fresh interpreter (nothing imported yet) and insist that it succeeded."""
     done = subprocess.run(
-        [sys.executable, "-c", WALK_AND_HELP],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=_clean_env(),
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=_clean_env()
     )
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_help_for_every_command_imports_no_heavy_module() -> None:
+    done = _python(WALK_AND_HELP)
     report = json.loads(done.stdout.splitlines()[-1])
     codes = report["codes"]
     assert "" in codes and "config show" in codes and "profiles set" in codes
@@ -85,14 +87,7 @@ ROOT_HELP_MODULES = textwrap.dedent(
 
 
 def test_root_help_lists_summarized_commands_without_importing_them() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", ROOT_HELP_MODULES],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=_clean_env(),
-    )
-    assert done.returncode == 0, done.stderr
+    done = _python(ROOT_HELP_MODULES)
     assert json.loads(done.stdout) == []
 
 
