@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 import pytest
 from twilio.request_validator import RequestValidator
 
-from trctl.emulator.callback_client import (
+from trctl.emulator.delivery.client import (
     MAX_BODY_BYTES,
     CallbackResult,
     parse_instruction,

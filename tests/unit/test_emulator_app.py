@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from trctl.emulator.api_stats import ROUTES as STATS_ROUTES
-from trctl.emulator.app import App, Request
-from trctl.emulator.backend import Backend
-from trctl.emulator.clock import FakeClock
-from trctl.emulator.ids import SequentialSids
-from trctl.emulator.routes import build_routes
-from trctl.emulator.store import Store
+from trctl.emulator.core.backend import Backend
+from trctl.emulator.core.clock import FakeClock
+from trctl.emulator.core.ids import SequentialSids
+from trctl.emulator.core.store import Store
+from trctl.emulator.http.app import App, Request
+from trctl.emulator.http.routes import build_routes
+from trctl.emulator.http.statistics import ROUTES as STATS_ROUTES
 
 ACCOUNT = "AC" + "1" * 32
 TOKEN = "t" * 32

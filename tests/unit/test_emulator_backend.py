@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from trctl.emulator.apierror import ApiError
-from trctl.emulator.backend import Backend
-from trctl.emulator.clock import FakeClock
-from trctl.emulator.ids import SequentialSids
-from trctl.emulator.lifecycle import MAX_ASSIGNMENTS
-from trctl.emulator.store import Store
+from trctl.emulator.core.backend import Backend
+from trctl.emulator.core.clock import FakeClock
+from trctl.emulator.core.errors import ApiError
+from trctl.emulator.core.ids import SequentialSids
+from trctl.emulator.core.lifecycle import MAX_ASSIGNMENTS
+from trctl.emulator.core.store import Store
 
 
 class World:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from trctl.emulator.apierror import ApiError
-from trctl.emulator.forms import Params
-from trctl.emulator.paging import Query, envelope, fetch_page
-from trctl.emulator.store import Store
+from trctl.emulator.core.errors import ApiError
+from trctl.emulator.core.store import Store
+from trctl.emulator.http.forms import Params
+from trctl.emulator.http.paging import Query, envelope, fetch_page
 
 
 @pytest.fixture

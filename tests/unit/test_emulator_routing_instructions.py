@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from trctl.emulator.callback_client import (
+from trctl.emulator.delivery.client import (
     CallbackResult,
     callback_retries,
     callback_timeouts,

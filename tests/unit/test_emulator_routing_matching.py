@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from trctl.emulator.matching import (
+from trctl.emulator.core.matching import (
     TaskView,
     WorkerView,
     choose_workers,

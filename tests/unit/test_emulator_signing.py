@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from trctl.emulator.signing import (
+from trctl.emulator.delivery.signing import (
     compute_signature,
     is_valid_signature,
     signatures_match,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from trctl.emulator.clock import FakeClock, iso, parse_iso
-from trctl.emulator.ids import SequentialSids, looks_like, random_sid
-from trctl.emulator.store import Store
+from trctl.emulator.core.clock import FakeClock, iso, parse_iso
+from trctl.emulator.core.ids import SequentialSids, looks_like, random_sid
+from trctl.emulator.core.store import Store
 
 
 def test_file_store_uses_wal_and_keeps_credentials_across_reset(tmp_path: Path) -> None:

@@ -6,17 +6,17 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-from trctl.emulator.api_stats import ROUTES as STATS_ROUTES
-from trctl.emulator.app import App
-from trctl.emulator.backend import Backend
-from trctl.emulator.clock import Clock, FakeClock, SystemClock
-from trctl.emulator.credentials import credential
-from trctl.emulator.httpd import EmulatorHTTPServer
-from trctl.emulator.ids import SidFactory, random_sid
-from trctl.emulator.outbox import Outbox
-from trctl.emulator.routes import build_routes
-from trctl.emulator.scheduler import Scheduler
-from trctl.emulator.store import Store
+from trctl.emulator.core.backend import Backend
+from trctl.emulator.core.clock import Clock, FakeClock, SystemClock
+from trctl.emulator.core.credentials import credential
+from trctl.emulator.core.ids import SidFactory, random_sid
+from trctl.emulator.core.scheduler import Scheduler
+from trctl.emulator.core.store import Store
+from trctl.emulator.delivery.outbox import Outbox
+from trctl.emulator.http.app import App
+from trctl.emulator.http.routes import build_routes
+from trctl.emulator.http.server import EmulatorHTTPServer
+from trctl.emulator.http.statistics import ROUTES as STATS_ROUTES
 
 
 class Emulator:

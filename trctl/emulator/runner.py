@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from trctl.emulator.store import Store
+from trctl.emulator.core.store import Store
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7401
@@ -36,7 +36,7 @@ def export_lines(env: dict[str, str]) -> str:
 def stored_env(db_path: Path, *, api_key: bool = False) -> dict[str, str]:
     """The client environment for the emulator that uses db_path (credentials made if new);
     with api_key, also TWILIO_API_KEY/TWILIO_API_SECRET (which clients then prefer)."""
-    from trctl.emulator.credentials import credential
+    from trctl.emulator.core.credentials import credential
 
     store = Store(db_path)
     try:

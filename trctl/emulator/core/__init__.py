@@ -1,0 +1,1 @@
+"""The domain: TaskRouter state, routing, lifecycle, timers, events and statistics over SQLite."""

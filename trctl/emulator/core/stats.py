@@ -1,0 +1,205 @@
+"""Statistics computed from the store: real-time counts and cumulative figures over a window."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from trctl.emulator.core.clock import iso
+from trctl.emulator.core.store import Store
+
+ACTIVE = ("pending", "reserved", "assigned", "wrapping")
+TASK_COLUMNS = ("task_queue_sid", "workflow_sid")
+RESERVATION_COUNTS = {
+    "reservations_created": "reservation.created",
+    "reservations_accepted": "reservation.accepted",
+    "reservations_rejected": "reservation.rejected",
+    "reservations_timed_out": "reservation.timeout",
+    "reservations_canceled": "reservation.canceled",
+    "reservations_rescinded": "reservation.rescinded",
+}
+
+
+def _scope(column: str | None, value: str | None) -> tuple[str, list[Any]]:
+    return (f" AND {column} = ?", [value]) if column and value else ("", [])
+
+
+def _durations(values: Iterable[float]) -> dict[str, int]:
+    numbers = [max(int(v), 0) for v in values]
+    if not numbers:
+        return {"avg": 0, "min": 0, "max": 0, "total": 0}
+    total = sum(numbers)
+    return {"avg": total // len(numbers), "min": min(numbers), "max": max(numbers), "total": total}
+
+
+class Stats:
+    """Statistics for one workspace, optionally scoped to a queue or workflow and a channel."""
+
+    def __init__(
+        self, store: Store, workspace_sid: str, now: float, channel_sid: str | None = None
+    ) -> None:
+        self.store = store
+        self.ws = workspace_sid
+        self.now = now
+        self.channel = channel_sid
+
+    # -- real time ------------------------------------------------------------------------------
+    def tasks(self, column: str | None = None, value: str | None = None) -> dict[str, Any]:
+        scope, args = _scope(column, value)
+        channel, channel_args = _scope("task_channel_sid", self.channel)
+        where = f"workspace_sid = ?{scope}{channel}"
+        params = [self.ws, *args, *channel_args]
+        by_status = dict.fromkeys(ACTIVE, 0)
+        for row in self.store.all(
+            f"SELECT assignment_status AS s, COUNT(*) AS n FROM tasks WHERE {where} "
+            "AND assignment_status IN ('pending','reserved','assigned','wrapping') GROUP BY s",
+            params,
+        ):
+            by_status[row["s"]] = row["n"]
+        by_priority = {
+            str(row["p"]): row["n"]
+            for row in self.store.all(
+                f"SELECT priority AS p, COUNT(*) AS n FROM tasks WHERE {where} "
+                "AND assignment_status IN ('pending','reserved') GROUP BY p",
+                params,
+            )
+        }
+        oldest = self.store.one(
+            f"SELECT sid, date_created, queue_entered FROM tasks WHERE {where} "
+            "AND assignment_status = 'pending' ORDER BY date_created, id LIMIT 1",
+            params,
+        )
+        in_queue = self.store.one(
+            f"SELECT sid, queue_entered FROM tasks WHERE {where} "
+            "AND assignment_status = 'pending' ORDER BY queue_entered, id LIMIT 1",
+            params,
+        )
+        return {
+            "tasks_by_status": by_status,
+            "tasks_by_priority": by_priority,
+            "total_tasks": sum(by_status.values()),
+            "longest_task_waiting_age": int(self.now - oldest["date_created"]) if oldest else 0,
+            "longest_task_waiting_sid": oldest["sid"] if oldest else None,
+            "longest_relative_task_age_in_queue": int(
+                self.now - (in_queue["queue_entered"] or self.now)
+            )
+            if in_queue
+            else 0,
+            "longest_relative_task_sid_in_queue": in_queue["sid"] if in_queue else None,
+        }
+
+    def activity_statistics(self, worker_sids: set[str] | None = None) -> list[dict[str, Any]]:
+        counts: dict[str, int] = {}
+        for row in self.store.all(
+            "SELECT sid, activity_sid FROM workers WHERE workspace_sid = ?", (self.ws,)
+        ):
+            if worker_sids is None or row["sid"] in worker_sids:
+                counts[row["activity_sid"]] = counts.get(row["activity_sid"], 0) + 1
+        return [
+            {
+                "friendly_name": row["friendly_name"],
+                "sid": row["sid"],
+                "workers": counts.get(row["sid"], 0),
+            }
+            for row in self.store.all(
+                "SELECT sid, friendly_name FROM activities WHERE workspace_sid = ? ORDER BY id",
+                (self.ws,),
+            )
+        ]
+
+    # -- cumulative -----------------------------------------------------------------------------
+    def cumulative(
+        self,
+        start: float,
+        end: float,
+        column: str | None = None,
+        value: str | None = None,
+        split: list[int] | None = None,
+    ) -> dict[str, Any]:
+        scope, args = _scope(column, value)
+        counts = {
+            row["t"]: row["n"]
+            for row in self.store.all(
+                "SELECT event_type AS t, COUNT(*) AS n FROM events WHERE workspace_sid = ? "
+                f"AND event_date BETWEEN ? AND ?{scope} GROUP BY t",
+                [self.ws, start, end, *args],
+            )
+        }
+        r_scope, r_args = _scope(f"r.{column}" if column else None, value)
+        accepted = self.store.all(
+            "SELECT r.date_updated - t.date_created AS wait, "
+            "r.date_updated - t.queue_entered AS queued "
+            "FROM reservations r JOIN tasks t ON t.sid = r.task_sid WHERE r.workspace_sid = ? "
+            "AND r.status IN ('accepted','wrapping','completed') "
+            f"AND r.date_updated BETWEEN ? AND ?{r_scope}",
+            [self.ws, start, end, *r_args],
+        )
+        task_scope, task_args = (scope, args) if column in TASK_COLUMNS else ("", [])
+        canceled = self.store.all(
+            "SELECT date_updated - date_created AS wait FROM tasks WHERE workspace_sid = ? "
+            f"AND assignment_status = 'canceled' AND date_updated BETWEEN ? AND ?{task_scope}",
+            [self.ws, start, end, *task_args],
+        )
+        waits = [row["wait"] for row in accepted]
+        result: dict[str, Any] = {
+            "start_time": iso(start),
+            "end_time": iso(end),
+            **{name: counts.get(event, 0) for name, event in RESERVATION_COUNTS.items()},
+            "tasks_created": counts.get("task.created", 0),
+            "tasks_canceled": counts.get("task.canceled", 0),
+            "tasks_completed": counts.get("task.completed", 0),
+            "tasks_deleted": counts.get("task.deleted", 0),
+            "tasks_moved": counts.get("task-queue.moved", 0),
+            "tasks_entered": counts.get(
+                "task-queue.entered" if column == "task_queue_sid" else "workflow.entered", 0
+            ),
+            "tasks_timed_out_in_workflow": counts.get("workflow.timeout", 0),
+            "avg_task_acceptance_time": _durations(waits)["avg"],
+            "wait_duration_until_accepted": _durations(waits),
+            "wait_duration_until_canceled": _durations(row["wait"] for row in canceled),
+            "wait_duration_in_queue_until_accepted": _durations(
+                row["queued"] for row in accepted if row["queued"] is not None
+            ),
+            "split_by_wait_time": {},
+        }
+        for seconds in split or []:
+            result["split_by_wait_time"][str(seconds)] = {
+                "above": {
+                    "tasks_canceled": sum(1 for r in canceled if r["wait"] > seconds),
+                    "reservations_accepted": sum(1 for w in waits if w > seconds),
+                },
+                "below": {
+                    "tasks_canceled": sum(1 for r in canceled if r["wait"] <= seconds),
+                    "reservations_accepted": sum(1 for w in waits if w <= seconds),
+                },
+            }
+        return result
+
+    def activity_durations(
+        self, start: float, end: float, worker_sid: str | None = None
+    ) -> list[dict[str, Any]]:
+        scope, args = _scope("worker_sid", worker_sid)
+        spent: dict[str, list[float]] = {}
+        for row in self.store.all(
+            "SELECT event_data FROM events WHERE workspace_sid = ? AND event_type = "
+            f"'worker.activity.update' AND event_date BETWEEN ? AND ?{scope}",
+            [self.ws, start, end, *args],
+        ):
+            data = json.loads(row["event_data"])
+            previous = data.get("worker_previous_activity_sid")
+            if previous:
+                spent.setdefault(previous, []).append(
+                    float(data.get("worker_time_in_previous_activity", 0))
+                )
+        return [
+            {
+                "sid": row["sid"],
+                "friendly_name": row["friendly_name"],
+                **_durations(spent.get(row["sid"], [])),
+            }
+            for row in self.store.all(
+                "SELECT sid, friendly_name FROM activities WHERE workspace_sid = ? ORDER BY id",
+                (self.ws,),
+            )
+        ]

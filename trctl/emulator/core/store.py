@@ -1,0 +1,164 @@
+"""SQLite persistence: one connection, WAL, BEGIN IMMEDIATE transactions, small query helpers."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from trctl.emulator.core.schema import DATA_TABLES, DDL, SCHEMA_VERSION
+
+Row = sqlite3.Row
+_WRITE_RE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
+
+# Rows of these tables change rarely and are read on every event: cached by SID, dropped on writes.
+CACHED = frozenset({"workspaces", "activities", "task_channels", "task_queues", "workflows"})
+
+
+class Store:
+    """The database. Every access holds one re-entrant lock, so mutations are serialised."""
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
+        self._depth = 0
+        self._cache: dict[tuple[str, str], Row | None] = {}
+        self.conn = sqlite3.connect(
+            self.path, timeout=5.0, isolation_level=None, check_same_thread=False
+        )
+        self.conn.row_factory = sqlite3.Row
+        if self.path != ":memory:":
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=OFF")
+        with self.tx():
+            for statement in _statements(DDL):
+                self.conn.execute(statement)
+            self.conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+
+    # -- transactions -------------------------------------------------------------------------
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE ... COMMIT); nested calls join the outer one."""
+        with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self.conn
+            except BaseException:
+                self._depth = 0
+                self._cache.clear()
+                self.conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self.conn.execute("COMMIT")
+
+    @property
+    def in_tx(self) -> bool:
+        return self._depth > 0
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """Consistent reads: the same lock, no transaction needed with one connection."""
+        with self.lock:
+            yield self.conn
+
+    # -- helpers --------------------------------------------------------------------------------
+    def one(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
+        with self.lock:
+            return self.conn.execute(sql, args).fetchone()
+
+    def all(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
+        with self.lock:
+            return self.conn.execute(sql, args).fetchall()
+
+    def scalar(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        row = self.one(sql, args)
+        return None if row is None else row[0]
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
+        with self.lock:
+            if self._cache:
+                written = _WRITE_RE.match(sql)
+                if written and written.group(1) in CACHED:
+                    self._cache.clear()
+            return self.conn.execute(sql, args)
+
+    def insert(self, table: str, values: Mapping[str, Any]) -> None:
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        self.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values()))
+
+    def update(self, table: str, sid: str, values: Mapping[str, Any]) -> None:
+        if not values:
+            return
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        self.execute(f"UPDATE {table} SET {assignments} WHERE sid = ?", [*values.values(), sid])
+
+    def get(self, table: str, sid: str, workspace_sid: str | None = None) -> Row | None:
+        if table in CACHED:
+            with self.lock:
+                key = (table, sid)
+                if key not in self._cache:
+                    self._cache[key] = self.one(f"SELECT * FROM {table} WHERE sid = ?", (sid,))
+                row = self._cache[key]
+            if (
+                workspace_sid is not None
+                and row is not None
+                and row["workspace_sid"] != workspace_sid
+            ):
+                return None
+            return row
+        if workspace_sid is None:
+            return self.one(f"SELECT * FROM {table} WHERE sid = ?", (sid,))
+        return self.one(
+            f"SELECT * FROM {table} WHERE sid = ? AND workspace_sid = ?", (sid, workspace_sid)
+        )
+
+    # -- meta and maintenance -------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        return self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.tx():
+            self.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def reset(self) -> None:
+        """Delete every resource; the persisted credentials stay."""
+        with self.tx():
+            for table in DATA_TABLES:
+                self.execute(f"DELETE FROM {table}")
+
+    def integrity_check(self) -> str:
+        return str(self.scalar("PRAGMA integrity_check"))
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split the DDL script on semicolons (it contains no string literals with ';')."""
+    for statement in script.split(";"):
+        if statement.strip():
+            yield statement

@@ -1,0 +1,1 @@
+"""Callback delivery: the durable outbox, the signed HTTP client and the answers it reads."""

@@ -1,0 +1,382 @@
+"""Delivering one signed TaskRouter callback over HTTP and reading the instruction it answers."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import re
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from trctl.emulator.delivery.signing import SIGNATURE_HEADER, compute_signature, signing_url
+
+MAX_BODY_BYTES = 64 * 1024
+USER_AGENT = "TwilioProxy/1.1"
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+_READ_CHUNK = 8192
+# Connection-override bounds in milliseconds (Twilio's documented ranges).
+_OVERRIDE_RANGES = {"ct": (100, 10_000), "rt": (100, 15_000), "tt": (100, 15_000)}
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    """What came back from one callback POST; `error` is set when no complete answer arrived."""
+
+    url: str
+    status: int | None
+    content_type: str | None
+    body: str
+    elapsed: float
+    error: str | None
+
+
+@dataclass(frozen=True)
+class _Timeouts:
+    connect: float
+    read: float
+    total: float
+
+
+def _is_ascii_digits(text: str) -> bool:
+    """True for "0".."9" only (str.isdigit also accepts "²", which int() rejects)."""
+    return text.isascii() and text.isdigit()
+
+
+def _override_seconds(overrides: Mapping[str, str], name: str, default: float) -> float:
+    """One `#ct=`/`#rt=`/`#tt=` override in seconds; absent or out-of-range values are ignored."""
+    raw = overrides.get(name, "")
+    low, high = _OVERRIDE_RANGES[name]
+    if _is_ascii_digits(raw) and low <= int(raw) <= high:
+        return int(raw) / 1000
+    return default
+
+
+def callback_timeouts(url: str, default: float) -> _Timeouts:
+    """Timeouts for `url`: `default` everywhere unless the fragment carries connection overrides."""
+    overrides = dict(parse_qsl(urlsplit(url).fragment))
+    total = _override_seconds(overrides, "tt", default)
+    return _Timeouts(
+        connect=min(_override_seconds(overrides, "ct", total), total),
+        read=min(_override_seconds(overrides, "rt", total), total),
+        total=total,
+    )
+
+
+def callback_retries(url: str, default: int = 1) -> int:
+    """How many times a failed delivery may be retried: the fragment's `#rc=` (0-5), else default.
+
+    post_callback itself sends once; the caller (the outbox) owns retries and their timing.
+    """
+    try:
+        raw = dict(parse_qsl(urlsplit(url).fragment)).get("rc", "")
+    except ValueError:
+        return default
+    if _is_ascii_digits(raw) and int(raw) <= 5:
+        return int(raw)
+    return default
+
+
+def _credentials(url: str) -> tuple[str, str] | None:
+    """(user, password) from `http://user:pass@host/...`, percent-decoded; None without userinfo."""
+    parts = urlsplit(url.partition("#")[0])
+    if parts.username is None:
+        return None
+    return unquote(parts.username), unquote(parts.password or "")
+
+
+def _basic_authorization(credentials: tuple[str, str]) -> str:
+    token = base64.b64encode(f"{credentials[0]}:{credentials[1]}".encode()).decode("ascii")
+    return f"Basic {token}"
+
+
+def _offers_basic(challenges: list[str]) -> bool:
+    return any(challenge.strip().lower().startswith("basic") for challenge in challenges)
+
+
+@dataclass
+class _Response:
+    status: int
+    content_type: str | None
+    challenges: list[str]
+    body: bytes
+    oversized: bool
+
+
+class _Deadline:
+    """A monotonic deadline shared by both attempts of one delivery."""
+
+    def __init__(self, seconds: float) -> None:
+        self._end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        left = self._end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        return left
+
+
+def _send(
+    target: str, body: bytes, headers: Mapping[str, str], timeouts: _Timeouts, deadline: _Deadline
+) -> _Response:
+    """One POST with http.client (header case kept, no proxies, no redirects followed)."""
+    parts = urlsplit(target)
+    connection_class = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    host = parts.hostname or ""
+    connection = connection_class(
+        host, parts.port, timeout=min(timeouts.connect, deadline.remaining())
+    )
+    try:
+        connection.connect()
+        sock = connection.sock  # the response keeps using it after http.client lets go of it
+        sock.settimeout(min(timeouts.read, deadline.remaining()))
+        selector = parts.path + (f"?{parts.query}" if parts.query else "")
+        connection.request("POST", selector, body=body, headers=dict(headers))
+        response = connection.getresponse()
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BODY_BYTES and not response.isclosed():
+            sock.settimeout(min(timeouts.read, deadline.remaining()))
+            chunk = response.read(_READ_CHUNK)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+        return _Response(
+            status=response.status,
+            content_type=response.getheader("Content-Type"),
+            challenges=response.headers.get_all("WWW-Authenticate") or [],
+            body=data[:MAX_BODY_BYTES],
+            oversized=len(data) > MAX_BODY_BYTES,
+        )
+    finally:
+        connection.close()
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line reason for a failed delivery (never contains the URL or credentials)."""
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, http.client.HTTPException):
+        return f"bad HTTP response ({type(exc).__name__})"
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return f"connection failed: {reason}"
+
+
+def post_callback(
+    url: str,
+    params: Mapping[str, str],
+    *,
+    auth_token: str,
+    idempotency_token: str,
+    timeout: float = 5.0,
+) -> CallbackResult:
+    """POST `params` form-encoded to `url`, signed with `auth_token`; never raises.
+
+    Credentials in the URL are sent only after a `401` with a Basic challenge (as Twilio does).
+    The result's `url` is the signed URL: no userinfo, no fragment.
+    """
+    started = time.monotonic()
+    try:
+        target = signing_url(url)
+        parts = urlsplit(target)
+    except ValueError:
+        target, parts = "", None
+
+    def finished(
+        status: int | None, content_type: str | None, body: str, error: str | None
+    ) -> CallbackResult:
+        elapsed = time.monotonic() - started
+        return CallbackResult(target, status, content_type, body, elapsed, error)
+
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return finished(None, None, "", "unsupported callback URL (need http:// or https://)")
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": "*/*",
+        "User-Agent": USER_AGENT,
+        SIGNATURE_HEADER: compute_signature(auth_token, target, params),
+        IDEMPOTENCY_HEADER: idempotency_token,
+        "Connection": "close",
+    }
+    body = urlencode(list(params.items()), doseq=True).encode("utf-8")
+    try:
+        timeouts = callback_timeouts(url, timeout)
+        deadline = _Deadline(timeouts.total)
+        response = _send(target, body, headers, timeouts, deadline)
+        credentials = _credentials(url)
+        if response.status == 401 and credentials and _offers_basic(response.challenges):
+            headers["Authorization"] = _basic_authorization(credentials)
+            response = _send(target, body, headers, timeouts, deadline)
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        return finished(None, None, "", _describe(exc))
+    text = response.body.decode("utf-8", errors="replace")
+    error = f"response body larger than {MAX_BODY_BYTES} bytes" if response.oversized else None
+    return finished(response.status, response.content_type, text, error)
+
+
+# --- the instruction an assignment callback answers with ------------------------------------
+
+INSTRUCTIONS = ("accept", "reject", "dequeue", "call", "redirect", "conference")
+WARNING_40005 = "40005: the callback answered JSON without an 'instruction' key; nothing was done"
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """What the app asked for: `kind` is an instruction, "none" (`{}`) or "invalid"."""
+
+    kind: str
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    problem: str | None = None
+
+
+class _Invalid(ValueError):
+    """A parameter of a known instruction is missing or malformed."""
+
+
+Check = Callable[[str, Any], Any]
+
+
+def _sid(prefix: str) -> Check:
+    pattern = re.compile(rf"^{prefix}[0-9a-fA-F]{{32}}$")
+
+    def check(name: str, value: Any) -> str:
+        if not isinstance(value, str) or not pattern.match(value):
+            raise _Invalid(f"{name} must be a {prefix} SID ({prefix} followed by 32 hex digits)")
+        return value
+
+    return check
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid(f"{name} must be a non-empty string")
+    return value
+
+
+def _url(name: str, value: Any) -> str:
+    text = _text(name, value)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _Invalid(f"{name} must be an absolute http(s) URL")
+    return text
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise _Invalid(f"{name} must be true or false")
+
+
+def _choice(*allowed: str) -> Check:
+    def check(name: str, value: Any) -> str:
+        if value not in allowed:
+            raise _Invalid(f"{name} must be one of {', '.join(allowed)}")
+        return value
+
+    return check
+
+
+def _timeout(name: str, value: Any) -> int:
+    if isinstance(value, str) and _is_ascii_digits(value.strip()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 999:
+        raise _Invalid(f"{name} must be a whole number of seconds from 1 to 999")
+    return value
+
+
+_CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
+
+
+def _call_events(name: str, value: Any) -> str:
+    events = [event.strip() for event in _text(name, value).split(",")]
+    if any(event not in _CALL_EVENTS for event in events):
+        raise _Invalid(f"{name} must list events among {', '.join(_CALL_EVENTS)}")
+    return value
+
+
+_RECORD = _choice("do-not-record", "record-from-answer")
+_DIAL_CHECKS: dict[str, Check] = {
+    "to": _text,
+    "from": _text,
+    "timeout": _timeout,
+    "record": _RECORD,
+    "status_callback_url": _url,
+    "post_work_activity_sid": _sid("WA"),
+}
+
+# instruction -> (required keys, typed optional keys); unknown keys pass through unchanged.
+_SCHEMAS: dict[str, tuple[frozenset[str], dict[str, Check]]] = {
+    "accept": (frozenset(), {}),
+    "reject": (frozenset(), {"activity_sid": _sid("WA")}),
+    "dequeue": (frozenset(), {**_DIAL_CHECKS, "status_callback_events": _call_events}),
+    "call": (frozenset({"from", "url"}), {**_DIAL_CHECKS, "url": _url, "accept": _boolean}),
+    "redirect": (
+        frozenset({"call_sid", "url"}),
+        {"call_sid": _sid("CA"), "url": _url, "accept": _boolean},
+    ),
+    "conference": (frozenset(), dict(_DIAL_CHECKS)),
+}
+
+
+def _checked_params(kind: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+    required, checks = _SCHEMAS[kind]
+    missing = sorted(required - raw.keys())
+    if missing:
+        raise _Invalid(f"'{kind}' needs {', '.join(missing)}")
+    params = dict(raw)
+    for name, check in checks.items():
+        if name in params:
+            params[name] = check(name, params[name])
+    to = params.get("to")
+    sip = isinstance(to, str) and to.startswith("sip:")
+    if sip and params.get("timeout", 0) > 600:
+        raise _Invalid("timeout must be at most 600 seconds for a SIP destination")
+    return params
+
+
+def _is_json(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip().lower() == "application/json"
+
+
+def _invalid(problem: str) -> Instruction:
+    return Instruction("invalid", MappingProxyType({}), problem)
+
+
+def parse_instruction(result: CallbackResult) -> Instruction:
+    """Read the answer as TaskRouter does: only a 2xx `application/json` object counts."""
+    if result.error is not None:
+        return _invalid(f"callback failed: {result.error}")
+    if result.status is None or not 200 <= result.status < 300:
+        return _invalid(f"callback answered HTTP {result.status}, not 200")
+    if not _is_json(result.content_type):
+        return _invalid(f"callback answered Content-Type {result.content_type!r}, not JSON")
+    try:
+        document = json.loads(result.body)
+    except ValueError:
+        return _invalid("callback answered a body that is not valid JSON")
+    if not isinstance(document, dict):
+        return _invalid("callback answered JSON that is not an object")
+    if "instruction" not in document:
+        return Instruction("none", MappingProxyType({}), WARNING_40005 if document else None)
+    kind = document["instruction"]
+    if kind not in INSTRUCTIONS:
+        return _invalid(f"unknown instruction {kind!r} (expected one of {', '.join(INSTRUCTIONS)})")
+    raw = {key: value for key, value in document.items() if key != "instruction"}
+    try:
+        params = _checked_params(kind, raw)
+    except _Invalid as exc:
+        return _invalid(str(exc))
+    return Instruction(kind, MappingProxyType(params), None)

@@ -1,0 +1,159 @@
+"""The HTTP application without sockets: handle(Request) -> Response (host check, auth, routing)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from trctl.emulator.core.backend import Backend, Missing
+from trctl.emulator.core.errors import ApiError, not_found, unauthorized
+from trctl.emulator.http.forms import Params, parse_form
+from trctl.emulator.http.serializers import Names
+
+log = logging.getLogger("trctl.emulator")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Call:
+    """One routed request, as the operation handlers see it."""
+
+    backend: Backend
+    request: Request
+    params: Params
+    args: dict[str, str]
+    base_url: str
+
+    @property
+    def ws(self) -> str:
+        return self.args["ws"]
+
+    def names(self) -> Names:
+        return Names(self.backend.store)
+
+    def if_match(self) -> str | None:
+        return self.request.header("if-match")
+
+
+Handler = Callable[[Call], Response]
+
+
+def json_response(status: int, body: Any, etag: str | None = None) -> Response:
+    headers = [("Content-Type", "application/json; charset=utf-8")]
+    if etag is not None:
+        headers.append(("ETag", etag))
+    return Response(status, json.dumps(body).encode(), headers)
+
+
+def error_response(error: ApiError) -> Response:
+    headers = [("Content-Type", "application/json; charset=utf-8")]
+    if error.status == 401:
+        headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
+    return Response(error.status, error.encode(), headers)
+
+
+class App:
+    """Checks Host and credentials, dispatches to the route table, maps errors to envelopes."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        routes: list[tuple[str, re.Pattern[str], Handler]],
+        account_sid: str,
+        auth_token: str,
+        api_key: tuple[str, str] | None = None,
+    ) -> None:
+        self.backend = backend
+        self.routes = routes
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        # Basic auth accepts the account SID + auth token, or the API key SID + its secret.
+        self.credentials = [(account_sid, auth_token), *([api_key] if api_key else [])]
+        self.allowed_hosts: set[str] = set()
+
+    def allow_port(self, host: str, port: int) -> None:
+        """Accept Host headers naming the loopback names (and the bound host) with this port."""
+        names = {"127.0.0.1", "localhost", "[::1]"}
+        if host not in ("0.0.0.0", "::", ""):
+            names.add(f"[{host}]" if ":" in host else host)
+        self.allowed_hosts = {f"{name}:{port}" for name in names}
+
+    def handle(self, request: Request) -> Response:
+        try:
+            return self._handle(request)
+        except ApiError as exc:
+            return error_response(exc)
+        except Missing:
+            return error_response(not_found(request.path))
+        except Exception:  # one bad request must never kill the server
+            log.exception("internal error on %s %s", request.method, request.path)
+            return error_response(ApiError(500, 20500, "Internal Server Error"))
+
+    def _handle(self, request: Request) -> Response:
+        host = (request.header("host") or "").lower()
+        if self.allowed_hosts and host not in self.allowed_hosts:
+            raise ApiError(400, 20001, f"Host header {host or '(missing)'} is not allowed")
+        self._authenticate(request.header("authorization"))
+        method = request.method.upper()
+        allowed: list[str] = []
+        for route_method, pattern, handler in self.routes:
+            match = pattern.fullmatch(request.path)
+            if match is None:
+                continue
+            if route_method != method:
+                allowed.append(route_method)
+                continue
+            raw = request.body if method == "POST" else request.query
+            params = Params(parse_form(raw) if not _is_json(request) else parse_form(request.query))
+            call = Call(self.backend, request, params, match.groupdict(), f"http://{host}")
+            return handler(call)
+        if allowed:
+            raise ApiError(405, 20004, f"Method {method} not allowed on {request.path}")
+        raise not_found(request.path)
+
+    def _authenticate(self, header: str | None) -> None:
+        if not header or not header.lower().startswith("basic "):
+            raise unauthorized()
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise unauthorized() from exc
+        user, _, password = decoded.partition(":")
+        if not any(_matches(user, password, pair) for pair in self.credentials):
+            raise unauthorized()
+
+
+def _matches(user: str, password: str, expected: tuple[str, str]) -> bool:
+    """Both halves compared in constant time (no early exit on a wrong user)."""
+    user_ok = hmac.compare_digest(user.encode(), expected[0].encode())
+    password_ok = hmac.compare_digest(password.encode(), expected[1].encode())
+    return user_ok and password_ok
+
+
+def _is_json(request: Request) -> bool:
+    return (request.header("content-type") or "").lower().startswith("application/json")
