@@ -208,25 +208,24 @@ def routing_cost(backlog: int, rounds: int, db: str) -> dict[str, float]:
     """In-process: reserve-the-head and create-into-backlog costs with `backlog` pending tasks."""
     with Emulator(db_path=db) as emu:
         setup = make_workspace(Client(emu), callback=None, workers=1, available=False)
-        backend, ws = emu.backend, setup["sid"]
+        core, ws = emu.core, setup["sid"]
         for _ in range(backlog):
-            backend.create_task(ws, {"workflow_sid": setup["flow"], "attributes": "{}"})
+            core.tasks.create(ws, {"workflow_sid": setup["flow"], "attributes": "{}"})
         worker = setup["workers"][0]
         available, offline = setup["activities"]["Available"], setup["activities"]["Offline"]
         reserve, create = [], []
         for _ in range(rounds):
             started = time.perf_counter()
-            backend.update_worker(ws, worker, {"activity_sid": available})
+            core.workers.update(ws, worker, {"activity_sid": available})
             reserve.append(time.perf_counter() - started)
             sid = emu.store.scalar(
                 "SELECT sid FROM reservations WHERE worker_sid = ? AND status = 'pending'",
                 (worker,),
             )
-            backend.update_reservation(emu.store.get("reservations", sid), status="rejected",
-                                       worker_activity_sid=offline, instruction=None,
-                                       instruction_params={})  # fmt: skip
+            core.reservations.update(sid, status="rejected", worker_activity_sid=offline,
+                                     instruction=None, instruction_params={})  # fmt: skip
             started = time.perf_counter()
-            backend.create_task(ws, {"workflow_sid": setup["flow"], "attributes": "{}"})
+            core.tasks.create(ws, {"workflow_sid": setup["flow"], "attributes": "{}"})
             create.append(time.perf_counter() - started)
         pending = emu.store.scalar("SELECT COUNT(*) FROM tasks WHERE assignment_status = 'pending'")
     return {

@@ -32,7 +32,7 @@ def test_scheduler_thread_fires_a_task_ttl() -> None:
             if row is not None and row["assignment_status"] == "canceled":
                 canceled.set()
 
-        emu.backend.commit_hooks.append(watch)
+        emu.core.kernel.commit_hooks.append(watch)
         clock.advance(599)
         emu.scheduler.poke()
         assert not canceled.wait(0.1)

@@ -174,6 +174,102 @@ def test_every_module_respects_the_import_arrows() -> None:
     assert not problems, "import arrows broken:\n" + "\n".join(problems)
 
 
+# --- the emulator's rooms: http (wire) and core (domain), and no cycles -------------------
+# room -> what its modules may never import, wherever the import sits (module level, inside a
+# function, or under TYPE_CHECKING)
+ROOM_BANS: dict[str, tuple[str, ...]] = {
+    "trctl.emulator.http": ("sqlite3", "trctl.emulator.core.store", "trctl.emulator.core.schema"),
+    "trctl.emulator.core": ("http.server", "http.client", "trctl.emulator.http", "click"),
+}
+
+
+def room_violations(module: str, imports: list[Import], where: str) -> list[str]:
+    problems = []
+    for room, banned in ROOM_BANS.items():
+        if not _within(module, room):
+            continue
+        for item in imports:
+            for ban in banned:
+                if _within(item.target, ban):
+                    problems.append(f"{where}:{item.line}: {module} imports {item.target}")
+    return problems
+
+
+def test_the_emulator_rooms_keep_to_themselves() -> None:
+    problems: list[str] = []
+    for path in all_modules():
+        module = module_name(path)
+        imports = collect_imports(path.read_text(encoding="utf-8"), module, path.stem == "__init__")
+        problems.extend(
+            room_violations(module, imports, str(path.relative_to(PACKAGE_ROOT.parent)))
+        )
+    assert not problems, "an emulator room reaches into another:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("trctl.emulator.http.tasks", "import sqlite3\n"),
+        ("trctl.emulator.http.tasks", "def f():\n    from trctl.emulator.core.store import Row\n"),
+        ("trctl.emulator.http.app", "from trctl.emulator.core import schema\n"),
+        ("trctl.emulator.core.tasks", "from http.server import HTTPServer\n"),
+        ("trctl.emulator.core.stats", "from trctl.emulator.http.paging import envelope\n"),
+        ("trctl.emulator.core.queries", "import click\n"),
+    ],
+)
+def test_room_checker_reports_breaches(module: str, source: str) -> None:
+    assert room_violations(module, collect_imports(source, module), "x.py")
+
+
+def import_graph(prefix: str) -> dict[str, set[str]]:
+    """module -> the modules under `prefix` it imports (any import: lazy and typing-only too)."""
+    modules = {module_name(p): p for p in all_modules()}
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        if not _within(module, prefix):
+            continue
+        edges = set()
+        for item in collect_imports(path.read_text("utf-8"), module, path.stem == "__init__"):
+            target = item.target if item.target in modules else item.target.rpartition(".")[0]
+            if target in modules and _within(target, prefix) and target != module:
+                edges.add(target)
+        graph[module] = edges
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as [a, b, ..., a], or None (depth-first search with colours)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return None
+
+
+def test_no_import_cycles_inside_the_emulator() -> None:
+    cycle = find_cycle(import_graph("trctl.emulator"))
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_the_cycle_finder_finds_cycles() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
 def test_the_scan_sees_the_whole_package() -> None:
     names = {module_name(p) for p in all_modules()}
     assert {"trctl.cli", "trctl.config", "trctl.errors", "trctl.services.client"} <= names

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from trctl.emulator.core.backend import Backend
 from trctl.emulator.core.clock import FakeClock
+from trctl.emulator.core.core import Core
 from trctl.emulator.core.ids import SequentialSids
 from trctl.emulator.core.store import Store
 from trctl.emulator.http.app import App, Request
@@ -26,8 +26,8 @@ HOST = "127.0.0.1:8123"
 def app() -> Iterator[App]:
     store = Store(":memory:")
     store.set_meta("account_sid", ACCOUNT)
-    backend = Backend(store, FakeClock(), SequentialSids())
-    application = App(backend, build_routes(STATS_ROUTES), ACCOUNT, TOKEN)
+    core = Core(store, FakeClock(), SequentialSids())
+    application = App(core, build_routes(STATS_ROUTES), ACCOUNT, TOKEN)
     application.allow_port("127.0.0.1", 8123)
     yield application
     store.close()
@@ -137,7 +137,7 @@ def test_internal_errors_become_a_500_envelope(app: App, monkeypatch: pytest.Mon
     def explode(*_: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(app.backend, "create_workspace", explode)
+    monkeypatch.setattr(app.core.workspaces, "create", explode)
     status, body, _ = send(app, "POST", "/v1/Workspaces", "FriendlyName=X")
     assert (status, body["code"]) == (500, 20500)
     assert "boom" not in body["message"]

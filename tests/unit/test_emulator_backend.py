@@ -1,4 +1,4 @@
-"""Backend rules without HTTP, with a fake clock: re-offers, the assignment cap, activities."""
+"""Core rules without HTTP, with a fake clock: re-offers, the assignment cap, activities."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from trctl.emulator.core.backend import Backend
 from trctl.emulator.core.clock import FakeClock
+from trctl.emulator.core.core import Core
 from trctl.emulator.core.errors import ApiError
 from trctl.emulator.core.ids import SequentialSids
-from trctl.emulator.core.lifecycle import MAX_ASSIGNMENTS
+from trctl.emulator.core.placement import MAX_ASSIGNMENTS
 from trctl.emulator.core.store import Store
 
 
@@ -21,37 +21,30 @@ class World:
     def __init__(self) -> None:
         self.clock = FakeClock()
         self.store = Store(":memory:")
-        self.backend = Backend(self.store, self.clock, SequentialSids())
-        b = self.backend
-        self.ws = b.create_workspace({"friendly_name": "U", "multi_task_enabled": False}, None)[
-            "sid"
-        ]
+        self.core = c = Core(self.store, self.clock, SequentialSids())
+        self.ws = c.workspaces.create({"friendly_name": "U", "multi_task_enabled": False}, None)
         acts = {r["friendly_name"]: r["sid"] for r in self.store.all("SELECT * FROM activities")}
-        acts["Reserved"] = b.create_activity(self.ws, "Reserved", False)["sid"]
-        acts["Busy"] = b.create_activity(self.ws, "Busy", False)["sid"]
+        acts["Reserved"] = c.activities.create(self.ws, "Reserved", False)
+        acts["Busy"] = c.activities.create(self.ws, "Busy", False)
         self.acts = acts
-        self.queue = b.create_task_queue(
+        self.queue = c.queues.create(
             self.ws,
             {
                 "friendly_name": "Q",
                 "reservation_activity_sid": acts["Reserved"],
                 "assignment_activity_sid": acts["Busy"],
             },
-        )["sid"]
+        )
         config = json.dumps({"task_routing": {"default_filter": {"queue": self.queue}}})
-        self.flow = b.create_workflow(self.ws, {"friendly_name": "F", "configuration": config})[
-            "sid"
-        ]
+        self.flow = c.workflows.create(self.ws, {"friendly_name": "F", "configuration": config})
 
     def worker(self, name: str, activity: str = "Offline") -> str:
-        return self.backend.create_worker(
+        return self.core.workers.create(
             self.ws, {"friendly_name": name, "activity_sid": self.acts[activity]}
-        )["sid"]
+        )
 
     def task(self) -> str:
-        return self.backend.create_task(self.ws, {"workflow_sid": self.flow, "attributes": "{}"})[
-            "sid"
-        ]
+        return self.core.tasks.create(self.ws, {"workflow_sid": self.flow, "attributes": "{}"})
 
     def pending_reservation(self, task: str) -> Any:
         return self.store.one(
@@ -69,8 +62,8 @@ def test_a_worker_who_rejected_is_not_offered_the_same_task_again() -> None:
     task = w.task()
     first = w.pending_reservation(task)
     assert first["worker_sid"] == alice and w.activity_of(alice) == "Reserved"
-    w.backend.update_reservation(
-        first, status="rejected", worker_activity_sid=w.acts["Available"], instruction=None,
+    w.core.reservations.update(
+        first["sid"], status="rejected", worker_activity_sid=w.acts["Available"], instruction=None,
         instruction_params={},
     )  # fmt: skip
     assert w.activity_of(alice) == "Available"
@@ -83,8 +76,8 @@ def test_reject_without_activity_restores_the_previous_one() -> None:
     w = World()
     alice = w.worker("Alice", "Available")
     task = w.task()
-    w.backend.update_reservation(
-        w.pending_reservation(task), status="rejected", worker_activity_sid=None,
+    w.core.reservations.update(
+        w.pending_reservation(task)["sid"], status="rejected", worker_activity_sid=None,
         instruction=None, instruction_params={},
     )  # fmt: skip
     assert w.activity_of(alice) == "Available"
@@ -98,7 +91,7 @@ def test_the_assignment_cap_cancels_the_task() -> None:
     )
     w.worker("Alice", "Available")
     w.clock.advance(120)
-    w.backend.fire_due()  # reservation times out: the 1000th assignment ended
+    w.core.timers.fire_due()  # reservation times out: the 1000th assignment ended
     row = w.store.get("tasks", task)
     assert row["assignment_status"] == "canceled"
     assert "maximum assignment count" in row["reason"]
@@ -109,28 +102,28 @@ def test_accept_twice_is_a_400_and_changes_nothing() -> None:
     alice = w.worker("Alice", "Available")
     task = w.task()
     reservation = w.pending_reservation(task)
-    w.backend.apply_answer(reservation["sid"], "accept", {})
+    w.core.reservations.apply_answer(reservation["sid"], "accept", {})
     assert w.activity_of(alice) == "Busy"
     with pytest.raises(ApiError) as caught:
-        w.backend.update_reservation(
-            reservation, status="accepted", worker_activity_sid=None, instruction=None,
+        w.core.reservations.update(
+            reservation["sid"], status="accepted", worker_activity_sid=None, instruction=None,
             instruction_params={},
         )  # fmt: skip
     assert caught.value.status == 400 and "not pending" in caught.value.message
-    assert w.backend.apply_answer(reservation["sid"], "reject", {}).startswith("ignored")
+    assert w.core.reservations.apply_answer(reservation["sid"], "reject", {}).startswith("ignored")
 
 
 def test_reject_pending_reservations_flag() -> None:
     w = World()
     alice = w.worker("Alice", "Available")
     task = w.task()
-    w.backend.update_worker(w.ws, alice, {"activity_sid": w.acts["Offline"]}, reject_pending=True)
+    w.core.workers.update(w.ws, alice, {"activity_sid": w.acts["Offline"]}, reject_pending=True)
     assert w.activity_of(alice) == "Offline"
     statuses = [r["status"] for r in w.store.all("SELECT status FROM reservations")]
     assert statuses == ["rejected"]
     assert w.store.get("tasks", task)["assignment_status"] == "pending"
     with pytest.raises(ApiError):
-        w.backend.update_worker(
+        w.core.workers.update(
             w.ws, alice, {"activity_sid": w.acts["Available"]}, reject_pending=True
         )
 
@@ -140,7 +133,7 @@ def test_deleting_a_reserved_worker_is_refused_and_deleting_the_task_frees_it() 
     alice = w.worker("Alice", "Available")
     task = w.task()
     with pytest.raises(ApiError):
-        w.backend.delete_worker(w.ws, alice)
-    w.backend.delete_task(w.ws, task, None)
+        w.core.workers.delete(w.ws, alice)
+    w.core.tasks.delete(w.ws, task, None)
     assert w.activity_of(alice) == "Available"
-    w.backend.delete_worker(w.ws, alice)
+    w.core.workers.delete(w.ws, alice)

@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from trctl.emulator.core.errors import ApiError
-from trctl.emulator.core.store import Store
+from trctl.emulator.core.keyset import Ordering, Page, fetch_page
+from trctl.emulator.core.store import Row, Store
 from trctl.emulator.http.forms import Params
-from trctl.emulator.http.paging import Query, envelope, fetch_page
+from trctl.emulator.http.paging import cursor_of, envelope
+
+
+class Listed:
+    """One page as a client sees it: rows plus the tokens of its next and previous page URLs."""
+
+    def __init__(self, page: Page[Row], meta: dict[str, Any]) -> None:
+        self.rows = page.records
+        self.next_token = _token(meta["next_page_url"])
+        self.previous_token = _token(meta["previous_page_url"])
+
+
+def _token(url: str | None) -> str | None:
+    return parse_qs(urlsplit(url).query).get("PageToken", [None])[0] if url else None
+
+
+def listing(
+    store: Store,
+    params: Params,
+    order: Ordering = (),
+    predicate: Callable[[Row], bool] | None = None,
+) -> Listed:
+    page = fetch_page(store, "items", [], [], cursor_of(params), order, predicate)
+    return Listed(page, envelope("http://h:1", "/v1/Things", params, "things", [], page)["meta"])
 
 
 @pytest.fixture
@@ -20,11 +48,11 @@ def store() -> Store:
     return db
 
 
-def walk(store: Store, query: Query, size: int) -> list[str]:
+def walk(store: Store, size: int, order: Ordering = (), predicate: Any = None) -> list[str]:
     seen: list[str] = []
     params = Params([("PageSize", str(size))])
     while True:
-        page = fetch_page(store, query, params)
+        page = listing(store, params, order, predicate)
         seen.extend(row["sid"] for row in page.rows)
         if page.next_token is None:
             return seen
@@ -33,44 +61,42 @@ def walk(store: Store, query: Query, size: int) -> list[str]:
 
 @pytest.mark.parametrize("size", [1, 5, 36, 37, 1000])
 def test_every_row_once_in_insert_order(store: Store, size: int) -> None:
-    assert walk(store, Query("items"), size) == [f"S{n:02d}" for n in range(37)]
+    assert walk(store, size) == [f"S{n:02d}" for n in range(37)]
 
 
 def test_mixed_direction_order(store: Store) -> None:
-    seen = walk(store, Query("items", order=[("prio", True)]), 4)
+    seen = walk(store, 4, order=[("prio", True)])
     expected = sorted((f"S{n:02d}" for n in range(37)), key=lambda s: (-(int(s[1:]) % 4), s))
     assert seen == expected
 
 
 def test_predicate_pages_are_full_and_complete(store: Store) -> None:
-    query = Query("items", predicate=lambda row: row["prio"] == 1)
-    assert walk(store, query, 3) == [f"S{n:02d}" for n in range(37) if n % 4 == 1]
+    assert walk(store, 3, predicate=lambda row: row["prio"] == 1) == [
+        f"S{n:02d}" for n in range(37) if n % 4 == 1
+    ]
 
 
 def test_previous_page_goes_back(store: Store) -> None:
-    first = fetch_page(store, Query("items"), Params([("PageSize", "10")]))
-    second = fetch_page(
+    first = listing(store, Params([("PageSize", "10")]))
+    second = listing(
         store,
-        Query("items"),
         Params([("PageSize", "10"), ("Page", "1"), ("PageToken", first.next_token or "")]),
     )
     assert second.previous_token is not None
-    back = fetch_page(
-        store, Query("items"), Params([("PageSize", "10"), ("PageToken", second.previous_token)])
-    )
+    back = listing(store, Params([("PageSize", "10"), ("PageToken", second.previous_token)]))
     assert [r["sid"] for r in back.rows] == [r["sid"] for r in first.rows]
 
 
 @pytest.mark.parametrize("token", ["nope", "PTnotbase64!!", "PT" + "e30"])
 def test_foreign_tokens_are_400(store: Store, token: str) -> None:
     with pytest.raises(ApiError) as caught:
-        fetch_page(store, Query("items"), Params([("PageToken", token)]))
+        listing(store, Params([("PageToken", token)]))
     assert caught.value.status == 400
 
 
 def test_envelope_urls_keep_filters_and_are_absolute(store: Store) -> None:
     params = Params([("PageSize", "5"), ("Color", "red")])
-    page = fetch_page(store, Query("items"), params)
+    page = fetch_page(store, "items", [], [], cursor_of(params))
     body = envelope("http://127.0.0.1:1", "/v1/Things", params, "things", [], page)
     meta = body["meta"]
     assert meta["first_page_url"] == "http://127.0.0.1:1/v1/Things?Color=red&PageSize=5&Page=0"

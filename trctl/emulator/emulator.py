@@ -1,4 +1,4 @@
-"""The Emulator object: store + backend + HTTP server + scheduler + outbox, as a context manager."""
+"""The Emulator object: store, core, HTTP server, scheduler and outbox, as a context manager."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-from trctl.emulator.core.backend import Backend
 from trctl.emulator.core.clock import Clock, FakeClock, SystemClock
+from trctl.emulator.core.core import Core
 from trctl.emulator.core.credentials import credential
 from trctl.emulator.core.ids import SidFactory, random_sid
 from trctl.emulator.core.scheduler import Scheduler
@@ -39,9 +39,9 @@ class Emulator:
         self.auth_token = credential(self.store, "auth_token", auth_token)
         self.api_key_sid = credential(self.store, "api_key_sid")
         self.api_key_secret = credential(self.store, "api_key_secret")
-        self.backend = Backend(self.store, self.clock, sids or random_sid)
+        self.core = Core(self.store, self.clock, sids or random_sid)
         self.app = App(
-            self.backend,
+            self.core,
             build_routes(STATS_ROUTES),
             self.account_sid,
             self.auth_token,
@@ -51,8 +51,10 @@ class Emulator:
         self._port = port
         self.server: EmulatorHTTPServer | None = None
         self._serve_thread: threading.Thread | None = None
-        self.outbox = Outbox(self.backend, self.auth_token, threads=outbox_threads)
-        self.scheduler = Scheduler(self.backend, manual=bool(getattr(self.clock, "manual", False)))
+        self.outbox = Outbox(self.core, self.auth_token, threads=outbox_threads)
+        self.scheduler = Scheduler(
+            self.core.kernel, self.core.timers, manual=bool(getattr(self.clock, "manual", False))
+        )
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> Emulator:
@@ -115,7 +117,7 @@ class Emulator:
         if not isinstance(self.clock, FakeClock):
             raise TypeError("advance() needs an Emulator built with clock=FakeClock()")
         self.clock.advance(seconds)
-        return self.backend.fire_due()
+        return self.core.timers.fire_due()
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """True once every queued callback was delivered and its answer applied."""

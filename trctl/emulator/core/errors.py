@@ -1,13 +1,10 @@
-"""HTTP errors in Twilio's envelope {code, message, more_info, status}."""
+"""Refusals as TaskRouter states them (HTTP status, Twilio error code, message) and Missing."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 
 class ApiError(Exception):
-    """An error the API answers with: HTTP status, Twilio error code and a readable message."""
+    """A request TaskRouter refuses: HTTP status, Twilio error code and a readable message."""
 
     def __init__(self, status: int, code: int, message: str) -> None:
         super().__init__(message)
@@ -15,17 +12,9 @@ class ApiError(Exception):
         self.code = code
         self.message = message
 
-    def body(self) -> dict[str, Any]:
-        # Never all four of type/title/status/code: that switches twilio-python to RFC 9457.
-        return {
-            "code": self.code,
-            "message": self.message,
-            "more_info": f"https://www.twilio.com/docs/errors/{self.code}",
-            "status": self.status,
-        }
 
-    def encode(self) -> bytes:
-        return json.dumps(self.body()).encode()
+class Missing(Exception):
+    """A resource addressed by the request does not exist (the wire layer answers 404)."""
 
 
 def bad_request(message: str, code: int = 20001) -> ApiError:

@@ -1,55 +1,53 @@
-"""Events: record each state change (REST Events list) and queue the workspace event callback."""
+"""The event log: each state change as an Event row, and the workspace's event callback queued."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
+from trctl.emulator.core.kernel import Service
 from trctl.emulator.core.store import Row
-
-if TYPE_CHECKING:
-    from trctl.emulator.core.backend import Backend
-
-# Fields every event callback carries; the rest of the params become the REST event_data.
-ENVELOPE = (
-    "EventType",
-    "AccountSid",
-    "WorkspaceSid",
-    "WorkspaceName",
-    "EventDescription",
-    "ResourceType",
-    "ResourceSid",
-    "Timestamp",
-    "TimestampMs",
-    "Sid",
-)
 
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def snake(name: str) -> str:
+    """PascalCase parameter name -> snake_case field name."""
     return _SNAKE.sub("_", name).lower()
 
 
-class EventOps:
-    """Event recording; mixed into Backend."""
+def queue_fields(queue: Row) -> dict[str, str]:
+    """The TaskQueue fields of a task event (also sent before the task has entered the queue)."""
+    return {
+        "TaskQueueSid": queue["sid"],
+        "TaskQueueName": queue["friendly_name"],
+        "TaskQueueTargetExpression": queue["target_workers"],
+    }
 
-    # -- field groups (PascalCase form parameters, every value a string) ------------------------
-    def task_fields(self: Backend, task: Row) -> dict[str, str]:
-        queue = (
-            self.store.get("task_queues", task["task_queue_sid"])
-            if task["task_queue_sid"]
-            else None
-        )
-        workflow = (
-            self.store.get("workflows", task["workflow_sid"]) if task["workflow_sid"] else None
-        )
-        channel = self.store.get("task_channels", task["task_channel_sid"])
+
+def _subscribed(events_filter: str | None, event_type: str) -> bool:
+    if not events_filter:
+        return True
+    wanted = {part.strip() for part in events_filter.split(",") if part.strip()}
+    return event_type in wanted
+
+
+@dataclass(eq=False)
+class EventLog(Service):
+    """Records events with the fields Twilio's event callbacks carry (PascalCase, all strings)."""
+
+    # -- field groups ---------------------------------------------------------------------------
+    def task_fields(self, task: Row) -> dict[str, str]:
+        store = self.store
+        queue = store.get("task_queues", task["task_queue_sid"]) if task["task_queue_sid"] else None
+        workflow = store.get("workflows", task["workflow_sid"]) if task["workflow_sid"] else None
+        channel = store.get("task_channels", task["task_channel_sid"])
         fields = {
             "TaskSid": task["sid"],
             "TaskAttributes": task["attributes"],
-            "TaskAge": str(max(int(self.now() - task["date_created"]), 0)),
+            "TaskAge": str(max(int(self.kernel.now() - task["date_created"]), 0)),
             "TaskPriority": str(task["priority"]),
             "TaskAssignmentStatus": task["assignment_status"],
             "TaskChannelSid": task["task_channel_sid"],
@@ -66,7 +64,7 @@ class EventOps:
             fields["TaskCompletedReason"] = task["reason"]
         return fields
 
-    def worker_fields(self: Backend, worker: Row) -> dict[str, str]:
+    def worker_fields(self, worker: Row) -> dict[str, str]:
         activity = self.store.get("activities", worker["activity_sid"])
         return {
             "WorkerSid": worker["sid"],
@@ -78,8 +76,8 @@ class EventOps:
         }
 
     # -- recording ------------------------------------------------------------------------------
-    def record_event(
-        self: Backend,
+    def record(
+        self,
         workspace_sid: str,
         event_type: str,
         *,
@@ -93,8 +91,8 @@ class EventOps:
         workspace = self.store.get("workspaces", workspace_sid)
         if workspace is None:
             return ""
-        now = self.now()
-        sid = self.sids("EV")
+        now = self.kernel.now()
+        sid = self.kernel.sids("EV")
         extra = dict(fields or {})
         data: dict[str, Any] = {snake(k): v for k, v in extra.items()}
         data["workspace_name"] = workspace["friendly_name"]
@@ -138,11 +136,11 @@ class EventOps:
                 "Sid": sid,
                 **extra,
             }
-            self.enqueue_callback("event", workspace_sid, url, None, params, f"{sid}", None)
+            self.enqueue_callback("event", workspace_sid, url, None, params, sid, None)
         return sid
 
     def enqueue_callback(
-        self: Backend,
+        self,
         kind: str,
         workspace_sid: str,
         url: str,
@@ -151,7 +149,7 @@ class EventOps:
         idempotency_token: str,
         reservation_sid: str | None,
     ) -> None:
-        """Add an outbox row inside the current transaction; the delivery thread sends it."""
+        """Add an outbox row inside the current transaction; the delivery threads send it."""
         self.store.insert(
             "outbox",
             {
@@ -162,22 +160,53 @@ class EventOps:
                 "params": json.dumps(params),
                 "idempotency_token": idempotency_token,
                 "reservation_sid": reservation_sid,
-                "created": self.now(),
+                "created": self.kernel.now(),
             },
         )
 
+    # -- events of one resource -----------------------------------------------------------------
+    def task_event(
+        self, task: Row, event_type: str, description: str, extra: dict[str, str] | None = None
+    ) -> None:
+        fields = {**self.task_fields(task), **(extra or {})}
+        self.resource_event(task, event_type, "task", "Tasks", description, fields)
 
-def queue_fields(queue: Row) -> dict[str, str]:
-    """The TaskQueue fields of a task event (also sent before the task has entered the queue)."""
-    return {
-        "TaskQueueSid": queue["sid"],
-        "TaskQueueName": queue["friendly_name"],
-        "TaskQueueTargetExpression": queue["target_workers"],
-    }
+    def worker_event(
+        self, worker: Row, event_type: str, description: str, extra: dict[str, str] | None = None
+    ) -> None:
+        fields = {**self.worker_fields(worker), **(extra or {})}
+        self.resource_event(worker, event_type, "worker", "Workers", description, fields)
 
+    def reservation_event(self, reservation: Row, event_type: str, verb: str) -> None:
+        task = self.kernel.load("tasks", reservation["task_sid"])
+        worker = self.store.get("workers", reservation["worker_sid"])
+        fields = self.task_fields(task)
+        if worker is not None:
+            fields.update(self.worker_fields(worker))
+        fields["ReservationSid"] = reservation["sid"]
+        if reservation["task_queue_sid"]:
+            fields["TaskQueueSid"] = reservation["task_queue_sid"]
+        self.record(
+            reservation["workspace_sid"],
+            event_type,
+            resource_type="reservation",
+            resource_sid=reservation["sid"],
+            resource_path=f"Tasks/{reservation['task_sid']}/Reservations/{reservation['sid']}",
+            description=f"Reservation {reservation['sid']} {verb}",
+            fields=fields,
+        )
 
-def _subscribed(events_filter: str | None, event_type: str) -> bool:
-    if not events_filter:
-        return True
-    wanted = {part.strip() for part in events_filter.split(",") if part.strip()}
-    return event_type in wanted
+    def resource_event(
+        self, row: Row, event_type: str, resource_type: str, path: str, description: str,
+        fields: dict[str, str],
+    ) -> None:  # fmt: skip
+        """An event about one resource of the workspace, at {path}/{sid}."""
+        self.record(
+            row["workspace_sid"],
+            event_type,
+            resource_type=resource_type,
+            resource_sid=row["sid"],
+            resource_path=f"{path}/{row['sid']}",
+            description=description,
+            fields=fields,
+        )

@@ -29,14 +29,21 @@ class WorkerView:
     @cached_property
     def context(self) -> dict[str, Any]:
         """Attributes plus the worker's own fields (which win); built once, treat as read-only."""
-        context = dict(self.attributes)
-        context.update(
+        return context_of(
+            self.attributes,
             sid=self.sid,
             friendly_name=self.friendly_name,
             activity_sid=self.activity_sid,
             activity_name=self.activity_name,
         )
-        return context
+
+
+def context_of(attributes: Mapping[str, Any], **fields: Any) -> dict[str, Any]:
+    """What TargetWorkers and TargetWorkersExpression see: the attributes plus the worker's
+    sid, friendly_name, activity_sid and activity_name, which win over attributes so named."""
+    context = dict(attributes)
+    context.update(fields)
+    return context
 
 
 @dataclass(frozen=True)

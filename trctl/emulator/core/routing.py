@@ -4,42 +4,47 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
+from trctl.emulator.core.events import EventLog
+from trctl.emulator.core.kernel import Service
+from trctl.emulator.core.keyset import keyset
 from trctl.emulator.core.matching import TaskView, WorkerView, choose_workers, eligible
 from trctl.emulator.core.store import Row
-from trctl.emulator.http.paging import keyset
-
-if TYPE_CHECKING:
-    from trctl.emulator.core.backend import Backend
+from trctl.emulator.core.worker_state import WorkerState
 
 LIVE = "('pending','accepted','wrapping')"
 
 
-class RoutingOps:
-    """Mixed into Backend."""
+@dataclass(eq=False)
+class Router(Service):
+    """Finds free eligible workers for queued tasks (and tasks for free workers) and reserves."""
+
+    events: EventLog
+    worker_state: WorkerState
 
     # -- worker views ---------------------------------------------------------------------------
-    def _view(self: Backend, worker: Row, free: int) -> Any:
+    def _view(self, worker: Row, free: int) -> Any:
         return WorkerView(
             sid=worker["sid"],
             friendly_name=worker["friendly_name"],
             activity_sid=worker["activity_sid"],
             activity_name=worker["activity_name"],
             available=bool(worker["available"]),
-            attributes=self.worker_attributes(worker),
+            attributes=self.kernel.worker_attributes(worker),
             idle_since=worker["date_status_changed"],
             free_capacity=free,
         )
 
-    def _workers_sql(self: Backend, only_available: bool) -> str:
+    def _workers_sql(self, only_available: bool) -> str:
         sql = (
             "SELECT w.*, a.friendly_name AS activity_name FROM workers w "
             "JOIN activities a ON a.sid = w.activity_sid WHERE w.workspace_sid = ?"
         )
         return sql + (" AND w.available = 1" if only_available else "")
 
-    def free_capacity(self: Backend, workspace: Row, worker_sid: str, channel_sid: str) -> int:
+    def free_capacity(self, workspace: Row, worker_sid: str, channel_sid: str) -> int:
         if not workspace["multi_task_enabled"]:
             live = self.store.scalar(
                 f"SELECT COUNT(*) FROM reservations WHERE worker_sid = ? AND status IN {LIVE}",
@@ -60,9 +65,9 @@ class RoutingOps:
         )
         return max(channel["capacity"] - live, 0)
 
-    def free_views(self: Backend, workspace_sid: str, channel_sid: str) -> list[Any]:
+    def free_views(self, workspace_sid: str, channel_sid: str) -> list[Any]:
         """Available workers with free capacity on the channel, as matching.WorkerView."""
-        workspace = self.workspace(workspace_sid)
+        workspace = self.kernel.workspace(workspace_sid)
         views = []
         for worker in self.store.all(self._workers_sql(True), (workspace_sid,)):
             free = self.free_capacity(workspace, worker["sid"], channel_sid)
@@ -70,16 +75,16 @@ class RoutingOps:
                 views.append(self._view(worker, free))
         return views
 
-    def member_views(self: Backend, queue: Row) -> list[Any]:
+    def member_views(self, queue: Row) -> list[Any]:
         """Every worker (any activity) that the queue's TargetWorkers matches."""
-        expr = self.queue_expression(queue)
+        expr = self.kernel.queue_expression(queue)
         views = [
             self._view(worker, 0)
             for worker in self.store.all(self._workers_sql(False), (queue["workspace_sid"],))
         ]
         return [view for view in views if eligible(view, expr)]
 
-    def task_view(self: Backend, task: Row) -> Any:
+    def task_view(self, task: Row) -> Any:
         return TaskView(
             sid=task["sid"],
             attributes=json.loads(task["attributes"]),
@@ -89,7 +94,7 @@ class RoutingOps:
         )
 
     # -- matching -------------------------------------------------------------------------------
-    def free_channels(self: Backend, workspace: Row, worker_sid: str) -> list[str] | None:
+    def free_channels(self, workspace: Row, worker_sid: str) -> list[str] | None:
         """Channels the worker can take a task on: None means any, [] means none."""
         if not workspace["multi_task_enabled"]:
             return None if self.free_capacity(workspace, worker_sid, "") > 0 else []
@@ -102,7 +107,7 @@ class RoutingOps:
         )
         return [row["channel"] for row in rows if row["free"] > 0]
 
-    def _queue_tasks(self: Backend, queue: Row, channels: list[str] | None = None) -> Iterator[Row]:
+    def _queue_tasks(self, queue: Row, channels: list[str] | None = None) -> Iterator[Row]:
         """Routable tasks of a queue in queue order (optionally only on some channels)."""
         lifo = queue["task_order"] == "LIFO"
         columns = [("priority", True), ("queue_entered", lifo), ("id", False)]
@@ -128,14 +133,14 @@ class RoutingOps:
             last = rows[-1]
             key = [last["priority"], last["queue_entered"], last["id"]]
 
-    def _open_slots(self: Backend, task: Row, queue: Row) -> int:
+    def _open_slots(self, task: Row, queue: Row) -> int:
         live = self.store.scalar(
             "SELECT COUNT(*) FROM reservations WHERE task_sid = ? AND status = 'pending'",
             (task["sid"],),
         )
         return max(queue["max_reserved_workers"] - live, 0)
 
-    def _excluded(self: Backend, task_sid: str) -> set[str]:
+    def _excluded(self, task_sid: str) -> set[str]:
         """Workers who already hold or rejected a reservation for this task."""
         return {
             row["worker_sid"]
@@ -146,9 +151,9 @@ class RoutingOps:
             )
         }
 
-    def free_pools(self: Backend, workspace: Row, queue: Row) -> dict[str | None, list[Any]]:
+    def free_pools(self, workspace: Row, queue: Row) -> dict[str | None, list[Any]]:
         """Free eligible workers of the queue, by task channel (key None: single-tasking)."""
-        expr = self.queue_expression(queue)
+        expr = self.kernel.queue_expression(queue)
         base = self._workers_sql(True)
         if not workspace["multi_task_enabled"]:
             rows = self.store.all(
@@ -179,10 +184,10 @@ class RoutingOps:
                 pools.setdefault(row["channel"], []).append(view)
         return pools
 
-    def route_queue(self: Backend, queue: Row) -> None:
+    def route_queue(self, queue: Row) -> None:
         """Offer the queue's tasks, in order, to its free eligible workers."""
-        expr = self.queue_expression(queue)
-        workspace = self.workspace(queue["workspace_sid"])
+        expr = self.kernel.queue_expression(queue)
+        workspace = self.kernel.workspace(queue["workspace_sid"])
         pools = self.free_pools(workspace, queue)
         if not any(pools.values()):
             return
@@ -200,18 +205,22 @@ class RoutingOps:
             direct = task["routing_target"] or ""
             if direct.startswith("WK"):  # only the named worker may take it
                 candidates = [view for view in candidates if view.sid == direct]
-            target = self.current_target(task)
+            target = self.kernel.current_target(task)
             chosen = choose_workers(self.task_view(task), target, expr, candidates, slots)
             for view in chosen:
-                self.reserve(self.load("tasks", task["sid"]), self.load("workers", view.sid), queue)
+                self.reserve(
+                    self.kernel.load("tasks", task["sid"]),
+                    self.kernel.load("workers", view.sid),
+                    queue,
+                )
             if chosen:
                 pools = self.free_pools(workspace, queue)
                 if not any(pools.values()):
                     return
 
-    def route_worker(self: Backend, worker: Row) -> None:
+    def route_worker(self, worker: Row) -> None:
         """A worker became available or gained capacity: give it the best task it can take."""
-        workspace = self.workspace(worker["workspace_sid"])
+        workspace = self.kernel.workspace(worker["workspace_sid"])
         queues = self.store.all(
             "SELECT * FROM task_queues WHERE workspace_sid = ? ORDER BY id",
             (worker["workspace_sid"],),
@@ -228,7 +237,7 @@ class RoutingOps:
             best: tuple[tuple, Row, Row] | None = None
             probe = self._view(row, 1)
             for queue in queues:
-                expr = self.queue_expression(queue)
+                expr = self.kernel.queue_expression(queue)
                 if not eligible(probe, expr):
                     continue
                 for task in self._queue_tasks(queue, channels):
@@ -242,7 +251,7 @@ class RoutingOps:
                         continue
                     view = self._view(row, free)
                     if choose_workers(
-                        self.task_view(task), self.current_target(task), expr, [view], 1
+                        self.task_view(task), self.kernel.current_target(task), expr, [view], 1
                     ):
                         rank = (-task["priority"], task["queue_entered"] or 0, task["id"])
                         if best is None or rank < best[0]:
@@ -251,24 +260,20 @@ class RoutingOps:
             if best is None:
                 return
             _, task, queue = best
-            self.reserve(task, self.load("workers", row["sid"]), queue)
+            self.reserve(task, self.kernel.load("workers", row["sid"]), queue)
             if queue["max_reserved_workers"] > 1:
                 self.route_queue(queue)
 
     # -- reservations ---------------------------------------------------------------------------
-    def _armed(self: Backend, deadline: float) -> float:
-        self.arm(deadline)
-        return deadline
-
-    def reserve(self: Backend, task: Row, worker: Row, queue: Row) -> Row:
+    def reserve(self, task: Row, worker: Row, queue: Row) -> Row:
         """Create a pending reservation (and its assignment callback in the same transaction)."""
-        now = self.now()
-        sid = self.sids("WR")
+        now = self.kernel.now()
+        sid = self.kernel.sids("WR")
         workflow = (
             self.store.get("workflows", task["workflow_sid"]) if task["workflow_sid"] else None
         )
         timeout = workflow["task_reservation_timeout"] if workflow else 120
-        workspace = self.workspace(task["workspace_sid"])
+        workspace = self.kernel.workspace(task["workspace_sid"])
         self.store.insert(
             "reservations",
             {
@@ -280,7 +285,7 @@ class RoutingOps:
                 "task_queue_sid": queue["sid"],
                 "workflow_sid": task["workflow_sid"],
                 "status": "pending",
-                "deadline": self._armed(now + timeout),
+                "deadline": self.kernel.arm(now + timeout),
                 "worker_previous_activity_sid": worker["activity_sid"],
                 "date_created": now,
                 "date_updated": now,
@@ -297,11 +302,11 @@ class RoutingOps:
             },
         )
         if not workspace["multi_task_enabled"] and queue["reservation_activity_sid"]:
-            worker = self.set_worker_activity(worker, queue["reservation_activity_sid"])
-        reservation = self.load("reservations", sid)
-        self.reservation_event(reservation, "reservation.created", "created")
+            worker = self.worker_state.set_activity(worker, queue["reservation_activity_sid"])
+        reservation = self.kernel.load("reservations", sid)
+        self.events.reservation_event(reservation, "reservation.created", "created")
         if workflow is not None and workflow["assignment_callback_url"]:
-            self.enqueue_callback(
+            self.events.enqueue_callback(
                 "assignment",
                 task["workspace_sid"],
                 workflow["assignment_callback_url"],
@@ -312,10 +317,10 @@ class RoutingOps:
             )
         return reservation
 
-    def assignment_params(self: Backend, reservation: Row) -> dict[str, str]:
-        task = self.load("tasks", reservation["task_sid"])
-        worker = self.load("workers", reservation["worker_sid"])
-        now = self.now()
+    def assignment_params(self, reservation: Row) -> dict[str, str]:
+        task = self.kernel.load("tasks", reservation["task_sid"])
+        worker = self.kernel.load("workers", reservation["worker_sid"])
+        now = self.kernel.now()
         return {
             "AccountSid": self.store.get_meta("account_sid") or "",
             "WorkspaceSid": reservation["workspace_sid"],
@@ -331,21 +336,16 @@ class RoutingOps:
             "Timestamp": str(int(now)),
         }
 
-    def reservation_event(self: Backend, reservation: Row, event_type: str, verb: str) -> None:
-        task = self.load("tasks", reservation["task_sid"])
-        worker = self.store.get("workers", reservation["worker_sid"])
-        fields = {**self.task_fields(task)}
-        if worker is not None:
-            fields.update(self.worker_fields(worker))
-        fields["ReservationSid"] = reservation["sid"]
-        if reservation["task_queue_sid"]:
-            fields["TaskQueueSid"] = reservation["task_queue_sid"]
-        self.record_event(
-            reservation["workspace_sid"],
-            event_type,
-            resource_type="reservation",
-            resource_sid=reservation["sid"],
-            resource_path=f"Tasks/{reservation['task_sid']}/Reservations/{reservation['sid']}",
-            description=f"Reservation {reservation['sid']} {verb}",
-            fields=fields,
-        )
+    def route_worker_sid(self, worker_sid: str) -> None:
+        """Route a worker (by SID) if it still exists and is available."""
+        worker = self.store.get("workers", worker_sid)
+        if worker is not None and worker["available"]:
+            self.route_worker(worker)
+
+    def route_direct(self, task: Row, queue: Row) -> None:
+        """RoutingTarget=WK with IgnoreCapacity: reserve that worker whatever its capacity."""
+        worker = self.store.get("workers", task["routing_target"])
+        if worker is None or task["assignment_status"] != "pending":
+            return
+        if worker["sid"] not in self._excluded(task["sid"]):
+            self.reserve(task, worker, queue)

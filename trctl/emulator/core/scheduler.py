@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from trctl.emulator.core.backend import Backend
+from trctl.emulator.core.kernel import Kernel
+from trctl.emulator.core.timers import Timers
 
 log = logging.getLogger("trctl.emulator")
 MAX_SLEEP = 60.0
@@ -16,15 +15,16 @@ MAX_SLEEP = 60.0
 class Scheduler:
     """Fires due timers with the system clock; with a manual (fake) clock it does nothing."""
 
-    def __init__(self, backend: Backend, *, manual: bool) -> None:
-        self.backend = backend
+    def __init__(self, kernel: Kernel, timers: Timers, *, manual: bool) -> None:
+        self.kernel = kernel
+        self.timers = timers
         self.manual = manual
         self.cond = threading.Condition()
         self.stopping = False
         self.changed = True
         self.planned = 0.0  # when the thread plans to wake next (epoch seconds)
         self.thread = threading.Thread(target=self._run, name="trctl-scheduler", daemon=True)
-        backend.commit_hooks.append(self.wake)
+        kernel.commit_hooks.append(self.wake)
 
     def start(self) -> None:
         if not self.manual:
@@ -39,7 +39,7 @@ class Scheduler:
 
     def wake(self) -> None:
         """Commit hook: wake the thread only when a new deadline is earlier than its plan."""
-        hint = self.backend.take_deadline_hint()
+        hint = self.kernel.take_deadline_hint()
         if self.manual or hint is None:
             return
         with self.cond:
@@ -61,10 +61,10 @@ class Scheduler:
                 self.changed = False
                 self.planned = float("inf")  # any new deadline re-runs the loop while computing
             try:
-                deadline = self.backend.next_deadline()
-                if deadline is not None and deadline <= self.backend.now():
-                    self.backend.fire_due()
-                    deadline = self.backend.next_deadline()
+                deadline = self.timers.next_deadline()
+                if deadline is not None and deadline <= self.kernel.now():
+                    self.timers.fire_due()
+                    deadline = self.timers.next_deadline()
             except Exception:
                 log.exception("timer processing failed")
                 deadline = None
@@ -75,7 +75,7 @@ class Scheduler:
                     continue
                 wait = MAX_SLEEP
                 if deadline is not None:
-                    wait = min(max(deadline - self.backend.now(), 0.0), MAX_SLEEP)
-                self.planned = self.backend.now() + wait
+                    wait = min(max(deadline - self.kernel.now(), 0.0), MAX_SLEEP)
+                self.planned = self.kernel.now() + wait
                 if wait > 0:
                     self.cond.wait(wait)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from trctl.emulator.core.clock import iso
+from trctl.emulator.core.errors import bad_request
+from trctl.emulator.core.kernel import Kernel, Service
+from trctl.emulator.core.routing import Router
 from trctl.emulator.core.store import Store
 
 ACTIVE = ("pending", "reserved", "assigned", "wrapping")
@@ -33,16 +37,55 @@ def _durations(values: Iterable[float]) -> dict[str, int]:
     return {"avg": total // len(numbers), "min": min(numbers), "max": max(numbers), "total": total}
 
 
+@dataclass(eq=False)
+class Statistics(Service):
+    """Opens a statistics scope: one workspace at one moment, optionally one task channel."""
+
+    router: Router
+
+    def scope(self, workspace_sid: str, channel_ref: str | None = None) -> Stats:
+        """Stats for the workspace now; 404 for an unknown workspace, 400 for a bad channel."""
+        self.kernel.workspace(workspace_sid)
+        channel_sid = None
+        if channel_ref:
+            row = self.kernel.channel_by_ref(workspace_sid, channel_ref)
+            if row is None:
+                raise bad_request(f"TaskChannel {channel_ref!r} does not exist in this workspace")
+            channel_sid = row["sid"]
+        return Stats(self.kernel, self.router, workspace_sid, channel_sid)
+
+
 class Stats:
     """Statistics for one workspace, optionally scoped to a queue or workflow and a channel."""
 
     def __init__(
-        self, store: Store, workspace_sid: str, now: float, channel_sid: str | None = None
+        self, kernel: Kernel, router: Router, workspace_sid: str, channel_sid: str | None
     ) -> None:
-        self.store = store
+        self.kernel = kernel
+        self.router = router
+        self.store: Store = kernel.store
         self.ws = workspace_sid
-        self.now = now
+        self.now = kernel.now()
         self.channel = channel_sid
+
+    def require(self, table: str, sid: str) -> str:
+        """The SID of a task queue, workflow or worker of this workspace (404 otherwise)."""
+        return str(self.kernel.load(table, sid, self.ws)["sid"])
+
+    def has_queue(self, sid: str) -> bool:
+        return self.store.get("task_queues", sid, self.ws) is not None
+
+    def queue_workers(self, queue_sid: str) -> tuple[list[dict[str, Any]], int, int]:
+        """The queue's activity statistics, eligible worker count and available eligible count."""
+        queue = self.kernel.load("task_queues", queue_sid, self.ws)
+        members = {view.sid for view in self.router.member_views(queue)}
+        available = {
+            row["sid"]
+            for row in self.store.all(
+                "SELECT sid FROM workers WHERE workspace_sid = ? AND available = 1", (self.ws,)
+            )
+        }
+        return self.activity_statistics(members), len(members), len(members & available)
 
     # -- real time ------------------------------------------------------------------------------
     def tasks(self, column: str | None = None, value: str | None = None) -> dict[str, Any]:

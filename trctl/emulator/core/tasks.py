@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from trctl.emulator.core.errors import bad_request
-from trctl.emulator.core.events import queue_fields
+from trctl.emulator.core.events import EventLog, queue_fields
+from trctl.emulator.core.kernel import Service, check_if_match
+from trctl.emulator.core.lifecycle import Lifecycle
+from trctl.emulator.core.placement import Placer
+from trctl.emulator.core.routing import Router
 from trctl.emulator.core.store import Row
-from trctl.emulator.core.workers import check_if_match
-
-if TYPE_CHECKING:
-    from trctl.emulator.core.backend import Backend
 
 DEFAULT_TTL = 86_400
 MAX_TTL = 1_209_600
 TERMINAL = ("canceled", "completed")
 
 
-class TaskOps:
-    """Mixed into Backend."""
+@dataclass(eq=False)
+class Tasks(Service):
+    """The Task resource's operations; each runs in one transaction and returns the task SID."""
 
-    def create_task(self: Backend, workspace_sid: str, fields: dict[str, Any]) -> Row:
-        now = self.now()
-        sid = self.sids("WT")
-        with self.tx():
-            self.workspace(workspace_sid)
+    events: EventLog
+    router: Router
+    lifecycle: Lifecycle
+    placer: Placer
+
+    def create(self, workspace_sid: str, fields: dict[str, Any]) -> str:
+        now = self.kernel.now()
+        sid = self.kernel.sids("WT")
+        with self.kernel.tx():
+            self.kernel.workspace(workspace_sid)
             workflow_sid = fields.get("workflow_sid")
             queue_sid = fields.get("task_queue_sid")
             if workflow_sid:
@@ -51,7 +58,7 @@ class TaskOps:
             if target.startswith("WK") and self.store.get("workers", target, workspace_sid) is None:
                 raise bad_request(f"RoutingTarget {target} is not a Worker of this workspace")
             channel_ref = fields.get("task_channel") or "default"
-            channel = self.channel_by_ref(workspace_sid, channel_ref)
+            channel = self.kernel.channel_by_ref(workspace_sid, channel_ref)
             if channel is None:
                 raise bad_request(f"TaskChannel {channel_ref!r} does not exist in this workspace")
             timeout = fields.get("timeout") or DEFAULT_TTL
@@ -69,7 +76,7 @@ class TaskOps:
                     "base_priority": priority,
                     "assignment_status": "pending",
                     "timeout": timeout,
-                    "ttl_deadline": self._armed(now + timeout),
+                    "ttl_deadline": self.kernel.arm(now + timeout),
                     "virtual_start_time": fields.get("virtual_start_time") or now,
                     "routing_target": fields.get("routing_target"),
                     "ignore_capacity": int(bool(fields.get("ignore_capacity"))),
@@ -78,17 +85,19 @@ class TaskOps:
                     "date_updated": now,
                 },
             )
-            task = self.load("tasks", sid)
+            task = self.kernel.load("tasks", sid)
             if workflow_sid:
-                self.place_task(task, entering=True)
+                self.placer.place_task(task, entering=True)
             else:
-                queue = self.load("task_queues", queue_sid)
-                self.task_event(task, "task.created", f"Task {sid} created", queue_fields(queue))
-                self.enter_queue(task, queue)
-        return self.load("tasks", sid)
+                queue = self.kernel.load("task_queues", queue_sid)
+                self.events.task_event(
+                    task, "task.created", f"Task {sid} created", queue_fields(queue)
+                )
+                self.placer.enter_queue(task, queue)
+        return sid
 
-    def update_task(
-        self: Backend,
+    def update(
+        self,
         workspace_sid: str,
         sid: str,
         changes: dict[str, Any],
@@ -96,16 +105,16 @@ class TaskOps:
         status: str | None,
         reason: str | None,
         if_match: str | None,
-    ) -> Row:
-        with self.tx():
-            task = self.load("tasks", sid, workspace_sid)
+    ) -> str:
+        with self.kernel.tx():
+            task = self.kernel.load("tasks", sid, workspace_sid)
             check_if_match(task, if_match, "Task")
             if task["assignment_status"] in TERMINAL and (changes or status):
                 raise bad_request(
                     f"Task {sid} is already {task['assignment_status']} and cannot be updated"
                 )
             if "task_channel" in changes:
-                channel = self.channel_by_ref(workspace_sid, changes.pop("task_channel"))
+                channel = self.kernel.channel_by_ref(workspace_sid, changes.pop("task_channel"))
                 if channel is None:
                     raise bad_request("TaskChannel does not exist in this workspace")
                 changes["task_channel_sid"] = channel["sid"]
@@ -113,20 +122,22 @@ class TaskOps:
                 changes["base_priority"] = changes["priority"]
             if changes:
                 changes["version"] = task["version"] + 1
-                changes["date_updated"] = self.now()
+                changes["date_updated"] = self.kernel.now()
                 self.store.update("tasks", sid, changes)
-                task = self.load("tasks", sid)
-                self.task_event(task, "task.updated", f"Task {sid} updated")
+                task = self.kernel.load("tasks", sid)
+                self.events.task_event(task, "task.updated", f"Task {sid} updated")
                 if task["assignment_status"] == "pending":
                     if "attributes" in changes and task["workflow_sid"]:
-                        self.place_task(task, entering=False)
+                        self.placer.place_task(task, entering=False)
                     elif task["task_queue_sid"]:
-                        self.route_queue(self.load("task_queues", task["task_queue_sid"]))
+                        self.router.route_queue(
+                            self.kernel.load("task_queues", task["task_queue_sid"])
+                        )
             if status is not None:
-                self.change_task_status(self.load("tasks", sid), status, reason)
-        return self.load("tasks", sid)
+                self._change_status(self.kernel.load("tasks", sid), status, reason)
+        return sid
 
-    def change_task_status(self: Backend, task: Row, status: str, reason: str | None) -> None:
+    def _change_status(self, task: Row, status: str, reason: str | None) -> None:
         current = task["assignment_status"]
         if status == current:
             raise bad_request(f"Task {task['sid']} is already {current}")
@@ -138,29 +149,29 @@ class TaskOps:
                     f"Task {task['sid']} is {current}; only pending or reserved tasks can be "
                     "canceled (complete an assigned task instead)"
                 )
-            self.cancel_task(task, reason or "", "task.canceled")
+            self.lifecycle.cancel_task(task, reason or "")
         elif status == "wrapping":
             if current != "assigned":
                 raise bad_request(
                     f"Task {task['sid']} is {current}; only an assigned task can wrap up"
                 )
-            self.finish_task(task, "wrapping", reason)
+            self.lifecycle.finish_task(task, "wrapping", reason)
         elif status == "completed":
             if current not in ("assigned", "wrapping"):
                 raise bad_request(
                     f"Task {task['sid']} is {current}; only an assigned or wrapping task can be "
                     "completed"
                 )
-            self.finish_task(task, "completed", reason)
+            self.lifecycle.finish_task(task, "completed", reason)
         else:
             raise bad_request(
                 f"AssignmentStatus cannot be set to {status} through the API "
                 "(allowed: canceled, wrapping, completed)"
             )
 
-    def delete_task(self: Backend, workspace_sid: str, sid: str, if_match: str | None) -> None:
-        with self.tx():
-            task = self.load("tasks", sid, workspace_sid)
+    def delete(self, workspace_sid: str, sid: str, if_match: str | None) -> None:
+        with self.kernel.tx():
+            task = self.kernel.load("tasks", sid, workspace_sid)
             check_if_match(task, if_match, "Task")
             workers = [
                 row["worker_sid"]
@@ -173,28 +184,11 @@ class TaskOps:
             for reservation in self.store.all(
                 "SELECT * FROM reservations WHERE task_sid = ? AND status = 'pending'", (sid,)
             ):
-                self.end_reservation(reservation, "canceled", restore_worker=True)
-            self.task_event(task, "task.deleted", f"Task {sid} deleted")
+                self.lifecycle.end_reservation(reservation, "canceled", restore_worker=True)
+            self.events.task_event(task, "task.deleted", f"Task {sid} deleted")
             self.store.execute("DELETE FROM reservations WHERE task_sid = ?", (sid,))
             self.store.execute("DELETE FROM tasks WHERE sid = ?", (sid,))
             for worker_sid in workers:
                 worker = self.store.get("workers", worker_sid)
                 if worker is not None and worker["available"]:
-                    self.route_worker(worker)
-
-    def task_event(
-        self: Backend,
-        task: Row,
-        event_type: str,
-        description: str,
-        extra: dict[str, str] | None = None,
-    ) -> None:
-        self.record_event(
-            task["workspace_sid"],
-            event_type,
-            resource_type="task",
-            resource_sid=task["sid"],
-            resource_path=f"Tasks/{task['sid']}",
-            description=description,
-            fields={**self.task_fields(task), **(extra or {})},
-        )
+                    self.router.route_worker(worker)

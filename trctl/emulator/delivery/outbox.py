@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from trctl.emulator.core.backend import Backend
+from trctl.emulator.core.core import Core
+from trctl.emulator.core.deliveries import Delivery
 
 log = logging.getLogger("trctl.emulator")
 
@@ -20,8 +19,8 @@ EVENT_ATTEMPTS = 2  # one retry, Twilio's default for webhooks
 class Outbox:
     """Claims pending outbox rows, posts them outside the lock, records the outcome."""
 
-    def __init__(self, backend: Backend, auth_token: str, threads: int = 4) -> None:
-        self.backend = backend
+    def __init__(self, core: Core, auth_token: str, threads: int = 4) -> None:
+        self.core = core
         self.auth_token = auth_token
         self.cond = threading.Condition()
         self.in_flight: set[int] = set()
@@ -30,7 +29,7 @@ class Outbox:
             threading.Thread(target=self._run, name=f"trctl-outbox-{n}", daemon=True)
             for n in range(threads)
         ]
-        backend.commit_hooks.append(self.kick)
+        core.kernel.commit_hooks.append(self.kick)
 
     def start(self) -> None:
         for thread in self.threads:
@@ -49,31 +48,19 @@ class Outbox:
             self.cond.notify_all()
 
     # -- idle detection -------------------------------------------------------------------------
-    def _pending_count(self) -> int:
-        return int(
-            self.backend.store.scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'") or 0
-        )
-
     def idle(self) -> bool:
-        return not self.in_flight and self._pending_count() == 0
+        return not self.in_flight and self.core.deliveries.pending_count() == 0
 
     def wait_idle(self, timeout: float) -> bool:
         with self.cond:
             return self.cond.wait_for(self.idle, timeout)
 
     # -- delivery -------------------------------------------------------------------------------
-    def _claim(self) -> Any:
-        exclude = ",".join(str(i) for i in self.in_flight) or "0"
-        # event callbacks go out one at a time per workspace, in order; assignments in parallel
-        row = self.backend.store.one(
-            f"SELECT * FROM outbox o WHERE state = 'pending' AND id NOT IN ({exclude}) "
-            "AND (kind != 'event' OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.kind = 'event' "
-            "AND p.state = 'pending' AND p.workspace_sid = o.workspace_sid AND p.id < o.id)) "
-            "ORDER BY id LIMIT 1"
-        )
-        if row is not None:
-            self.in_flight.add(row["id"])
-        return row
+    def _claim(self) -> Delivery | None:
+        delivery = self.core.deliveries.next(self.in_flight)
+        if delivery is not None:
+            self.in_flight.add(delivery.id)
+        return delivery
 
     def _run(self) -> None:
         while True:
@@ -89,58 +76,54 @@ class Outbox:
             try:
                 self._deliver(row)
             except Exception:  # delivery problems must not kill the thread
-                log.exception("outbox delivery of row %s failed", row["id"])
-                self._finish(row["id"], "failed", "internal error")
+                log.exception("outbox delivery of row %s failed", row.id)
+                self._finish(row.id, "failed", "internal error")
             finally:
                 with self.cond:
-                    self.in_flight.discard(row["id"])
+                    self.in_flight.discard(row.id)
                     self.cond.notify_all()
 
-    def _deliver(self, row: Any) -> None:
+    def _deliver(self, row: Delivery) -> None:
         from trctl.emulator.delivery.client import parse_instruction, post_callback
 
-        params = json.loads(row["params"])
-        token = row["idempotency_token"]
-        if row["kind"] == "event":
+        params = row.params
+        token = row.idempotency_token
+        if row.kind == "event":
             result = None
             for _ in range(EVENT_ATTEMPTS):
                 result = post_callback(
-                    row["url"], params, auth_token=self.auth_token, idempotency_token=token,
+                    row.url, params, auth_token=self.auth_token, idempotency_token=token,
                     timeout=EVENT_TIMEOUT,
                 )  # fmt: skip
                 if result.error is None and result.status is not None and result.status < 300:
                     break
             ok = result is not None and result.error is None and (result.status or 500) < 300
-            self._finish(row["id"], "delivered" if ok else "failed", _describe(result))
+            self._finish(row.id, "delivered" if ok else "failed", _describe(result))
             return
         result = post_callback(
-            row["url"], params, auth_token=self.auth_token, idempotency_token=token,
+            row.url, params, auth_token=self.auth_token, idempotency_token=token,
             timeout=CALLBACK_TIMEOUT,
         )  # fmt: skip
         instruction = parse_instruction(result)
-        if instruction.kind == "invalid" and row["fallback_url"]:
+        if instruction.kind == "invalid" and row.fallback_url:
             log.info(
                 "assignment callback failed (%s); trying the fallback URL", instruction.problem
             )
             result = post_callback(
-                row["fallback_url"], params, auth_token=self.auth_token, idempotency_token=token,
+                row.fallback_url, params, auth_token=self.auth_token, idempotency_token=token,
                 timeout=CALLBACK_TIMEOUT,
             )  # fmt: skip
             instruction = parse_instruction(result)
         outcome = "no action"
-        if instruction.kind != "invalid" and row["reservation_sid"]:
-            outcome = self.backend.apply_answer(
-                row["reservation_sid"], instruction.kind, dict(instruction.params)
+        if instruction.kind != "invalid" and row.reservation_sid:
+            outcome = self.core.reservations.apply_answer(
+                row.reservation_sid, instruction.kind, dict(instruction.params)
             )
         state = "failed" if instruction.kind == "invalid" else "delivered"
-        self._finish(row["id"], state, f"{_describe(result)}; {instruction.kind}: {outcome}")
+        self._finish(row.id, state, f"{_describe(result)}; {instruction.kind}: {outcome}")
 
     def _finish(self, row_id: int, state: str, result: str) -> None:
-        with self.backend.tx():
-            self.backend.store.execute(
-                "UPDATE outbox SET state = ?, result = ?, attempts = attempts + 1 WHERE id = ?",
-                (state, result[:500], row_id),
-            )
+        self.core.deliveries.finish(row_id, state, result)
 
 
 def _describe(result: Any) -> str:

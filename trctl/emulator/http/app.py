@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from trctl.emulator.core.backend import Backend, Missing
-from trctl.emulator.core.errors import ApiError, not_found, unauthorized
+from trctl.emulator.core.core import Core
+from trctl.emulator.core.errors import ApiError, Missing, not_found, unauthorized
+from trctl.emulator.http.errors import encode
 from trctl.emulator.http.forms import Params, parse_form
-from trctl.emulator.http.serializers import Names
 
 log = logging.getLogger("trctl.emulator")
 
@@ -43,18 +43,16 @@ class Response:
 class Call:
     """One routed request, as the operation handlers see it."""
 
-    backend: Backend
+    core: Core
     request: Request
     params: Params
     args: dict[str, str]
     base_url: str
+    account_sid: str
 
     @property
     def ws(self) -> str:
         return self.args["ws"]
-
-    def names(self) -> Names:
-        return Names(self.backend.store)
 
     def if_match(self) -> str | None:
         return self.request.header("if-match")
@@ -74,7 +72,7 @@ def error_response(error: ApiError) -> Response:
     headers = [("Content-Type", "application/json; charset=utf-8")]
     if error.status == 401:
         headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
-    return Response(error.status, error.encode(), headers)
+    return Response(error.status, encode(error), headers)
 
 
 class App:
@@ -82,13 +80,13 @@ class App:
 
     def __init__(
         self,
-        backend: Backend,
+        core: Core,
         routes: list[tuple[str, re.Pattern[str], Handler]],
         account_sid: str,
         auth_token: str,
         api_key: tuple[str, str] | None = None,
     ) -> None:
-        self.backend = backend
+        self.core = core
         self.routes = routes
         self.account_sid = account_sid
         self.auth_token = auth_token
@@ -130,7 +128,9 @@ class App:
                 continue
             raw = request.body if method == "POST" else request.query
             params = Params(parse_form(raw) if not _is_json(request) else parse_form(request.query))
-            call = Call(self.backend, request, params, match.groupdict(), f"http://{host}")
+            call = Call(
+                self.core, request, params, match.groupdict(), f"http://{host}", self.account_sid
+            )
             return handler(call)
         if allowed:
             raise ApiError(405, 20004, f"Method {method} not allowed on {request.path}")

@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from trctl.emulator.core.errors import bad_request
+from trctl.emulator.core.queries import TaskQueueFilter
 from trctl.emulator.core.stats import Stats
 from trctl.emulator.http.app import Call, Handler, Response, json_response
-from trctl.emulator.http.paging import Page, envelope
+from trctl.emulator.http.paging import cursor_of, envelope
 from trctl.emulator.http.serializers import ws_url
 
 W = r"/v1/Workspaces/(?P<ws>[A-Za-z0-9]+)"
@@ -16,19 +17,11 @@ DEFAULT_MINUTES = 15
 
 
 def _stats(call: Call) -> Stats:
-    call.backend.workspace(call.ws)
-    channel = call.params.raw("TaskChannel")
-    channel_sid = None
-    if channel:
-        row = call.backend.channel_by_ref(call.ws, channel)
-        if row is None:
-            raise bad_request(f"TaskChannel {channel!r} does not exist in this workspace")
-        channel_sid = row["sid"]
-    return Stats(call.backend.store, call.ws, call.backend.now(), channel_sid)
+    return call.core.statistics.scope(call.ws, call.params.raw("TaskChannel"))
 
 
 def _window(call: Call) -> tuple[float, float]:
-    end = call.params.date("EndDate") or call.backend.now()
+    end = call.params.date("EndDate") or call.core.now()
     start = call.params.date("StartDate")
     if start is None:
         minutes = call.params.int("Minutes", default=DEFAULT_MINUTES, low=1, high=43_200)
@@ -50,7 +43,7 @@ def _split(call: Call) -> list[int]:
 
 def _base(call: Call, path: str) -> dict[str, Any]:
     return {
-        "account_sid": call.backend.store.get_meta("account_sid"),
+        "account_sid": call.account_sid,
         "workspace_sid": call.ws,
         "url": f"{ws_url(call.base_url, call.ws)}{path}",
     }
@@ -99,81 +92,69 @@ def workspace_statistics(call: Call) -> Response:
 
 
 # -- task queues --------------------------------------------------------------------------------
-def _queue_realtime(call: Call, stats: Stats, queue: Any) -> dict[str, Any]:
-    members = {view.sid for view in call.backend.member_views(queue)}
-    activity = stats.activity_statistics(members)
-    available = {
-        row["sid"]
-        for row in call.backend.store.all(
-            "SELECT sid FROM workers WHERE workspace_sid = ? AND available = 1", (call.ws,)
-        )
-    }
+def _queue_realtime(stats: Stats, queue: str) -> dict[str, Any]:
+    activity, eligible, available = stats.queue_workers(queue)
     return {
-        "task_queue_sid": queue["sid"],
-        **stats.tasks("task_queue_sid", queue["sid"]),
+        "task_queue_sid": queue,
+        **stats.tasks("task_queue_sid", queue),
         "activity_statistics": activity,
-        "total_eligible_workers": len(members),
-        "total_available_workers": len(members & available),
+        "total_eligible_workers": eligible,
+        "total_available_workers": available,
     }
 
 
-def _queue_cumulative(call: Call, stats: Stats, queue: Any) -> dict[str, Any]:
-    data = stats.cumulative(*_window(call), "task_queue_sid", queue["sid"], _split(call))
+def _queue_cumulative(call: Call, stats: Stats, queue: str) -> dict[str, Any]:
+    data = stats.cumulative(*_window(call), "task_queue_sid", queue, _split(call))
     for key in ("tasks_created", "tasks_timed_out_in_workflow"):
         data.pop(key)
-    return {"task_queue_sid": queue["sid"], **data}
+    return {"task_queue_sid": queue, **data}
 
 
-def _queue(call: Call) -> Any:
-    return call.backend.load("task_queues", call.args["queue"], call.ws)
+def _queue(call: Call) -> str:
+    return _stats(call).require("task_queues", call.args["queue"])
 
 
 def queue_realtime(call: Call) -> Response:
     queue = _queue(call)
-    path = f"/TaskQueues/{queue['sid']}/RealTimeStatistics"
-    return json_response(200, {**_base(call, path), **_queue_realtime(call, _stats(call), queue)})
+    path = f"/TaskQueues/{queue}/RealTimeStatistics"
+    return json_response(200, {**_base(call, path), **_queue_realtime(_stats(call), queue)})
 
 
 def queue_cumulative(call: Call) -> Response:
     queue = _queue(call)
-    path = f"/TaskQueues/{queue['sid']}/CumulativeStatistics"
+    path = f"/TaskQueues/{queue}/CumulativeStatistics"
     return json_response(200, {**_base(call, path), **_queue_cumulative(call, _stats(call), queue)})
 
 
-def _queue_statistics(call: Call, stats: Stats, queue: Any) -> dict[str, Any]:
-    realtime = _queue_realtime(call, stats, queue)
+def _queue_statistics(call: Call, stats: Stats, queue: str) -> dict[str, Any]:
+    realtime = _queue_realtime(stats, queue)
     cumulative = _queue_cumulative(call, stats, queue)
     realtime.pop("task_queue_sid")
     cumulative.pop("task_queue_sid")
-    return {"task_queue_sid": queue["sid"], "realtime": realtime, "cumulative": cumulative}
+    return {"task_queue_sid": queue, "realtime": realtime, "cumulative": cumulative}
 
 
 def queue_statistics(call: Call) -> Response:
     queue = _queue(call)
     body = {
-        **_base(call, f"/TaskQueues/{queue['sid']}/Statistics"),
+        **_base(call, f"/TaskQueues/{queue}/Statistics"),
         **_queue_statistics(call, _stats(call), queue),
     }
     return json_response(200, body)
 
 
 def list_queue_statistics(call: Call) -> Response:
-    from trctl.emulator.http.paging import Query, fetch_page
-
     stats = _stats(call)
-    where, args = ["workspace_sid = ?"], [call.ws]
-    if call.params.raw("FriendlyName"):
-        where.append("friendly_name = ?")
-        args.append(call.params.raw("FriendlyName"))
-    page: Page = fetch_page(call.backend.store, Query("task_queues", where, args), call.params)
+    flt = TaskQueueFilter(call.params.raw("FriendlyName"))
+    page = call.core.queries.task_queues(call.ws, flt, cursor_of(call.params))
     base = _base(call, "")
     records = [
         {
             "account_sid": base["account_sid"],
             "workspace_sid": call.ws,
-            **_queue_statistics(call, stats, row),
+            **_queue_statistics(call, stats, record.sid),
         }
-        for row in page.rows
+        for record in page.records
     ]
     body = envelope(
         call.base_url, call.request.path, call.params, "task_queues_statistics", records, page
@@ -197,10 +178,9 @@ def bulk_queue_realtime(call: Call) -> Response:
     stats = _stats(call)
     data = []
     for sid in sids:
-        queue = call.backend.store.get("task_queues", sid, call.ws)
-        if queue is None:
+        if not stats.has_queue(sid):
             raise bad_request(f"TaskQueue {sid} does not exist in this workspace")
-        realtime = _queue_realtime(call, stats, queue)
+        realtime = _queue_realtime(stats, sid)
         for key in ("longest_relative_task_age_in_queue", "longest_relative_task_sid_in_queue"):
             realtime.pop(key)
         data.append(realtime)
@@ -253,43 +233,44 @@ def workers_statistics(call: Call) -> Response:
 
 
 def worker_statistics(call: Call) -> Response:
-    worker = call.backend.load("workers", call.args["worker"], call.ws)
+    stats = _stats(call)
+    worker = stats.require("workers", call.args["worker"])
     body = {
-        **_base(call, f"/Workers/{worker['sid']}/Statistics"),
-        "worker_sid": worker["sid"],
-        "cumulative": _workers_cumulative(call, _stats(call), worker["sid"]),
+        **_base(call, f"/Workers/{worker}/Statistics"),
+        "worker_sid": worker,
+        "cumulative": _workers_cumulative(call, stats, worker),
     }
     return json_response(200, body)
 
 
 # -- workflows ----------------------------------------------------------------------------------
-def _flow(call: Call) -> Any:
-    return call.backend.load("workflows", call.args["flow"], call.ws)
+def _flow(call: Call) -> str:
+    return _stats(call).require("workflows", call.args["flow"])
 
 
-def _flow_realtime(stats: Stats, flow: Any) -> dict[str, Any]:
-    tasks = stats.tasks("workflow_sid", flow["sid"])
+def _flow_realtime(stats: Stats, flow: str) -> dict[str, Any]:
+    tasks = stats.tasks("workflow_sid", flow)
     for key in ("longest_relative_task_age_in_queue", "longest_relative_task_sid_in_queue"):
         tasks.pop(key)
-    return {"workflow_sid": flow["sid"], **tasks}
+    return {"workflow_sid": flow, **tasks}
 
 
-def _flow_cumulative(call: Call, stats: Stats, flow: Any) -> dict[str, Any]:
-    data = stats.cumulative(*_window(call), "workflow_sid", flow["sid"], _split(call))
+def _flow_cumulative(call: Call, stats: Stats, flow: str) -> dict[str, Any]:
+    data = stats.cumulative(*_window(call), "workflow_sid", flow, _split(call))
     for key in ("tasks_created", "wait_duration_in_queue_until_accepted"):
         data.pop(key)
-    return {"workflow_sid": flow["sid"], **data}
+    return {"workflow_sid": flow, **data}
 
 
 def workflow_realtime(call: Call) -> Response:
     flow = _flow(call)
-    path = f"/Workflows/{flow['sid']}/RealTimeStatistics"
+    path = f"/Workflows/{flow}/RealTimeStatistics"
     return json_response(200, {**_base(call, path), **_flow_realtime(_stats(call), flow)})
 
 
 def workflow_cumulative(call: Call) -> Response:
     flow = _flow(call)
-    path = f"/Workflows/{flow['sid']}/CumulativeStatistics"
+    path = f"/Workflows/{flow}/CumulativeStatistics"
     return json_response(200, {**_base(call, path), **_flow_cumulative(call, _stats(call), flow)})
 
 
@@ -301,8 +282,8 @@ def workflow_statistics(call: Call) -> Response:
     realtime.pop("workflow_sid")
     cumulative.pop("workflow_sid")
     body = {
-        **_base(call, f"/Workflows/{flow['sid']}/Statistics"),
-        "workflow_sid": flow["sid"],
+        **_base(call, f"/Workflows/{flow}/Statistics"),
+        "workflow_sid": flow,
         "realtime": realtime,
         "cumulative": cumulative,
     }

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from trctl.emulator.core.errors import bad_request
 from trctl.emulator.core.exprs import compile_expression
-from trctl.emulator.core.store import Row
+from trctl.emulator.core.queries import ReservationFilter, TaskFilter
+from trctl.emulator.core.records import ReservationRecord, TaskRecord
 from trctl.emulator.core.tasks import MAX_TTL
 from trctl.emulator.http import serializers as ser
-from trctl.emulator.http.app import Call, Response, json_response
-from trctl.emulator.http.common import deleted, list_response
-from trctl.emulator.http.paging import Query
+from trctl.emulator.http.app import Call, Response
+from trctl.emulator.http.common import deleted, list_response, one
+from trctl.emulator.http.paging import cursor_of
 from trctl.emulator.http.workers import (
-    _ordering,
     list_reservations,
+    ordering,
     reservation_response,
     update_reservation,
 )
@@ -24,9 +24,8 @@ TASK_STATES = ("pending", "reserved", "assigned", "wrapping", "completed", "canc
 MAX_PRIORITY = 2**31 - 1
 
 
-def _task_response(call: Call, row: Row, status: int = 200) -> Response:
-    body = ser.task(row, call.base_url, call.names(), call.backend.now())
-    return json_response(status, body, etag=str(row["version"]))
+def _task_response(call: Call, record: TaskRecord, status: int = 200) -> Response:
+    return one(call, ser.task, record, status, etag=str(record.version))
 
 
 def _task_fields(call: Call) -> dict[str, Any]:
@@ -63,17 +62,18 @@ def create_task(call: Call) -> Response:
         fields["ignore_capacity"] = p.bool("IgnoreCapacity", True)
     elif "IgnoreCapacity" in p:
         raise bad_request("IgnoreCapacity is valid only with a worker RoutingTarget")
-    return _task_response(call, call.backend.create_task(call.ws, fields), 201)
+    sid = call.core.tasks.create(call.ws, fields)
+    return _task_response(call, call.core.queries.task(call.ws, sid), 201)
 
 
 def fetch_task(call: Call) -> Response:
-    return _task_response(call, call.backend.load("tasks", call.args["sid"], call.ws))
+    return _task_response(call, call.core.queries.task(call.ws, call.args["sid"]))
 
 
 def update_task(call: Call) -> Response:
     p = call.params
     status = p.choice("AssignmentStatus", TASK_STATES)
-    row = call.backend.update_task(
+    sid = call.core.tasks.update(
         call.ws,
         call.args["sid"],
         _task_fields(call),
@@ -81,98 +81,58 @@ def update_task(call: Call) -> Response:
         reason=p.str("Reason"),
         if_match=call.if_match(),
     )
-    return _task_response(call, row)
+    return _task_response(call, call.core.queries.task(call.ws, sid))
 
 
 def delete_task(call: Call) -> Response:
-    call.backend.delete_task(call.ws, call.args["sid"], call.if_match())
+    call.core.tasks.delete(call.ws, call.args["sid"], call.if_match())
     return deleted()
 
 
 def list_tasks(call: Call) -> Response:
     p = call.params
-    call.backend.workspace(call.ws)
-    where: list[str] = ["workspace_sid = ?"]
-    args: list[Any] = [call.ws]
     statuses = [s.lower() for s in p.list("AssignmentStatus")]
     bad = [s for s in statuses if s not in TASK_STATES]
     if bad:
         raise bad_request(f"AssignmentStatus {bad[0]!r} is not one of {', '.join(TASK_STATES)}")
-    if statuses:
-        where.append(f"assignment_status IN ({', '.join('?' for _ in statuses)})")
-        args.extend(statuses)
-    _named(call, where, args, "WorkflowSid", "WorkflowName", "workflows", "workflow_sid")
-    _named(call, where, args, "TaskQueueSid", "TaskQueueName", "task_queues", "task_queue_sid")
-    if "Priority" in p:
-        where.append("priority = ?")
-        args.append(p.int("Priority", low=0, high=MAX_PRIORITY))
-    if p.raw("RoutingTarget"):
-        where.append("routing_target = ?")
-        args.append(p.raw("RoutingTarget"))
-    if p.raw("HasAddons") is not None and p.bool("HasAddons"):
-        where.append("0")  # the emulator never attaches add-ons
-    order: list[tuple[str, bool]] = []
-    if p.raw("Ordering"):
-        order = _ordering(
-            p.raw("Ordering") or "",
-            {
-                "DateCreated": "date_created",
-                "Priority": "priority",
-                "VirtualStartTime": "virtual_start_time",
-            },
-        )
-        columns = [column for column, _ in order]
-        if "date_created" in columns and "virtual_start_time" in columns:
-            raise bad_request("Ordering cannot combine DateCreated and VirtualStartTime")
-    predicate = None
-    if p.raw("EvaluateTaskAttributes"):
-        expr = compile_expression("EvaluateTaskAttributes", p.raw("EvaluateTaskAttributes") or "")
-
-        def predicate(row: Row) -> bool:
-            return bool(expr.evaluate(json.loads(row["attributes"])))
-
-    query = Query("tasks", where, args, order, predicate)
-    now = call.backend.now()
-    return list_response(
-        call, query, "tasks", lambda row, base, names: ser.task(row, base, names, now)
+    order = ordering(
+        p.raw("Ordering"),
+        {
+            "DateCreated": "date_created",
+            "Priority": "priority",
+            "VirtualStartTime": "virtual_start_time",
+        },
     )
-
-
-def _named(
-    call: Call,
-    where: list[str],
-    args: list[Any],
-    sid_param: str,
-    name_param: str,
-    table: str,
-    column: str,
-) -> None:
-    sid = call.params.raw(sid_param)
-    name = call.params.raw(name_param)
-    if sid:
-        where.append(f"{column} = ?")
-        args.append(sid)
-    if name:
-        where.append(
-            f"{column} IN (SELECT sid FROM {table} WHERE workspace_sid = ? AND friendly_name = ?)"
-        )
-        args.extend([call.ws, name])
+    fields = [field for field, _ in order]
+    if "date_created" in fields and "virtual_start_time" in fields:
+        raise bad_request("Ordering cannot combine DateCreated and VirtualStartTime")
+    expression = p.raw("EvaluateTaskAttributes")
+    flt = TaskFilter(
+        statuses=statuses,
+        workflow_sid=p.raw("WorkflowSid"),
+        workflow_name=p.raw("WorkflowName"),
+        task_queue_sid=p.raw("TaskQueueSid"),
+        task_queue_name=p.raw("TaskQueueName"),
+        priority=p.int("Priority", low=0, high=MAX_PRIORITY) if "Priority" in p else None,
+        routing_target=p.raw("RoutingTarget"),
+        has_addons=p.raw("HasAddons") is not None and bool(p.bool("HasAddons")),
+        expression=(
+            compile_expression("EvaluateTaskAttributes", expression) if expression else None
+        ),
+        ordering=order,
+    )
+    page = call.core.queries.tasks(call.ws, flt, cursor_of(p))
+    return list_response(call, page, "tasks", ser.task)
 
 
 # -- task-scoped reservations -------------------------------------------------------------------
-def _task_reservation(call: Call) -> Row:
-    row = call.backend.store.one(
-        "SELECT * FROM reservations WHERE sid = ? AND task_sid = ? AND workspace_sid = ?",
-        (call.args["sid"], call.args["task"], call.ws),
-    )
-    if row is None:
-        raise call.backend.missing(call.args["sid"])
-    return row
+def _task_reservation(call: Call) -> ReservationRecord:
+    return call.core.queries.reservation(call.ws, call.args["sid"], task_sid=call.args["task"])
 
 
 def list_task_reservations(call: Call) -> Response:
-    call.backend.load("tasks", call.args["task"], call.ws)
-    return list_reservations(call, "task_sid", call.args["task"], by_worker=False)
+    flt = ReservationFilter(task_sid=call.args["task"], worker_sid=call.params.raw("WorkerSid"))
+    return list_reservations(call, flt, by_worker=False)
 
 
 def fetch_task_reservation(call: Call) -> Response:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from trctl.emulator.core.errors import bad_request
+from trctl.emulator.core.errors import bad_request, precondition_failed
 from trctl.emulator.core.exprs import compile_expression
-from trctl.emulator.core.store import Row
+from trctl.emulator.core.keyset import Ordering
+from trctl.emulator.core.queries import ReservationFilter, WorkerFilter
+from trctl.emulator.core.records import ReservationRecord, WorkerRecord
 from trctl.emulator.http import serializers as ser
-from trctl.emulator.http.app import Call, Response, json_response
-from trctl.emulator.http.common import bool_column, deleted, list_response, workspace_query
-from trctl.emulator.http.paging import Query
+from trctl.emulator.http.app import Call, Response
+from trctl.emulator.http.common import deleted, list_response, one, optional_bool
+from trctl.emulator.http.paging import cursor_of
 
 
-def _worker_response(call: Call, row: Row, status: int = 200) -> Response:
-    body = ser.worker(row, call.base_url, call.names())
-    return json_response(status, body, etag=str(row["version"]))
+def _worker_response(call: Call, record: WorkerRecord, status: int = 200) -> Response:
+    return one(call, ser.worker, record, status, etag=str(record.version))
 
 
 def _worker_fields(call: Call) -> dict[str, Any]:
@@ -32,97 +33,54 @@ def _worker_fields(call: Call) -> dict[str, Any]:
 
 def create_worker(call: Call) -> Response:
     call.params.str("FriendlyName", required=True)
-    return _worker_response(call, call.backend.create_worker(call.ws, _worker_fields(call)), 201)
+    sid = call.core.workers.create(call.ws, _worker_fields(call))
+    return _worker_response(call, call.core.queries.worker(call.ws, sid), 201)
 
 
 def fetch_worker(call: Call) -> Response:
-    return _worker_response(call, call.backend.load("workers", call.args["sid"], call.ws))
+    return _worker_response(call, call.core.queries.worker(call.ws, call.args["sid"]))
 
 
 def update_worker(call: Call) -> Response:
     reject = bool(call.params.bool("RejectPendingReservations", False))
-    row = call.backend.update_worker(
+    sid = call.core.workers.update(
         call.ws,
         call.args["sid"],
         _worker_fields(call),
         reject_pending=reject,
         if_match=call.if_match(),
     )
-    return _worker_response(call, row)
+    return _worker_response(call, call.core.queries.worker(call.ws, sid))
 
 
 def delete_worker(call: Call) -> Response:
-    call.backend.delete_worker(call.ws, call.args["sid"], call.if_match())
+    call.core.workers.delete(call.ws, call.args["sid"], call.if_match())
     return deleted()
 
 
 def list_workers(call: Call) -> Response:
-    backend = call.backend
     p = call.params
-    query = workspace_query(
-        call, "workers", filters={"FriendlyName": "friendly_name", "ActivitySid": "activity_sid"}
+    expression = p.raw("TargetWorkersExpression")
+    flt = WorkerFilter(
+        friendly_name=p.raw("FriendlyName"),
+        activity_sid=p.raw("ActivitySid"),
+        activity_name=p.raw("ActivityName"),
+        available=optional_bool(call, "Available"),
+        task_queue_sid=p.raw("TaskQueueSid"),
+        task_queue_name=p.raw("TaskQueueName"),
+        expression=(
+            compile_expression("TargetWorkersExpression", expression) if expression else None
+        ),
+        ordering=ordering(p.raw("Ordering"), {"DateStatusChanged": "date_status_changed"}),
     )
-    where, args = list(query.where), list(query.args)
-    if p.raw("ActivityName"):
-        where.append(
-            "activity_sid IN (SELECT sid FROM activities "
-            "WHERE workspace_sid = ? AND friendly_name = ?)"
-        )
-        args.extend([call.ws, p.raw("ActivityName")])
-    available = bool_column(call, "Available")
-    if available is not None:
-        where.append("available = ?")
-        args.append(available)
-    predicates = []
-    queue = _queue_filter(call)
-    if queue is not None:
-        queue_expr = compile_expression("TargetWorkers", queue["target_workers"])
-        predicates.append(lambda row: bool(queue_expr.evaluate(_context(call, row))))
-    if p.raw("TargetWorkersExpression"):
-        expr = compile_expression("TargetWorkersExpression", p.raw("TargetWorkersExpression") or "")
-        predicates.append(lambda row: bool(expr.evaluate(_context(call, row))))
-    order: list[tuple[str, bool]] = []
-    if p.raw("Ordering"):
-        order = _ordering(p.raw("Ordering") or "", {"DateStatusChanged": "date_status_changed"})
-    del backend
-
-    def predicate(row: Row) -> bool:
-        return all(check(row) for check in predicates)
-
-    query = Query("workers", where, args, order, predicate if predicates else None)
-    return list_response(call, query, "workers", ser.worker)
+    page = call.core.queries.workers(call.ws, flt, cursor_of(p))
+    return list_response(call, page, "workers", ser.worker)
 
 
-def _context(call: Call, row: Row) -> dict[str, Any]:
-    """Worker attributes plus sid, friendly_name, activity_sid, activity_name (top level)."""
-    context = dict(call.backend.worker_attributes(row))
-    context["sid"] = row["sid"]
-    context["friendly_name"] = row["friendly_name"]
-    context["activity_sid"] = row["activity_sid"]
-    activity = call.backend.store.get("activities", row["activity_sid"])
-    context["activity_name"] = activity["friendly_name"] if activity else None
-    return context
-
-
-def _queue_filter(call: Call) -> Row | None:
-    sid = call.params.raw("TaskQueueSid")
-    name = call.params.raw("TaskQueueName")
-    if not sid and not name:
-        return None
-    if sid:
-        row = call.backend.store.get("task_queues", sid, call.ws)
-    else:
-        row = call.backend.store.one(
-            "SELECT * FROM task_queues WHERE workspace_sid = ? AND friendly_name = ?",
-            (call.ws, name),
-        )
-    if row is None:
-        raise bad_request(f"TaskQueue {sid or name} does not exist in this workspace")
-    return row
-
-
-def _ordering(text: str, allowed: dict[str, str]) -> list[tuple[str, bool]]:
-    """'Attribute:asc|desc[,...]' -> [(column, descending)]; 400 for anything else."""
+def ordering(text: str | None, allowed: dict[str, str]) -> Ordering:
+    """'Attribute:asc|desc[,...]' -> [(field, descending)]; 400 for anything else."""
+    if not text:
+        return ()
     out = []
     for clause in text.split(","):
         name, _, direction = clause.strip().partition(":")
@@ -137,25 +95,14 @@ def _ordering(text: str, allowed: dict[str, str]) -> list[tuple[str, bool]]:
 
 
 # -- worker channels ----------------------------------------------------------------------------
-def _channel_body(call: Call, row: Row) -> dict[str, Any]:
-    assigned = call.backend.store.scalar(
-        "SELECT COUNT(*) FROM reservations WHERE worker_sid = ? AND task_channel_sid = ? "
-        "AND status IN ('accepted','wrapping')",
-        (row["worker_sid"], row["task_channel_sid"]),
-    )
-    return ser.worker_channel(row, call.base_url, call.names(), int(assigned or 0))
-
-
 def list_worker_channels(call: Call) -> Response:
-    call.backend.load("workers", call.args["worker"], call.ws)
-    query = Query("worker_channels", ["worker_sid = ?"], [call.args["worker"]])
-    return list_response(call, query, "channels", lambda row, base, names: _channel_body(call, row))
+    page = call.core.queries.worker_channels(call.ws, call.args["worker"], cursor_of(call.params))
+    return list_response(call, page, "channels", ser.worker_channel)
 
 
 def fetch_worker_channel(call: Call) -> Response:
-    call.backend.load("workers", call.args["worker"], call.ws)
-    row = call.backend.worker_channel(call.args["worker"], call.args["sid"])
-    return json_response(200, _channel_body(call, row))
+    record = call.core.queries.worker_channel(call.ws, call.args["worker"], call.args["sid"])
+    return one(call, ser.worker_channel, record)
 
 
 def update_worker_channel(call: Call) -> Response:
@@ -165,10 +112,12 @@ def update_worker_channel(call: Call) -> Response:
         changes["capacity"] = p.int("Capacity", low=0, high=50)
     if "Available" in p:
         changes["available"] = p.bool("Available")
-    row = call.backend.update_worker_channel(
-        call.ws, call.args["worker"], call.args["sid"], changes
+    sid = call.core.workers.update_channel(call.ws, call.args["worker"], call.args["sid"], changes)
+    return one(
+        call,
+        ser.worker_channel,
+        call.core.queries.worker_channel(call.ws, call.args["worker"], sid),
     )
-    return json_response(200, _channel_body(call, row))
 
 
 # -- reservations (shared by the task- and worker-scoped paths) ---------------------------------
@@ -178,53 +127,47 @@ RESERVATION_STATES = (
 )  # fmt: skip
 
 
-def reservation_etag(row: Row) -> str:
-    return str(round(row["date_updated"] * 1000))
+def reservation_etag(record: ReservationRecord) -> str:
+    return str(round(record.date_updated * 1000))
 
 
-def reservation_response(call: Call, row: Row, *, by_worker: bool) -> Response:
-    body = ser.reservation(row, call.base_url, call.names(), by_worker=by_worker)
-    return json_response(200, body, etag=reservation_etag(row))
+def reservation_response(call: Call, record: ReservationRecord, *, by_worker: bool) -> Response:
+    def serialize(r: ReservationRecord, base: str, account: str) -> dict[str, Any]:
+        return ser.reservation(r, base, account, by_worker=by_worker)
+
+    return one(call, serialize, record, etag=reservation_etag(record))
 
 
-def list_reservations(call: Call, column: str, parent: str, *, by_worker: bool) -> Response:
-    where = [f"{column} = ?", "workspace_sid = ?"]
-    args: list[Any] = [parent, call.ws]
+def list_reservations(call: Call, flt: ReservationFilter, *, by_worker: bool) -> Response:
     status = call.params.raw("ReservationStatus")
     if status:
         call.params.choice("ReservationStatus", RESERVATION_STATES)
-        where.append("status = ?")
-        args.append(status.lower())
-    if not by_worker and call.params.raw("WorkerSid"):
-        where.append("worker_sid = ?")
-        args.append(call.params.raw("WorkerSid"))
-    query = Query("reservations", where, args)
-    return list_response(
-        call,
-        query,
-        "reservations",
-        lambda row, base, names: ser.reservation(row, base, names, by_worker=by_worker),
-    )
+        flt = ReservationFilter(flt.task_sid, flt.worker_sid, status.lower())
+    page = call.core.queries.reservations(call.ws, flt, cursor_of(call.params))
+
+    def serialize(r: ReservationRecord, base: str, account: str) -> dict[str, Any]:
+        return ser.reservation(r, base, account, by_worker=by_worker)
+
+    return list_response(call, page, "reservations", serialize)
 
 
-def update_reservation(call: Call, row: Row, *, by_worker: bool) -> Response:
+def update_reservation(call: Call, record: ReservationRecord, *, by_worker: bool) -> Response:
     p = call.params
     if_match = call.if_match()
-    if if_match is not None and if_match.strip('"') not in ("*", reservation_etag(row)):
-        from trctl.emulator.core.errors import precondition_failed
-
-        raise precondition_failed(f"Reservation {row['sid']} has changed (If-Match)")
+    if if_match is not None and if_match.strip('"') not in ("*", reservation_etag(record)):
+        raise precondition_failed(f"Reservation {record.sid} has changed (If-Match)")
     status = p.choice("ReservationStatus", RESERVATION_STATES)
     instruction = p.choice(
         "Instruction", ("conference", "dequeue", "call", "redirect", "supervise")
     )
-    updated = call.backend.update_reservation(
-        row,
+    call.core.reservations.update(
+        record.sid,
         status=status,
         worker_activity_sid=p.sid("WorkerActivitySid", "WA"),
         instruction=instruction,
         instruction_params=_instruction_params(call, instruction),
     )
+    updated = call.core.queries.reservation(call.ws, record.sid)
     return reservation_response(call, updated, by_worker=by_worker)
 
 
@@ -247,18 +190,13 @@ def _instruction_params(call: Call, instruction: str | None) -> dict[str, str]:
 
 
 def list_worker_reservations(call: Call) -> Response:
-    call.backend.load("workers", call.args["worker"], call.ws)
-    return list_reservations(call, "worker_sid", call.args["worker"], by_worker=True)
+    worker = call.args["worker"]
+    worker_only = ReservationFilter(worker_sid=worker)
+    return list_reservations(call, worker_only, by_worker=True)
 
 
-def _worker_reservation(call: Call) -> Row:
-    row = call.backend.store.one(
-        "SELECT * FROM reservations WHERE sid = ? AND worker_sid = ? AND workspace_sid = ?",
-        (call.args["sid"], call.args["worker"], call.ws),
-    )
-    if row is None:
-        raise call.backend.missing(call.args["sid"])
-    return row
+def _worker_reservation(call: Call) -> ReservationRecord:
+    return call.core.queries.reservation(call.ws, call.args["sid"], worker_sid=call.args["worker"])
 
 
 def fetch_worker_reservation(call: Call) -> Response:

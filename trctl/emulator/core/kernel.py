@@ -1,0 +1,162 @@
+"""The kernel every domain service receives: store, clock, SIDs, transactions, cached lookups."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from trctl.emulator.core.clock import Clock
+from trctl.emulator.core.errors import Missing, bad_request
+from trctl.emulator.core.exprs import compile_expression
+from trctl.emulator.core.ids import SidFactory
+from trctl.emulator.core.store import Row, Store
+from trctl.workflow.config import Target, WorkflowConfig, parse_workflow_config
+
+
+class Kernel:
+    """Shared by the domain services: one lock and one SQLite transaction per mutation (tx),
+    hooks run after each outermost commit, the clock, and lookups with their caches."""
+
+    def __init__(self, store: Store, clock: Clock, sids: SidFactory) -> None:
+        self.store = store
+        self.clock = clock
+        self.sids = sids
+        self.commit_hooks: list[Callable[[], None]] = []
+        self._worker_attrs: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._configs: dict[str, tuple[str, WorkflowConfig]] = {}
+        self._deadline_hint: float | None = None
+
+    # -- transactions and time ------------------------------------------------------------------
+    @contextmanager
+    def tx(self) -> Iterator[None]:
+        with self.store.lock:  # read the depth under the lock: another thread may be in a tx
+            outer = not self.store.in_tx
+            with self.store.tx():
+                yield
+        if outer:
+            for hook in self.commit_hooks:
+                hook()
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def arm(self, deadline: float | None) -> float | None:
+        """Note a new timer deadline so the scheduler wakes early only when it must."""
+        if deadline is not None and (self._deadline_hint is None or deadline < self._deadline_hint):
+            self._deadline_hint = deadline
+        return deadline
+
+    def take_deadline_hint(self) -> float | None:
+        hint, self._deadline_hint = self._deadline_hint, None
+        return hint
+
+    # -- lookups --------------------------------------------------------------------------------
+    def load(self, table: str, sid: str, workspace_sid: str | None = None) -> Row:
+        """The row, or Missing (the wire layer answers 404)."""
+        row = self.store.get(table, sid, workspace_sid)
+        if row is None:
+            raise Missing(sid)
+        return row
+
+    def workspace(self, sid: str) -> Row:
+        return self.load("workspaces", sid)
+
+    def activity_in(self, workspace_sid: str, sid: str, param: str) -> Row:
+        """An activity of the workspace, or a 400 naming the parameter that gave it."""
+        row = self.store.get("activities", sid, workspace_sid)
+        if row is None:
+            raise bad_request(f"{param} {sid} is not an Activity of workspace {workspace_sid}")
+        return row
+
+    def channel_by_ref(self, workspace_sid: str, ref: str) -> Row | None:
+        """A task channel by SID or unique_name."""
+        return self.store.one(
+            "SELECT * FROM task_channels WHERE workspace_sid = ? AND (sid = ? OR unique_name = ?)",
+            (workspace_sid, ref, ref),
+        )
+
+    def active_tasks(self, column: str, sid: str) -> int:
+        """How many pending, reserved, assigned or wrapping tasks have `column` = sid."""
+        return int(
+            self.store.scalar(
+                f"SELECT COUNT(*) FROM tasks WHERE {column} = ? AND assignment_status IN "
+                "('pending','reserved','assigned','wrapping')",
+                (sid,),
+            )
+            or 0
+        )
+
+    def worker_channel(self, worker_sid: str, ref: str) -> Row:
+        """A worker channel by WC SID, or by its task channel's SID or unique_name."""
+        row = self.store.one(
+            "SELECT wc.* FROM worker_channels wc "
+            "JOIN task_channels tc ON tc.sid = wc.task_channel_sid "
+            "WHERE wc.worker_sid = ? AND (wc.sid = ? OR tc.sid = ? OR tc.unique_name = ?)",
+            (worker_sid, ref, ref, ref),
+        )
+        if row is None:
+            raise Missing(ref)
+        return row
+
+    def worker_attributes(self, worker: Row) -> dict[str, Any]:
+        """Parsed worker attributes, cached by worker version."""
+        cached = self._worker_attrs.get(worker["sid"])
+        if cached is not None and cached[0] == worker["version"]:
+            return cached[1]
+        parsed = json.loads(worker["attributes"])
+        self._worker_attrs[worker["sid"]] = (worker["version"], parsed)
+        return parsed
+
+    def queue_expression(self, queue: Row) -> Any:
+        return compile_expression("TargetWorkers", queue["target_workers"])
+
+    def workflow_config(self, workflow: Row) -> WorkflowConfig:
+        """The parsed configuration, cached until the workflow's text changes."""
+        cached = self._configs.get(workflow["sid"])
+        if cached is not None and cached[0] == workflow["configuration"]:
+            return cached[1]
+        config = parse_workflow_config(workflow["configuration"])
+        self._configs[workflow["sid"]] = (workflow["configuration"], config)
+        return config
+
+    def current_target(self, task: Row) -> Target | None:
+        """The workflow Target the task sits in (None for tasks put straight into a queue)."""
+        if not task["workflow_sid"] or task["filter_index"] is None:
+            return None
+        workflow = self.store.get("workflows", task["workflow_sid"])
+        if workflow is None:
+            return None
+        config = self.workflow_config(workflow)
+        if task["filter_index"] < 0:
+            return config.default_filter
+        try:
+            return config.filters[task["filter_index"]].targets[task["target_index"]]
+        except IndexError:
+            return None
+
+
+def check_if_match(row: Row, if_match: str | None, what: str) -> None:
+    """412 when an If-Match header does not name the row's current version."""
+    from trctl.emulator.core.errors import precondition_failed
+
+    if if_match is None:
+        return
+    wanted = if_match.strip().strip('"')
+    if wanted != "*" and wanted != str(row["version"]):
+        raise precondition_failed(
+            f"{what} {row['sid']} is at version {row['version']}, not {wanted} (If-Match)"
+        )
+
+
+@dataclass(eq=False)
+class Service:
+    """Base of the domain services: each is a dataclass of the kernel and the services below it
+    that it calls (so Core's wiring shows the layering), with the store at hand."""
+
+    kernel: Kernel
+
+    def __post_init__(self) -> None:
+        self.store: Store = self.kernel.store
