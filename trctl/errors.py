@@ -74,16 +74,3 @@ class StepFailed(TrctlError):
 
     exit_code = 8
 
-
-EXIT_CODES: dict[int, str] = {
-    0: "success",
-    1: "unexpected error (run with --debug for the traceback)",
-    2: "usage: bad arguments, options or input files",
-    3: "configuration or credentials (missing, or rejected with 401/403)",
-    4: "not found (unknown SID or friendly name, HTTP 404)",
-    5: "TaskRouter API error (4xx, or 429/5xx after retries)",
-    6: "network: API unreachable or timed out",
-    7: "tunnel: ngrok missing, unauthenticated or died",
-    8: "demo: a step did not happen as the tutorial says",
-    130: "interrupted (Ctrl-C)",
-}

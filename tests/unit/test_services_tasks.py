@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trctl.errors import NotFoundError, UsageError
-from trctl.services.checks import check_expression, mark_position
+from trctl.services.checks import check_expression
 from trctl.services.reservations import the_pending_one
 from trctl.services.tasks import parse_ordering
 
@@ -54,11 +54,6 @@ def test_valid_and_empty_expressions() -> None:
     assert check_expression('selected_language == "es"', "--where") == 'selected_language == "es"'
     with pytest.raises(UsageError, match="empty"):
         check_expression("   ", "--where")
-
-
-def test_mark_position_clamps() -> None:
-    assert mark_position("abc", 10) == "abc^"
-    assert mark_position("abc", -1) == "^abc"
 
 
 def test_the_pending_one() -> None:

@@ -79,6 +79,3 @@ def get_app(ctx: click.Context | None = None) -> AppContext:
     if app is None:
         app = ctx.ensure_object(AppContext)
     return app
-
-
-pass_app = click.make_pass_decorator(AppContext, ensure=True)

@@ -27,7 +27,6 @@ BREAK_VARIABLE = "TRCTL_DEMO_BREAK"
 BREAKS = ("callback",)
 IDLE_TIMEOUT = 10.0
 ACCEPT = {"instruction": "accept"}
-DEFER: dict[str, Any] = {}
 # variables that could point the in-process commands anywhere but at the demo's emulator
 FOREIGN_PREFIXES = ("TWILIO_", "TRCTL_")
 KEEP = frozenset({"TRCTL_DEBUG", BREAK_VARIABLE})
