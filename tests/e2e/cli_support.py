@@ -1,4 +1,5 @@
-"""Helpers for the CLI e2e tests: run `trctl` in-process with click's CliRunner."""
+"""Helpers for the CLI e2e tests: run `trctl` in-process in an Environment made of a test's
+variables (and, as keywords, Environment options such as transport= or clock=)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,10 @@ import io
 import json
 from typing import Any
 
-from click.testing import CliRunner, Result
+from run_environment import Ran, run_trctl
 
-from trctl.cli import root
-from trctl.redact import disable_debug_logging
-
-# the developer's own profiles and variables must not leak into a test run
+# the developer's own profiles and variables must not reach a test run (also merged into the
+# environment of the tests' subprocesses, where an empty value hides a variable from trctl)
 ISOLATED = {
     "TRCTL_CONFIG_DIR": "/nonexistent/trctl-e2e-config",
     "TWILIO_CONFIG_DIR": "/nonexistent/twilio-cli-e2e-config",
@@ -24,30 +23,27 @@ ISOLATED = {
 }
 
 
-def invoke(env: dict[str, str], *args: str, input: str | None = None) -> Result:
-    try:
-        return CliRunner().invoke(root, list(args), env={**ISOLATED, **env}, input=input)
-    finally:
-        disable_debug_logging()  # --debug turns on HTTP logging for the whole process
+def invoke(env: dict[str, str], *args: str, input: str | None = None, **options: Any) -> Ran:
+    return run_trctl(args, environ={**ISOLATED, **env}, input=input, **options)
 
 
-def ok(env: dict[str, str], *args: str) -> Result:
-    result = invoke(env, *args)
+def ok(env: dict[str, str], *args: str, **options: Any) -> Ran:
+    result = invoke(env, *args, **options)
     assert result.exit_code == 0, (args, result.exit_code, result.stderr, result.stdout)
     return result
 
 
-def as_json(env: dict[str, str], *args: str) -> Any:
-    return json.loads(ok(env, *args, "--json").stdout)
+def as_json(env: dict[str, str], *args: str, **options: Any) -> Any:
+    return json.loads(ok(env, *args, "--json", **options).stdout)
 
 
-def as_csv(env: dict[str, str], *args: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(ok(env, *args, "--csv").stdout)))
+def as_csv(env: dict[str, str], *args: str, **options: Any) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(ok(env, *args, "--csv", **options).stdout)))
 
 
-def failed(env: dict[str, str], code: int, *args: str) -> str:
+def failed(env: dict[str, str], code: int, *args: str, **options: Any) -> str:
     """Run a command that must fail: exit `code`, one line on stderr, no traceback."""
-    result = invoke(env, *args)
+    result = invoke(env, *args, **options)
     assert result.exit_code == code, (args, result.exit_code, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

@@ -9,23 +9,32 @@ from urllib.parse import parse_qsl
 import pytest
 from cli_support import as_json, invoke, ok
 
-import trctl.services.http as http_module
+from trctl.services.http import RetryingHttpClient
+
+
+class RequestLog(list):
+    """(method, path after /v1/, query params) of every request sent through it: it is the
+    run Environment's transport (trctl's own client, recording what it sends)."""
+
+    def __call__(self, **options: Any) -> RetryingHttpClient:
+        return Counting(self, **options)
+
+
+class Counting(RetryingHttpClient):
+    def __init__(self, log: RequestLog, **options: Any) -> None:
+        super().__init__(**options)
+        self.log = log
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        path, _, query = url.split("/v1/", 1)[1].partition("?")
+        params = dict(kwargs.get("params") or {}) | dict(parse_qsl(query))
+        self.log.append((method, path, params))
+        return super().request(method, url, *args, **kwargs)
 
 
 @pytest.fixture
-def requests_seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, dict[str, Any]]]:
-    """(method, path after /v1/, query params) of every request trctl sends."""
-    seen: list[tuple[str, str, dict[str, Any]]] = []
-
-    class Counting(http_module.RetryingHttpClient):
-        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-            path, _, query = url.split("/v1/", 1)[1].partition("?")
-            params = dict(kwargs.get("params") or {}) | dict(parse_qsl(query))
-            seen.append((method, path, params))
-            return super().request(method, url, *args, **kwargs)
-
-    monkeypatch.setattr(http_module, "RetryingHttpClient", Counting)
-    return seen
+def requests_seen() -> RequestLog:
+    return RequestLog()
 
 
 def paths(seen: list[tuple[str, str, dict[str, Any]]]) -> list[tuple[str, str]]:
@@ -34,7 +43,7 @@ def paths(seen: list[tuple[str, str, dict[str, Any]]]) -> list[tuple[str, str]]:
 
 
 def test_task_create_is_one_request(cli_env, quickstart, requests_seen) -> None:
-    ok(cli_env, "task", "create", "--attr", "selected_language=es")
+    ok(cli_env, "task", "create", "--attr", "selected_language=es", transport=requests_seen)
     assert paths(requests_seen) == [("POST", "Tasks")]
 
 
@@ -42,13 +51,17 @@ def test_a_create_refused_for_another_reason_is_not_retried_with_a_workflow(
     cli_env, quickstart, requests_seen
 ) -> None:
     """Only a refusal about the missing WorkflowSid makes trctl pick the workspace's workflow."""
-    result = invoke(cli_env, "task", "create", "--attr", "x=1", "--channel", "no-such-channel")
+    result = invoke(
+        cli_env,
+        *("task", "create", "--attr", "x=1", "--channel", "no-such-channel"),
+        transport=requests_seen,
+    )
     assert result.exit_code == 5 and "TaskChannel" in result.stderr
     assert paths(requests_seen) == [("POST", "Tasks")]
 
 
 def test_set_activity_by_names_lists_each_type_once(cli_env, quickstart, requests_seen) -> None:
-    ok(cli_env, "worker", "set-activity", "alice", "IDLE")
+    ok(cli_env, "worker", "set-activity", "alice", "IDLE", transport=requests_seen)
     assert paths(requests_seen) == [
         ("GET", "Activities"),
         ("GET", "Workers"),
@@ -58,7 +71,7 @@ def test_set_activity_by_names_lists_each_type_once(cli_env, quickstart, request
 
 def test_set_activity_by_sids_fetches_only_the_worker(cli_env, quickstart, requests_seen) -> None:
     alice, idle = quickstart.workers["Alice"], quickstart.activities["Idle"]
-    ok(cli_env, "worker", "set-activity", alice, idle)
+    ok(cli_env, "worker", "set-activity", alice, idle, transport=requests_seen)
     assert paths(requests_seen) == [("GET", f"Workers/{alice}"), ("POST", f"Workers/{alice}")]
 
 
@@ -72,7 +85,7 @@ def test_workflow_config_with_queue_names_lists_queues_once(
         '{"expression": "a == 2", "targets": [{"queue": "customer care requests - english"}]}],'
         '"default_filter": {"queue": "Customer Care Requests - English"}}}'
     )
-    ok(cli_env, "workflow", "create", "W2", "--config", str(config))
+    ok(cli_env, "workflow", "create", "W2", "--config", str(config), transport=requests_seen)
     assert paths(requests_seen) == [("GET", "TaskQueues"), ("POST", "Workflows")]
 
 
@@ -84,6 +97,7 @@ def test_tasks_list_with_names_and_a_workspace_name(cli_env, quickstart, request
         "--queue", "Customer Care Requests - Spanish",
         "--workflow", "Incoming Customer Care Requests",
         "--where", 'selected_language == "es"',
+        transport=requests_seen,
     )  # fmt: skip
     assert paths(requests_seen) == [
         ("GET", "Workspaces"),
@@ -105,7 +119,7 @@ def test_tasks_list_pages_of_1000_cost_one_request_each(
 
     def listing(*args: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         requests_seen.clear()
-        records = as_json(cli_env, "tasks", "list", *args)
+        records = as_json(cli_env, "tasks", "list", *args, transport=requests_seen)
         return records, [params for _, path, params in requests_seen if path.endswith("/Tasks")]
 
     records, pages = listing("--all")
@@ -122,7 +136,7 @@ def test_tasks_list_pages_of_1000_cost_one_request_each(
 
 @pytest.mark.parametrize("kind", ["task", "worker"])
 def test_a_merge_update_never_overwrites_a_change_made_in_between(
-    cli_env, quickstart, sdk, monkeypatch: pytest.MonkeyPatch, kind: str
+    cli_env, quickstart, sdk, kind: str
 ) -> None:
     """Another client changes the attributes right after trctl read them: trctl's write carries
     If-Match, gets 412, reads again and merges again, so both changes survive."""
@@ -135,7 +149,7 @@ def test_a_merge_update_never_overwrites_a_change_made_in_between(
         resource = ws.workers(sid)
     sent: list[tuple[str, str | None]] = []
 
-    class Interfering(http_module.RetryingHttpClient):
+    class Interfering(RetryingHttpClient):
         def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
             response = super().request(method, url, *args, **kwargs)
             sent.append((method, (kwargs.get("headers") or {}).get("If-Match")))
@@ -144,8 +158,7 @@ def test_a_merge_update_never_overwrites_a_change_made_in_between(
                 resource.update(attributes=json.dumps({**current, "other": 1}))
             return response
 
-    monkeypatch.setattr(http_module, "RetryingHttpClient", Interfering)
-    updated = as_json(cli_env, kind, "update", sid, "--attr", "level=3")
+    updated = as_json(cli_env, kind, "update", sid, "--attr", "level=3", transport=Interfering)
     assert updated["attributes"]["other"] == 1 and updated["attributes"]["level"] == 3
     assert json.loads(resource.fetch().attributes)["other"] == 1
     assert [method for method, _ in sent] == ["GET", "POST", "GET", "POST"]

@@ -14,10 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from run_environment import RecordingClock, run_trctl
 
 import trctl.services.http as http_module
-from trctl.cli import root
 
 WS = "WS" + "0" * 32
 TOKEN = "fake-token-that-must-never-be-printed"
@@ -93,16 +92,14 @@ def fake_api() -> Iterator[tuple[str, Script]]:
 
 
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Every retry delay the client asked for; nothing actually sleeps."""
-    recorded: list[float] = []
+def clock() -> RecordingClock:
+    """The runs' clock: every retry delay the client asked for; nothing actually sleeps."""
+    return RecordingClock()
 
-    class InjectedSleep(http_module.RetryingHttpClient):
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(sleep=recorded.append, **kwargs)
 
-    monkeypatch.setattr(http_module, "RetryingHttpClient", InjectedSleep)
-    return recorded
+@pytest.fixture
+def sleeps(clock: RecordingClock) -> list[float]:
+    return clock.slept
 
 
 def env_for(url: str) -> dict[str, str]:
@@ -120,8 +117,14 @@ def env_for(url: str) -> dict[str, str]:
     }
 
 
-def invoke(url: str, *args: str):
-    return CliRunner().invoke(root, list(args), env=env_for(url))
+@pytest.fixture
+def invoke(clock: RecordingClock):
+    """Run trctl against the API at `url` on the test's clock."""
+
+    def run(url: str, *args: str):
+        return run_trctl(args, environ=env_for(url), clock=clock)
+
+    return run
 
 
 def one_error_line(result) -> str:
@@ -131,7 +134,7 @@ def one_error_line(result) -> str:
     return lines[0]
 
 
-def test_list_survives_a_short_429_burst_honouring_retry_after(fake_api, sleeps) -> None:
+def test_list_survives_a_short_429_burst_honouring_retry_after(fake_api, sleeps, invoke) -> None:
     url, script = fake_api
     script.failures, script.retry_after = 2, "3"
     result = invoke(url, "tasks", "list", "--json")
@@ -141,7 +144,9 @@ def test_list_survives_a_short_429_burst_honouring_retry_after(fake_api, sleeps)
     assert sleeps == [3.0, 3.0]
 
 
-def test_a_429_storm_ends_with_one_line_and_exit_5_after_bounded_retries(fake_api, sleeps) -> None:
+def test_a_429_storm_ends_with_one_line_and_exit_5_after_bounded_retries(
+    fake_api, sleeps, invoke
+) -> None:
     url, script = fake_api
     script.failures = 1000
     result = invoke(url, "tasks", "list")
@@ -156,7 +161,7 @@ def test_a_429_storm_ends_with_one_line_and_exit_5_after_bounded_retries(fake_ap
     assert sleeps == sorted(sleeps), "backoff grows"
 
 
-def test_create_is_retried_on_429_which_was_not_applied(fake_api, sleeps) -> None:
+def test_create_is_retried_on_429_which_was_not_applied(fake_api, sleeps, invoke) -> None:
     url, script = fake_api
     script.failures = 1
     result = invoke(url, "task", "create", "--attr", "selected_language=es", "--json")
@@ -165,7 +170,7 @@ def test_create_is_retried_on_429_which_was_not_applied(fake_api, sleeps) -> Non
     assert json.loads(result.stdout)["sid"] == "WT" + "1" * 32
 
 
-def test_create_is_not_retried_on_5xx(fake_api, sleeps) -> None:
+def test_create_is_not_retried_on_5xx(fake_api, sleeps, invoke) -> None:
     url, script = fake_api
     script.status, script.failures = 503, 1
     result = invoke(url, "task", "create", "--attr", "selected_language=es")
@@ -175,7 +180,7 @@ def test_create_is_not_retried_on_5xx(fake_api, sleeps) -> None:
     assert sleeps == []
 
 
-def test_get_is_retried_on_5xx(fake_api, sleeps) -> None:
+def test_get_is_retried_on_5xx(fake_api, sleeps, invoke) -> None:
     url, script = fake_api
     script.status, script.failures = 502, 2
     result = invoke(url, "tasks", "list")
@@ -183,7 +188,7 @@ def test_get_is_retried_on_5xx(fake_api, sleeps) -> None:
     assert len(script.requests) == 3 and len(sleeps) == 2
 
 
-def test_unreachable_api_is_exit_6(sleeps) -> None:
+def test_unreachable_api_is_exit_6(sleeps, invoke) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -193,21 +198,15 @@ def test_unreachable_api_is_exit_6(sleeps) -> None:
     assert "cannot reach the TaskRouter API" in line
 
 
-def test_retries_stop_within_the_total_time_budget(fake_api, monkeypatch) -> None:
+def test_retries_stop_within_the_total_time_budget(fake_api, sleeps, invoke) -> None:
     """Retry-After: 10 on every answer: a fourth wait would pass the 30 s budget, so trctl
-    gives up after 4 attempts (not 5) and 30 s of (injected) waiting."""
-    waited: list[float] = []
-
-    class FakeTime(http_module.RetryingHttpClient):
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(sleep=waited.append, clock=lambda: sum(waited), **kwargs)
-
-    monkeypatch.setattr(http_module, "RetryingHttpClient", FakeTime)
+    gives up after 4 attempts (not 5) and 30 s of (injected) waiting: the run's clock moves
+    only by the pauses it records."""
     url, script = fake_api
     script.failures, script.retry_after = 1000, "10"
     result = invoke(url, "tasks", "list")
     assert result.exit_code == 5
     assert one_error_line(result).startswith("Error: TaskRouter 429")
-    assert waited == [10.0, 10.0, 10.0]
-    assert sum(waited) <= http_module.MAX_TOTAL_SECONDS
+    assert sleeps == [10.0, 10.0, 10.0]
+    assert sum(sleeps) <= http_module.MAX_TOTAL_SECONDS
     assert len(script.requests) == 4

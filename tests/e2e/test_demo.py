@@ -169,12 +169,15 @@ def try_what_the_demo_suggests(env: dict[str, str], out: list[str]) -> None:
 
 def test_a_command_that_fails_fails_its_step_naming_the_command(emulator, cli_env, tmp_path):
     """The demo trusts no command: a non-zero exit stops it at that step with exit 8."""
+    from run_environment import string_environment
+
     from trctl.cli.demo_script import Scenario, World
     from trctl.errors import StepFailed
 
     env = {**cli_env, "TRCTL_CONFIG_DIR": str(tmp_path / "config")}
     lines: list[str] = []
-    scenario = Scenario(World(emulator, None, None, {}, env), lines.append)
+    environment = string_environment()
+    scenario = Scenario(World(emulator, None, None, {}, env), environment, lines.append)
     scenario.step("Alice goes to lunch")
     with pytest.raises(StepFailed) as caught:
         scenario.alice_goes("Lunch")
@@ -183,3 +186,4 @@ def test_a_command_that_fails_fails_its_step_naming_the_command(emulator, cli_en
         "demo step 1 (Alice goes to lunch): `trctl worker set-activity Alice Lunch` exited with 4"
     )
     assert lines == ["\n[1] Alice goes to lunch", "$ trctl worker set-activity Alice Lunch"]
+    assert environment.stderr.getvalue().startswith("Error: unknown activity 'Lunch'")

@@ -16,12 +16,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from run_environment import Ran, RecordingClock, run_trctl
 
-from trctl.cli import root
+from trctl.cli.environment import Environment
 from trctl.config import load_settings
 from trctl.errors import ApiError
-from trctl.redact import disable_debug_logging
 from trctl.services.client import make_client
 from trctl.services.errors import api_errors
 
@@ -111,19 +110,21 @@ def fake_twilio() -> Iterator[FakeTwilio]:
 
 
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Retry pauses are recorded instead of slept, so a 429 storm takes no wall time."""
-    recorded: list[float] = []
-    monkeypatch.setattr("trctl.services.http.sleep_for", recorded.append)
-    return recorded
+def clock() -> RecordingClock:
+    """The runs' clock: retry pauses are recorded instead of slept, so a 429 storm takes no
+    wall time."""
+    return RecordingClock()
 
 
 @pytest.fixture
-def run(tmp_path: Path, fake_twilio: FakeTwilio):
+def sleeps(clock: RecordingClock) -> list[float]:
+    return clock.slept
+
+
+@pytest.fixture
+def run(tmp_path: Path, fake_twilio: FakeTwilio, clock: RecordingClock):
     """Invoke trctl in-process with fake-Twilio credentials and no stray configuration."""
-    clean = {k: None for k in os.environ if k.startswith(("TWILIO_", "TRCTL_"))}
     base = {
-        **clean,
         "TRCTL_CONFIG_DIR": str(tmp_path / "trctl"),
         "TWILIO_CONFIG_DIR": str(tmp_path / "twilio-cli"),
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
@@ -132,16 +133,13 @@ def run(tmp_path: Path, fake_twilio: FakeTwilio):
         "TRCTL_TIMEOUT": "5",
     }
 
-    def invoke(*args: str, **env: str | None) -> Result:
-        try:
-            return CliRunner().invoke(root, list(args), env={**base, **env}, prog_name="trctl")
-        finally:
-            disable_debug_logging()
+    def invoke(*args: str, **env: str | None) -> Ran:
+        return run_trctl(args, environ={**base, **env}, clock=clock)
 
     return invoke
 
 
-def error_line(result: Result) -> str:
+def error_line(result: Ran) -> str:
     """The single stderr line of a failed command (asserting there is exactly one)."""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
@@ -151,7 +149,7 @@ def error_line(result: Result) -> str:
     return lines[0]
 
 
-def assert_no_secret(result: Result) -> None:
+def assert_no_secret(result: Ran) -> None:
     for secret in SECRETS:
         assert secret not in result.output
 
@@ -295,33 +293,34 @@ def test_html_503_is_retried_then_reported_with_the_status(run, fake_twilio, sle
     assert sleeps == sorted(sleeps) and len(sleeps) == 4
 
 
-def _sdk_client(fake: FakeTwilio, tmp_path: Path):
+def _sdk_client(fake: FakeTwilio, tmp_path: Path, clock: RecordingClock):
+    """The client trctl makes, through the transport of an Environment with the test's clock."""
     env = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
     env.update(TRCTL_API_URL=fake.url, TRCTL_CONFIG_DIR=str(tmp_path), HOME=str(tmp_path))
-    return make_client(load_settings(env=env))
+    return make_client(load_settings({}, env), Environment(environ=env, clock=clock).http_client)
 
 
-def test_post_is_never_retried_on_5xx(fake_twilio, sleeps, tmp_path: Path) -> None:
+def test_post_is_never_retried_on_5xx(fake_twilio, clock, tmp_path: Path) -> None:
     """A 5xx after a write may hide a created resource: report it, do not repeat the write."""
     fake_twilio.answer("POST", WORKSPACES, Canned(503, twilio_error(503, 20500, "Unavailable")))
-    client = _sdk_client(fake_twilio, tmp_path)
+    client = _sdk_client(fake_twilio, tmp_path, clock)
     with pytest.raises(ApiError) as failure, api_errors():
         client.taskrouter.v1.workspaces.create(friendly_name="Quickstart")
     assert failure.value.status == 503 and failure.value.exit_code == 5
     assert fake_twilio.count("POST", WORKSPACES) == 1
-    assert sleeps == []
+    assert clock.slept == []
 
 
-def test_post_is_retried_on_429_which_never_applies_a_write(fake_twilio, sleeps, tmp_path) -> None:
+def test_post_is_retried_on_429_which_never_applies_a_write(fake_twilio, clock, tmp_path) -> None:
     throttled = Canned(429, twilio_error(429, 20429, "Too Many Requests"), {"Retry-After": "1"})
     created = Canned(201, json.dumps({"sid": "WS" + "1" * 32, "friendly_name": "Quickstart"}))
     fake_twilio.answer("POST", WORKSPACES, throttled, created)
-    workspace = _sdk_client(fake_twilio, tmp_path).taskrouter.v1.workspaces.create(
+    workspace = _sdk_client(fake_twilio, tmp_path, clock).taskrouter.v1.workspaces.create(
         friendly_name="Quickstart"
     )
     assert workspace.friendly_name == "Quickstart"
     assert fake_twilio.count("POST", WORKSPACES) == 2
-    assert sleeps == [1.0]
+    assert clock.slept == [1.0]
 
 
 def test_connection_refused_is_a_network_error(run, sleeps) -> None:

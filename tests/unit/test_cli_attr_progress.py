@@ -2,36 +2,31 @@
 
 from __future__ import annotations
 
-import io
-import sys
-
 import pytest
+from run_environment import running_in, string_environment
 
 from trctl.cli.params import age, page_progress
 
 
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_no_indicator_when_stderr_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "stderr", io.StringIO())
-    with page_progress("tasks") as on_page:
+def test_no_indicator_when_stderr_is_not_a_terminal() -> None:
+    environment = string_environment(stderr_isatty=False)
+    with running_in(environment), page_progress("tasks") as on_page:
         assert on_page is None
 
 
-def test_indicator_on_a_terminal_only_once_a_second_page_is_needed(monkeypatch) -> None:
-    terminal = Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
-    with page_progress("tasks") as on_page:
-        assert on_page is not None
-        on_page(50, False)
-    assert terminal.getvalue() == ""
-    with page_progress("tasks") as on_page:
-        on_page(1000, True)
-        on_page(2000, False)
-    assert "fetched" in terminal.getvalue() and "tasks" in terminal.getvalue()
+def test_indicator_on_a_terminal_only_once_a_second_page_is_needed() -> None:
+    environment = string_environment(stderr_isatty=True)
+    with running_in(environment):
+        with page_progress("tasks") as on_page:
+            assert on_page is not None
+            on_page(50, False)
+        assert environment.stderr.getvalue() == ""
+        with page_progress("tasks") as on_page:
+            on_page(1000, True)
+            on_page(2000, False)
+    shown = environment.stderr.getvalue()
+    assert "fetched" in shown and "tasks" in shown
+    assert environment.stdout.getvalue() == ""  # the counter never mixes into the data
 
 
 @pytest.mark.parametrize(

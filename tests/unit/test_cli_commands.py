@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
+from run_environment import Ran, run_trctl
 
 from trctl.cli import root
 from trctl.cli.output import Column, emit, emit_one, output_options
 from trctl.cli.registry import COMMANDS, SUMMARIES
 from trctl.config import read_profile_file
+from trctl.services.http import RetryingHttpClient
 
 SID = "AC" + "1" * 32
 SID2 = "AC" + "2" * 32
@@ -24,25 +26,34 @@ SECRET = "sec-" + "8" * 28
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str | None]:
-    clean: dict[str, str | None] = {
-        k: None for k in os.environ if k.startswith(("TWILIO_", "TRCTL_"))
-    }
+def env(tmp_path: Path) -> dict[str, str]:
+    """The run's variables: private config directories, nothing of the developer's."""
     return {
-        **clean,
         "TRCTL_CONFIG_DIR": str(tmp_path / "trctl"),
         "TWILIO_CONFIG_DIR": str(tmp_path / "twilio-cli"),
     }
 
 
 @pytest.fixture
-def run(env, monkeypatch):
-    """Invoke trctl in-process; `tty=True` pretends stdin is a terminal for prompts."""
+def run(env):
+    """Invoke trctl in-process; `tty=True` runs it with stdin flagged as a terminal (prompts),
+    `stdout_isatty=True` with stdout a terminal; other keywords are variables."""
 
-    def invoke(*args: str, input: str | None = None, tty: bool = False, **extra: str) -> Result:
-        monkeypatch.setattr("trctl.cli.profiles._stdin_is_terminal", lambda: tty)
-        return CliRunner().invoke(
-            root, list(args), env={**env, **extra}, input=input, prog_name="trctl"
+    def invoke(
+        *args: str,
+        input: str | None = None,
+        tty: bool = False,
+        stdout_isatty: bool = False,
+        transport: Any = None,
+        **extra: str,
+    ) -> Ran:
+        return run_trctl(
+            args,
+            environ={**env, **extra},
+            input=input,
+            stdin_isatty=tty,
+            stdout_isatty=stdout_isatty,
+            transport=transport,
         )
 
     return invoke
@@ -128,12 +139,17 @@ def test_contradicting_formats_are_rejected() -> None:
     assert result.exit_code == 2 and "contradict" in result.output
 
 
-def test_terminal_table_respects_no_color(monkeypatch) -> None:
-    from trctl.cli import output
+@pytest.mark.parametrize("terminal", [True, False])
+def test_table_has_bold_headers_on_a_terminal_only(run, terminal: bool) -> None:
+    result = run("config", "show", stdout_isatty=terminal, NO_COLOR="1")  # bold is not colour
+    assert result.exit_code == 0, result.output
+    assert "SETTING" in result.stdout and "account_sid" in result.stdout
+    assert ("\x1b[1m" in result.stdout) is terminal
 
-    monkeypatch.setattr(output, "_is_terminal", lambda stream: True)
-    result = CliRunner().invoke(listing, [], env={"NO_COLOR": "1"})
-    assert "Alice"[:2] in result.stdout and "\x1b[" not in result.stdout
+
+def test_json_is_indented_on_a_terminal_and_compact_when_piped(run) -> None:
+    assert run("config", "show", "--json", stdout_isatty=True).stdout.startswith('[\n  {\n')
+    assert run("config", "show", "--json").stdout.startswith('[{"setting":')
 
 
 # --- config show ------------------------------------------------------------------------------
@@ -335,13 +351,18 @@ def test_bare_group_prints_its_help_without_an_error_prefix(run) -> None:
     assert result.stderr.startswith("Usage: trctl profiles") and "Error" not in result.stderr
 
 
-def test_ctrl_c_inside_a_command_is_exit_130_in_one_line(run, monkeypatch) -> None:
-    def interrupted(client: object) -> dict:
+class Interrupted(RetryingHttpClient):
+    """A transport on which the user presses Ctrl-C while the request is on its way."""
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("trctl.services.client.check_credentials", interrupted)
-    monkeypatch.setattr("trctl.services.client.make_client", lambda settings: object())
-    result = run("config", "check")
+
+def test_ctrl_c_inside_a_command_is_exit_130_in_one_line(run) -> None:
+    credentials = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN}
+    result = run(
+        "--api-url", "http://127.0.0.1:9", "config", "check", transport=Interrupted, **credentials
+    )
     assert result.exit_code == 130
     assert result.stderr == "Error: interrupted\n"
 

@@ -7,30 +7,26 @@ import sys
 from typing import Any
 
 import click
+from click.exceptions import Exit
 
 from trctl import __version__
-from trctl.cli.context import AppContext
+from trctl.cli.context import AppContext, get_app
+from trctl.cli.environment import Environment
 from trctl.cli.lazy import LazyGroup
 from trctl.cli.registry import ALIASES, COMMANDS, SUMMARIES
 from trctl.errors import TrctlError
 
 
-def _debug_enabled(ctx: click.Context | None) -> bool:
-    if os.environ.get("TRCTL_DEBUG", "") not in ("", "0"):
-        return True
-    app = ctx.find_object(AppContext) if ctx else None
-    return bool(app and app.debug)
-
-
-def _fail(message: str, code: int, *, show_traceback: bool) -> click.exceptions.Exit:
+def _fail(app: AppContext, message: str, code: int, *, traceback: bool = True) -> Exit:
+    """Print the one error line (after the traceback with --debug or TRCTL_DEBUG); the exit."""
     from trctl.redact import redact
 
-    if show_traceback:
-        import traceback
+    if traceback and (app.debug or app.env.debug):
+        from traceback import format_exc
 
-        click.echo(redact(traceback.format_exc()).rstrip("\n"), err=True)
-    click.echo(f"Error: {redact(message)}", err=True)
-    return click.exceptions.Exit(code)
+        click.echo(redact(format_exc()).rstrip("\n"), file=app.env.stderr)
+    click.echo(f"Error: {redact(message)}", file=app.env.stderr)
+    return Exit(code)
 
 
 def _translate_unexpected(exc: BaseException) -> TrctlError | None:
@@ -45,11 +41,11 @@ def _translate_unexpected(exc: BaseException) -> TrctlError | None:
 PIPE_CLOSED_EXIT = 141  # 128 + SIGPIPE, what a shell tool killed by a closed pipe returns
 
 
-def _silence_stdout() -> None:
+def _silence_stdout(stdout: Any) -> None:
     """Point stdout at /dev/null, so flushing it on exit cannot fail a second time."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stdout.fileno())
     except (OSError, ValueError):  # not a real file (e.g. a test runner's buffer)
         pass
 
@@ -63,26 +59,23 @@ class RootGroup(LazyGroup):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except TrctlError as exc:
-            raise _fail(exc.one_line(), exc.exit_code, show_traceback=_debug_enabled(ctx)) from exc
+            raise _fail(get_app(ctx), exc.one_line(), exc.exit_code) from exc
         except KeyboardInterrupt as exc:
-            raise _fail("interrupted", 130, show_traceback=False) from exc
+            raise _fail(get_app(ctx), "interrupted", 130, traceback=False) from exc
         except BrokenPipeError as exc:
-            _silence_stdout()  # the reader left (`trctl tasks list | head`): stop quietly
+            _silence_stdout(get_app(ctx).env.stdout)  # the reader left (`trctl tasks list | head`)
             raise click.exceptions.Exit(PIPE_CLOSED_EXIT) from exc
         except Exception as exc:
             translated = _translate_unexpected(exc)
             if translated is not None:
-                raise _fail(
-                    translated.one_line(),
-                    translated.exit_code,
-                    show_traceback=_debug_enabled(ctx),
-                ) from exc
-            raise _fail(
-                f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())}"
-                " (run with --debug for the traceback)",
-                1,
-                show_traceback=_debug_enabled(ctx),
-            ) from exc
+                message, code = translated.one_line(), translated.exit_code
+            else:
+                message, code = (
+                    f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())}"
+                    " (run with --debug for the traceback)",
+                    1,
+                )
+            raise _fail(get_app(ctx), message, code) from exc
 
     def main(  # type: ignore[override]
         self,
@@ -90,29 +83,35 @@ class RootGroup(LazyGroup):
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        environment: Environment | None = None,
         **extra: Any,
     ) -> Any:
+        """Run trctl in the given Environment (the process's when None), which becomes the
+        context's obj for the root callback to put into the AppContext."""
+        environment = Environment() if environment is None else environment
+        stderr = environment.stderr
         try:
             result = super().main(
                 args=args,
                 prog_name=prog_name or "trctl",
                 complete_var=complete_var,
                 standalone_mode=False,
+                obj=environment,
                 **extra,
             )
             code = result if isinstance(result, int) else 0
         except click.exceptions.NoArgsIsHelpError as exc:
-            click.echo(exc.format_message(), err=True)  # a group run bare: its help, as click does
+            click.echo(exc.format_message(), file=stderr)  # a group run bare: its help, as click
             code = exc.exit_code
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "trctl"
-            click.echo(f"Error: {exc.format_message()} (see '{where} --help')", err=True)
+            click.echo(f"Error: {exc.format_message()} (see '{where} --help')", file=stderr)
             code = exc.exit_code
         except click.ClickException as exc:
-            click.echo(f"Error: {exc.format_message()}", err=True)
+            click.echo(f"Error: {exc.format_message()}", file=stderr)
             code = exc.exit_code
         except click.Abort:
-            click.echo("Error: aborted", err=True)
+            click.echo("Error: aborted", file=stderr)
             code = 130
         if not standalone_mode:
             return code
@@ -151,18 +150,19 @@ def root(
     TRCTL_* environment variables, then the active trctl profile, then the active twilio-cli
     profile. See `trctl config show`.
     """
-    if debug:
-        from trctl.redact import disable_debug_logging, enable_debug_logging
-
-        enable_debug_logging()
-        ctx.call_on_close(disable_debug_logging)  # one run's logging must not outlive it
-    ctx.obj = AppContext(
+    ctx.obj = app = AppContext(
+        ctx.find_object(Environment),
         debug=debug,
         profile=profile,
         workspace=workspace,
         api_url=api_url,
         account_sid=account_sid,
     )
+    if debug:
+        from trctl.redact import disable_debug_logging, enable_debug_logging
+
+        enable_debug_logging(app.env.stderr)
+        ctx.call_on_close(disable_debug_logging)  # one run's logging must not outlive it
 
 
 def main() -> None:

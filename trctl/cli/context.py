@@ -1,4 +1,4 @@
-"""The per-invocation context object: global flags, settings and the API client, built lazily."""
+"""The per-invocation context object: the run Environment, global flags, settings and client."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from trctl.cli.environment import Environment
+
 if TYPE_CHECKING:
     from trctl.config import Settings
 
 
 class AppContext:
-    """Global options of the root group; settings and client are created on first use.
+    """The run Environment and the root group's options; settings and client on first use.
 
     A plain class rather than a dataclass: it is built on every run, `--help` included, and
     the dataclasses import and class generation cost startup time.
@@ -19,12 +21,15 @@ class AppContext:
 
     def __init__(
         self,
+        env: Environment | None = None,
+        *,
         debug: bool = False,
         profile: str | None = None,
         workspace: str | None = None,
         api_url: str | None = None,
         account_sid: str | None = None,
     ) -> None:
+        self.env = Environment() if env is None else env
         self.debug = debug
         self.profile = profile
         self.workspace = workspace
@@ -34,7 +39,7 @@ class AppContext:
         self._client: Any = None
 
     def __repr__(self) -> str:
-        return f"AppContext(debug={self.debug!r}, flags={self.flags()!r})"
+        return f"AppContext(debug={self.debug!r}, flags={self.flags()!r}, env={self.env!r})"
 
     def flags(self) -> dict[str, str | None]:
         return {
@@ -46,20 +51,22 @@ class AppContext:
 
     @property
     def settings(self) -> Settings:
+        """Settings from the flags and the Environment's variables (then the profiles)."""
         if self._settings is None:
             from trctl.config import load_settings
 
-            self._settings = load_settings(self.flags())
+            self._settings = load_settings(self.flags(), self.env.environ)
             _register_secrets(self._settings)
         return self._settings
 
     @property
     def client(self) -> Any:
-        """The official twilio.rest.Client, pointed at --api-url when given."""
+        """The official twilio.rest.Client, pointed at --api-url when given, sending through
+        the Environment's HTTP transport."""
         if self._client is None:
             from trctl.services.client import make_client
 
-            self._client = make_client(self.settings)
+            self._client = make_client(self.settings, self.env.http_client)
         return self._client
 
 
@@ -73,9 +80,12 @@ def _register_secrets(settings: Settings) -> None:
 
 
 def get_app(ctx: click.Context | None = None) -> AppContext:
-    """The AppContext of the running command (a fresh one outside the root group)."""
+    """The AppContext of the running command. Outside the root group (a command invoked on
+    its own) one is made around the Environment given as the context's obj, else the process's.
+    """
     ctx = ctx or click.get_current_context()
     app = ctx.find_object(AppContext)
     if app is None:
-        app = ctx.ensure_object(AppContext)
+        app = AppContext(ctx.find_object(Environment))
+        ctx.obj = app
     return app

@@ -18,6 +18,7 @@ def demo(keep_running: bool) -> None:
     create, reservation accept) against an in-process emulator and callback server, checks
     every step through the API, and exits 8 naming the first step that did not happen.
     """
+    from trctl.cli.context import get_app
     from trctl.cli.demo_script import run_demo
 
-    run_demo(keep_running=keep_running)
+    run_demo(get_app().env, keep_running=keep_running)

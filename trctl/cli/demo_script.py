@@ -10,14 +10,14 @@ import shlex
 import socket
 import tempfile
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
+from trctl.cli.environment import Environment
 from trctl.errors import StepFailed, UsageError
 
 WORKSPACE = "TaskRouter Quickstart"
@@ -49,17 +49,27 @@ class World:
     callback: Any
     api: Any
     answer: dict[str, Any]
-    env: dict[str, str]
+    env: dict[str, str]  # the demo's TWILIO_*/TRCTL_* variables (see command_variables)
     workspace_sid: str = ""
     known_tasks: set[str] = field(default_factory=set)
 
 
 class Scenario:
-    """Numbered steps: print the command, run it in-process, then check what happened."""
+    """Numbered steps: print the command, run it in-process, then check what happened.
 
-    def __init__(self, world: World, echo: Callable[[str], None] = click.echo) -> None:
+    `environment` is the demo's own run Environment: the commands write to its streams and
+    read the variables command_variables() makes of its variables and the world's.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        environment: Environment,
+        echo: Callable[[str], None] | None = None,
+    ) -> None:
         self.world = world
-        self.echo = echo
+        self.environment = environment
+        self.echo = echo or (lambda text: click.echo(text, file=environment.stdout))
         self.step_number = 0
         self.title = ""
 
@@ -83,8 +93,14 @@ class Scenario:
         from trctl.cli import root
 
         self.echo(f"$ trctl {shlex.join(args)}")
-        with patched_environ(self.world.env), working_directory(cwd):
-            code = root.main(list(args), prog_name="trctl", standalone_mode=False)
+        variables = command_variables(self.environment.environ, self.world.env)
+        with working_directory(cwd):
+            code = root.main(
+                list(args),
+                prog_name="trctl",
+                standalone_mode=False,
+                environment=self.environment.with_environ(variables),
+            )
         if code != 0:
             raise self.fail(f"`trctl {shlex.join(args)}` exited with {code}")
         self.settle()
@@ -251,19 +267,11 @@ class Scenario:
         return str(named[0]["sid"])
 
 
-@contextlib.contextmanager
-def patched_environ(values: dict[str, str]) -> Iterator[None]:
-    """os.environ with every TWILIO_*/TRCTL_* variable replaced by `values`, restored after."""
-    saved = dict(os.environ)
-    for name in list(os.environ):
-        if name.startswith(FOREIGN_PREFIXES) and name not in KEEP:
-            del os.environ[name]
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+def command_variables(user: Mapping[str, str], demo: Mapping[str, str]) -> dict[str, str]:
+    """The variables an in-process command sees: the user's, with every TWILIO_*/TRCTL_* one
+    (but TRCTL_DEBUG and the break hook) replaced by the demo's."""
+    kept = {k: v for k, v in user.items() if not k.startswith(FOREIGN_PREFIXES) or k in KEEP}
+    return {**kept, **demo}
 
 
 @contextlib.contextmanager
@@ -288,30 +296,37 @@ def dead_url() -> str:
     return f"http://127.0.0.1:{port}/assignment"
 
 
-def broken_step() -> str | None:
-    value = os.environ.get(BREAK_VARIABLE, "").strip()
+def broken_step(environ: Mapping[str, str]) -> str | None:
+    value = environ.get(BREAK_VARIABLE, "").strip()
     if value and value not in BREAKS:
         raise UsageError(f"{BREAK_VARIABLE}={value!r} is not one of: {', '.join(BREAKS)}")
     return value or None
 
 
-def run_demo(*, keep_running: bool, echo: Callable[[str], None] = click.echo) -> float:
-    """Play the tutorial; return the seconds it took. StepFailed names the step that went wrong."""
+def run_demo(
+    environment: Environment,
+    *,
+    keep_running: bool,
+    echo: Callable[[str], None] | None = None,
+) -> float:
+    """Play the tutorial in the run's Environment; return the seconds it took. StepFailed names
+    the step that went wrong."""
     from trctl.callback import CallbackServer
 
-    broken = broken_step()
-    started = time.monotonic()
+    echo = echo or (lambda text: click.echo(text, file=environment.stdout))
+    broken = broken_step(environment.environ)
+    started = environment.clock.monotonic()
     answer: dict[str, Any] = dict(ACCEPT)
     with contextlib.ExitStack() as stack:
         emulator = stack.enter_context(start_emulator())
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="trctl-demo-")))
         callback = CallbackServer(emulator.auth_token, decide=lambda request: dict(answer))
         stack.enter_context(callback)
-        world = make_world(emulator, callback, answer, tmp)
+        world = make_world(environment, emulator, callback, answer, tmp)
         echo(f"{INTRO}\n  emulator at {emulator.url}; callbacks answered at {callback.url}")
-        scenario = Scenario(world, echo)
+        scenario = Scenario(world, environment, echo)
         scenario.run(quickstart_file(tmp), dead_url() if broken == "callback" else callback.url)
-        elapsed = time.monotonic() - started
+        elapsed = environment.clock.monotonic() - started
         echo(f"\nAll {scenario.step_number} steps happened as the tutorial says ({elapsed:.1f} s).")
         echo(NEXT_STEPS)
         if keep_running:
@@ -319,14 +334,17 @@ def run_demo(*, keep_running: bool, echo: Callable[[str], None] = click.echo) ->
     return elapsed
 
 
-def make_world(emulator: Any, callback: Any, answer: dict[str, Any], tmp: Path) -> World:
+def make_world(
+    environment: Environment, emulator: Any, callback: Any, answer: dict[str, Any], tmp: Path
+) -> World:
+    """The world, with an API client that reads the settings the commands will read."""
     from trctl.config import load_settings
     from trctl.services.client import make_client
     from trctl.services.rest import TaskRouterApi
 
     env = demo_environment(emulator, tmp)
-    with patched_environ(env):
-        client = make_client(load_settings())
+    settings = load_settings({}, command_variables(environment.environ, env))
+    client = make_client(settings, environment.http_client)
     return World(emulator, callback, TaskRouterApi(client), answer, env)
 
 

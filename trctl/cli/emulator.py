@@ -59,6 +59,7 @@ def emulator_start(
         raise UsageError("--db and --memory exclude each other")
     if account_sid and not (account_sid.startswith("AC") and len(account_sid) == 34):
         raise UsageError("--account-sid must be AC followed by 32 hex digits")
+    from trctl.cli.output import info, out
     from trctl.emulator.runner import serve
 
     try:
@@ -68,8 +69,8 @@ def emulator_start(
             port=port,
             account_sid=account_sid,
             auth_token=auth_token,
-            out=click.echo,
-            note=lambda text: click.echo(text, err=True),
+            out=out,
+            note=info,
         )
     except OSError as exc:
         raise ConfigError(
@@ -89,9 +90,10 @@ def emulator_env(db: str | None, api_key: bool) -> None:
     """Print export lines for the emulator's credentials and URL: eval "$(trctl emulator env)"."""
     from pathlib import Path
 
+    from trctl.cli.output import out
     from trctl.emulator.runner import export_lines, stored_env
 
-    click.echo(export_lines(stored_env(Path(_db_path(db)), api_key=api_key)), nl=False)
+    out(export_lines(stored_env(Path(_db_path(db)), api_key=api_key)), nl=False)
 
 
 @emulator.command("reset")
@@ -101,13 +103,14 @@ def emulator_reset(db: str | None, yes: bool) -> None:
     """Delete every workspace, task and event in the store (credentials are kept)."""
     from pathlib import Path
 
+    from trctl.cli.output import info
     from trctl.emulator.runner import reset
 
     path = Path(_db_path(db))
     if not path.exists():
-        click.echo(f"nothing to reset: {path} does not exist", err=True)
+        info(f"nothing to reset: {path} does not exist")
         return
     if not yes:
         click.confirm(f"Empty the emulator store {path}?", abort=True, err=True)
     reset(path)
-    click.echo(f"emptied {path}", err=True)
+    info(f"emptied {path}")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
+
+from trctl.cli.context import get_app
 
 FORMATS = ("table", "json", "csv")
 _META_KEY = "trctl.format"
@@ -86,13 +86,20 @@ def current_format() -> str:
     return (ctx.meta.get(_META_KEY) if ctx else None) or "table"
 
 
-def _is_terminal(stream: Any) -> bool:
-    return bool(getattr(stream, "isatty", lambda: False)())
+def console(*, stderr: bool = False, **options: Any) -> Any:
+    """A rich Console on the run's stdout (or stderr), with the Environment's terminal flag,
+    width, NO_COLOR and variables (rich reads TERM, COLORTERM... from them)."""
+    from rich.console import Console
 
-
-def color_enabled(stream: Any = None) -> bool:
-    stream = stream or sys.stdout
-    return _is_terminal(stream) and not os.environ.get("NO_COLOR")
+    env = get_app().env
+    return Console(
+        file=env.stderr if stderr else env.stdout,
+        force_terminal=env.stderr_isatty if stderr else env.stdout_isatty,
+        no_color=env.no_color,
+        width=env.width,
+        _environ=env.environ,
+        **options,
+    )
 
 
 def emit(
@@ -104,9 +111,9 @@ def emit(
     """Print a list of records in the chosen format; JSON and CSV carry whole records."""
     fmt = current_format()
     if fmt == "json":
-        click.echo(_json(list(records)))
+        out(_json(list(records)))
     elif fmt == "csv":
-        click.echo(_csv(records), nl=False)
+        out(_csv(records), nl=False)
     else:
         _table(records, columns, title=title)
 
@@ -115,9 +122,9 @@ def emit_one(record: Mapping[str, Any], fields: Sequence[Column]) -> None:
     """Print one record: JSON object, one-row CSV, or a two-column field/value table."""
     fmt = current_format()
     if fmt == "json":
-        click.echo(_json(record))
+        out(_json(record))
     elif fmt == "csv":
-        click.echo(_csv([record]), nl=False)
+        out(_csv([record]), nl=False)
     else:
         rows = [{"field": c.header, "value": c.cell(record)} for c in fields]
         _table(rows, [Column("FIELD", "field"), Column("VALUE", "value")], headers=False)
@@ -128,7 +135,7 @@ def _json(data: Any) -> str:
     (json.dumps falls back to pure Python whenever indent is set)."""
     import json
 
-    if _is_terminal(sys.stdout):
+    if get_app().env.stdout_isatty:
         return json.dumps(data, indent=2, ensure_ascii=False, default=str)
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
 
@@ -156,8 +163,7 @@ def _table(
     headers: bool = True,
 ) -> None:
     rows = [[_clip(c.cell(r), c.max_width) for c in columns] for r in records]
-    if _is_terminal(sys.stdout):
-        from rich.console import Console
+    if get_app().env.stdout_isatty:
         from rich.table import Table
 
         table = Table(title=title, show_header=headers, header_style="bold", box=None)
@@ -165,7 +171,7 @@ def _table(
             table.add_column(column.header, overflow="fold", no_wrap=column.no_wrap)
         for row in rows:
             table.add_row(*row)
-        Console(no_color=not color_enabled(), highlight=False).print(table)
+        console(highlight=False).print(table)
         return
     widths = [len(c.header) if headers else 0 for c in columns]
     for row in rows:
@@ -173,7 +179,7 @@ def _table(
     lines = [[c.header for c in columns]] if headers else []
     lines.extend(rows)
     for line in lines:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+        out("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
 
 
 def _clip(text: str, width: int | None) -> str:
@@ -182,6 +188,11 @@ def _clip(text: str, width: int | None) -> str:
     return text[: max(width - 1, 0)] + "…"
 
 
+def out(text: str, *, nl: bool = True) -> None:
+    """Data: the run's stdout."""
+    click.echo(text, file=get_app().env.stdout, nl=nl)
+
+
 def info(text: str) -> None:
-    """A message for the user (not data): stderr."""
-    click.echo(text, err=True)
+    """A message for the user (not data): the run's stderr."""
+    click.echo(text, file=get_app().env.stderr)

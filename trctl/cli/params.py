@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from trctl.cli.context import get_app
-from trctl.cli.output import Column
+from trctl.cli.output import Column, console
 from trctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -173,7 +172,7 @@ def make_resolver() -> Resolver:
 def page_progress(noun: str) -> Iterator[Callable[[int, bool], None] | None]:
     """A page callback that shows "fetched N tasks" on stderr, only on a terminal and only
     once a second page is needed; None (no indicator) otherwise."""
-    if not sys.stderr.isatty():
+    if not get_app().env.stderr_isatty:
         yield None
         return
     state: dict[str, Any] = {}
@@ -181,9 +180,7 @@ def page_progress(noun: str) -> Iterator[Callable[[int, bool], None] | None]:
     def on_page(count: int, more: bool) -> None:
         status = state.get("status")
         if status is None and more:
-            from rich.console import Console
-
-            status = Console(stderr=True).status(f"fetched {count} {noun}…")
+            status = console(stderr=True).status(f"fetched {count} {noun}…")
             status.start()
             state["status"] = status
         elif status is not None:

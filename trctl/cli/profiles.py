@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from trctl.cli.context import get_app
 from trctl.cli.output import Column, emit, info, output_options
 from trctl.errors import NotFoundError, UsageError
 
@@ -28,7 +27,7 @@ def profiles() -> None:
 def _load() -> ProfileFile:
     from trctl.config import read_profile_file
 
-    return read_profile_file()
+    return read_profile_file(get_app().env.environ)
 
 
 def _save(profile_file: ProfileFile) -> None:
@@ -37,7 +36,7 @@ def _save(profile_file: ProfileFile) -> None:
     was_insecure = profile_file.insecure
     write_profile_file(profile_file)
     if was_insecure:
-        info(f"note: {display_path(profile_file.path)} is now mode 0600")
+        info(f"note: {display_path(profile_file.path, get_app().env.environ)} is now mode 0600")
 
 
 def _require(profile_file: ProfileFile, name: str) -> None:
@@ -61,6 +60,7 @@ def profile_records() -> list[dict[str, Any]]:
     """trctl profiles, then twilio-cli's (read-only); secrets masked."""
     from trctl.config import SECRET_SETTINGS, display_path, mask, read_twilio_cli
 
+    environ = get_app().env.environ
     profile_file = _load()
     if profile_file.insecure:
         info(f"warning: {profile_file.insecure}; fix with: chmod 600 {profile_file.path}")
@@ -68,11 +68,11 @@ def profile_records() -> list[dict[str, Any]]:
     for name in profile_file.names():
         values = profile_file.profiles[name]
         record: dict[str, Any] = {"name": name, "active": name == profile_file.active}
-        record["source"] = display_path(profile_file.path)
+        record["source"] = display_path(profile_file.path, environ)
         record.update({k: mask(v) if k in SECRET_SETTINGS else v for k, v in values.items()})
         record["credentials"] = _credential_text(values)
         records.append(record)
-    cli_active, cli_profiles = read_twilio_cli()
+    cli_active, cli_profiles = read_twilio_cli(environ)
     fallback = profile_file.active not in profile_file.profiles
     for index, cli in enumerate(cli_profiles):
         is_cli_active = cli.name == cli_active or (
@@ -84,7 +84,7 @@ def profile_records() -> list[dict[str, Any]]:
             {
                 "name": cli.name,
                 "active": fallback and is_cli_active,
-                "source": f"twilio-cli ({display_path(cli.path)})",
+                "source": f"twilio-cli ({display_path(cli.path, environ)})",
                 "account_sid": cli.account_sid,
                 "api_key": cli.api_key,
                 "api_secret": mask(cli.api_secret) if cli.api_secret else None,
@@ -145,6 +145,7 @@ def profiles_set(
     """
     from trctl.config import Setting, check_api_url, check_profile_name, display_path
 
+    env = get_app().env
     check_profile_name(name)
     check_api_url(Setting(api_url or None, "flag --api-url"))
     if secret_stdin and from_env:
@@ -153,10 +154,10 @@ def profiles_set(
     stored = dict(profile_file.profiles.get(name, {}))
     updates: dict[str, str | None] = {"account_sid": account_sid, "api_key": api_key}
     if from_env:
-        updates.update(_from_env(os.environ, account_sid, api_key))
+        updates.update(_from_env(env.environ, account_sid, api_key))
     elif secret_stdin:
         kind = "api_secret" if (api_key or stored.get("api_key")) else "auth_token"
-        updates[kind] = _read_stdin_secret(kind)
+        updates[kind] = _read_stdin_secret(env.stdin, kind)
     merged = {**stored, **{k: v for k, v in updates.items() if v}}
     for key, value in (("workspace", workspace), ("workflow", workflow), ("api_url", api_url)):
         if value is not None:
@@ -168,7 +169,7 @@ def profiles_set(
         keepable = _same_identity(stored, merged, kind)
         if not keepable:
             merged.pop(kind, None)
-        if _stdin_is_terminal():
+        if env.stdin_isatty:
             typed = _prompt_secret(kind, merged, keep_allowed=keepable)
             merged[kind] = typed or merged[kind]
         elif not keepable:
@@ -181,7 +182,7 @@ def profiles_set(
         profile_file.active = name
     _save(profile_file)
     state = "active" if profile_file.active == name else "not active"
-    info(f'saved profile "{name}" ({state}) in {display_path(profile_file.path)}')
+    info(f'saved profile "{name}" ({state}) in {display_path(profile_file.path, env.environ)}')
 
 
 def _same_identity(stored: Mapping[str, str], merged: Mapping[str, str], kind: str) -> bool:
@@ -229,18 +230,14 @@ def _secret_label(kind: str) -> str:
     return "API secret" if kind == "api_secret" else "auth token"
 
 
-def _read_stdin_secret(kind: str) -> str:
-    line = sys.stdin.readline()
+def _read_stdin_secret(stdin: Any, kind: str) -> str:
+    line = stdin.readline()
     secret = line.strip()
     if not secret:
         raise UsageError(f"--secret-stdin: no {_secret_label(kind)} on standard input")
     if any(c.isspace() for c in secret):
         raise UsageError(f"--secret-stdin: the {_secret_label(kind)} contains whitespace")
     return secret
-
-
-def _stdin_is_terminal() -> bool:
-    return bool(getattr(sys.stdin, "isatty", lambda: False)())
 
 
 def _prompt_secret(kind: str, values: Mapping[str, str], *, keep_allowed: bool = False) -> str:

@@ -88,24 +88,23 @@ class LiveLog:
         self.worker_name: Any = None
         self._lock = threading.Lock()
         self._console: Any = None
-        if not json_lines:
-            from trctl.cli.output import color_enabled
+        env = get_app().env
+        self._stdout = env.stdout  # write() runs on the server's threads, outside click's context
+        if not json_lines and env.color:
+            from trctl.cli.output import console
 
-            if color_enabled():
-                from rich.console import Console
-
-                self._console = Console(highlight=False, soft_wrap=True)
+            self._console = console(highlight=False, soft_wrap=True)
 
     def write(self, record: dict[str, Any]) -> None:
         from trctl.callback.livelog import fields, plain_line
 
         with self._lock:
             if self.json_lines:
-                click.echo(json.dumps(record, ensure_ascii=False, default=str))
+                click.echo(json.dumps(record, ensure_ascii=False, default=str), file=self._stdout)
             elif self._console is not None:
                 self._console.print(self._styled(fields(record, self.worker_name), record))
             else:
-                click.echo(plain_line(record, self.worker_name))
+                click.echo(plain_line(record, self.worker_name), file=self._stdout)
 
     @staticmethod
     def _styled(columns: list[str], record: dict[str, Any]) -> Any:

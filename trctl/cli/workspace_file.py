@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from trctl.cli.context import get_app
-from trctl.cli.output import Column, emit, info, output_options
+from trctl.cli.output import Column, emit, info, out, output_options
 from trctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -30,7 +29,7 @@ PAST = {"create": "created", "update": "updated", "delete": "deleted", "unchange
 def read_file(path: str) -> str:
     """The text of FILE ('-' is stdin); a missing or unreadable file is one clear line."""
     if path == "-":
-        return sys.stdin.read()
+        return get_app().env.stdin.read()
     try:
         return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -131,7 +130,7 @@ def workspace_export(output: str, file_format: str | None) -> None:
     spec = export_spec(app.client, record)
     text = render(spec, fmt)
     if output == "-":
-        click.echo(text, nl=False)
+        out(text, nl=False)
     else:
         write_atomically(Path(output), text)
     info(

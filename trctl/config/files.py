@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,9 +14,8 @@ def home_dir(env: Mapping[str, str]) -> Path:
     return Path(env["HOME"]) if env.get("HOME") else Path.home()
 
 
-def config_dir(env: Mapping[str, str] | None = None) -> Path:
+def config_dir(env: Mapping[str, str]) -> Path:
     """trctl's directory: TRCTL_CONFIG_DIR, else $XDG_CONFIG_HOME/trctl, else ~/.config/trctl."""
-    env = os.environ if env is None else env
     if env.get("TRCTL_CONFIG_DIR"):
         return Path(env["TRCTL_CONFIG_DIR"])
     if env.get("XDG_CONFIG_HOME"):
@@ -25,16 +23,14 @@ def config_dir(env: Mapping[str, str] | None = None) -> Path:
     return home_dir(env) / ".config" / "trctl"
 
 
-def twilio_cli_config_path(env: Mapping[str, str] | None = None) -> Path:
+def twilio_cli_config_path(env: Mapping[str, str]) -> Path:
     """twilio-cli's config file: $TWILIO_CONFIG_DIR/config.json, else ~/.twilio-cli/config.json."""
-    env = os.environ if env is None else env
     directory = Path(env["TWILIO_CONFIG_DIR"]) if env.get("TWILIO_CONFIG_DIR") else None
     return (directory or home_dir(env) / ".twilio-cli") / CONFIG_FILE
 
 
-def display_path(path: Path, env: Mapping[str, str] | None = None) -> str:
+def display_path(path: Path, env: Mapping[str, str]) -> str:
     """A path as the user would type it: the home directory shown as ~."""
-    env = os.environ if env is None else env
     try:
         return "~/" + str(path.relative_to(home_dir(env)))
     except ValueError:

@@ -59,7 +59,7 @@ def _permission_problem(path: Path, st: os.stat_result) -> str | None:
     return None
 
 
-def read_profile_file(env: Mapping[str, str] | None = None) -> ProfileFile:
+def read_profile_file(env: Mapping[str, str]) -> ProfileFile:
     """Load trctl's config file (an empty one if it does not exist yet)."""
     path = config_dir(env) / CONFIG_FILE
     try:
@@ -136,8 +136,9 @@ def _fsync_directory(directory: Path) -> None:
 def save_to_profile(
     key: str,
     value: str,
+    *,
+    env: Mapping[str, str],
     profile: str | None = None,
-    env: Mapping[str, str] | None = None,
 ) -> str:
     """Store a non-secret value (e.g. "workspace") in the named, TRCTL_PROFILE or active profile.
 
@@ -147,7 +148,6 @@ def save_to_profile(
     if key in SECRET_SETTINGS or key not in PROFILE_KEYS:
         allowed = ", ".join(k for k in PROFILE_KEYS if k not in SECRET_SETTINGS)
         raise UsageError(f"cannot store {key!r} in a profile this way", hint=f"one of: {allowed}")
-    env = os.environ if env is None else env
     profile_file = read_profile_file(env)
     profile_file.require_secure()
     chosen = profile or env.get("TRCTL_PROFILE") or profile_file.active or DEFAULT_PROFILE

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -59,19 +58,16 @@ def _select_profile(
     return None, UNSET
 
 
-def load_settings(
-    flags: Mapping[str, str | None] | None = None,
-    env: Mapping[str, str] | None = None,
-) -> Settings:
+def load_settings(flags: Mapping[str, str | None] | None, env: Mapping[str, str]) -> Settings:
     """Resolve settings, highest precedence first.
 
     flags; a profile named with --profile (as twilio-cli's -p, it beats the environment);
     environment; the TRCTL_PROFILE or active trctl profile; the active twilio-cli profile.
     Credentials (account SID, auth token, API key + secret) come as one bundle from the first
     layer that holds a usable set, so a token and a key from different places never mix.
+    `env` holds the variables (the run Environment's; trctl.config never reads os.environ).
     """
     flags = flags or {}
-    env = os.environ if env is None else env
     profile_file = read_profile_file(env)
     name, chosen_by = _select_profile(flags, env, profile_file)
 

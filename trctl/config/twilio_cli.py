@@ -24,9 +24,7 @@ class TwilioCliProfile:
     path: Path
 
 
-def read_twilio_cli(
-    env: Mapping[str, str] | None = None,
-) -> tuple[str | None, list[TwilioCliProfile]]:
+def read_twilio_cli(env: Mapping[str, str]) -> tuple[str | None, list[TwilioCliProfile]]:
     """(active profile id, profiles) from twilio-cli's config.json; nothing if it is absent."""
     path = twilio_cli_config_path(env)
     try:
@@ -57,9 +55,7 @@ def _cli_profile(name: str, values: Mapping[str, object], path: Path) -> TwilioC
     return TwilioCliProfile(name, text("accountSid"), text("apiKey"), text("apiSecret"), path)
 
 
-def twilio_cli_profile(
-    env: Mapping[str, str] | None = None, name: str | None = None
-) -> TwilioCliProfile | None:
+def twilio_cli_profile(env: Mapping[str, str], name: str | None = None) -> TwilioCliProfile | None:
     """The named twilio-cli profile, or the one twilio-cli treats as active (like its config.js)."""
     active, profiles = read_twilio_cli(env)
     by_name = {p.name: p for p in profiles}

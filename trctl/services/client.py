@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from trctl.errors import ConfigError
@@ -10,8 +11,12 @@ if TYPE_CHECKING:
     from trctl.config import Settings
 
 
-def make_client(settings: Settings) -> Any:
-    """A twilio Client with a request timeout; TaskRouter requests go to settings.api_url if set."""
+def make_client(settings: Settings, new_http_client: Callable[..., Any]) -> Any:
+    """A twilio Client with a request timeout; TaskRouter requests go to settings.api_url if set.
+
+    new_http_client(timeout=, api_url=) makes the HttpClient it sends through (the run
+    Environment's http_client: trctl's RetryingHttpClient with the run's clock).
+    """
     account_sid = settings.account_sid
     if not account_sid:
         raise ConfigError(
@@ -29,13 +34,11 @@ def make_client(settings: Settings) -> Any:
         )
     from twilio.rest import Client
 
-    from trctl.services.http import RetryingHttpClient
-
     client = Client(
         username,
         password,
         account_sid,
-        http_client=RetryingHttpClient(timeout=settings.timeout, api_url=settings.api_url),
+        http_client=new_http_client(timeout=settings.timeout, api_url=settings.api_url),
     )
     if settings.api_url:
         client.taskrouter.base_url = settings.api_url.rstrip("/")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,30 +43,26 @@ def retry_delay(attempt: int, retry_after: str | None, *, jitter: float) -> floa
     return min(0.25 * (2 ** (attempt - 1)), 4.0) * (1.0 + jitter)
 
 
-def sleep_for(seconds: float) -> None:
-    """The default pause between retries (looked up at call time, so tests can replace it)."""
-    time.sleep(seconds)
-
-
 class RetryingHttpClient(TwilioHttpClient):
     """GETs are retried on 429/5xx and on connection errors; writes only on 429 (never applied).
 
-    Attempts and total time are bounded; `sleep` and `clock` are injectable for tests.
+    Attempts and total time are bounded; `sleep` and `clock` (monotonic seconds) are the run
+    Environment's clock, so a test's clock records the pauses instead of waiting them out.
     """
 
     def __init__(
         self,
         *,
         timeout: float,
-        sleep: Callable[[float], None] | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
         max_attempts: int = MAX_ATTEMPTS,
         max_total_seconds: float = MAX_TOTAL_SECONDS,
         api_url: str | None = None,
     ) -> None:
         super().__init__(timeout=timeout)
         self.api_url = api_url
-        self._sleep = sleep or (lambda seconds: sleep_for(seconds))
+        self._sleep = sleep
         self._clock = clock
         self.max_attempts = max_attempts
         self.max_total_seconds = max_total_seconds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from trctl.errors import ConfigError
@@ -78,9 +79,12 @@ def workspace_sid(client: Any, settings: Settings) -> str:
     return str(resolve_workspace(client, settings, fetch=False)["sid"])
 
 
-def use_workspace(client: Any, name_or_sid: str, *, profile: str | None) -> tuple[dict, str]:
-    """Remember a workspace (SID or name) in the profile; returns it and the profile's name."""
+def use_workspace(
+    client: Any, name_or_sid: str, *, profile: str | None, env: Mapping[str, str]
+) -> tuple[dict, str]:
+    """Remember a workspace (SID or name) in the profile (the named one, else TRCTL_PROFILE's in
+    `env`, else the active one); returns it and the profile's name."""
     from trctl.config import save_to_profile
 
     record = find_workspace(client, name_or_sid)
-    return record, save_to_profile("workspace", str(record["sid"]), profile)
+    return record, save_to_profile("workspace", str(record["sid"]), env=env, profile=profile)
