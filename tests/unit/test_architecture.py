@@ -29,23 +29,28 @@ def _rule(internal: str, third_party: str = "", lazy_only: str = "") -> Rule:
 
 
 BASE = "trctl.errors trctl.config trctl.redact"
+VOCAB = "trctl.vocab"  # TaskRouter's vocabulary: stdlib only, usable by every layer below cli
 # layer -> rule. trctl/__init__.py holds only the version, so "trctl" itself is importable by all.
 LAYERS: dict[str, Rule] = {
     "trctl.cli": _rule(
-        f"trctl.cli trctl.services trctl.callback trctl.emulator trctl.workflow trctl.expr {BASE}",
+        f"trctl.cli trctl.services trctl.callback trctl.emulator trctl.workflow trctl.expr {VOCAB} "
+        f"{BASE}",
         "click",
         lazy_only="twilio requests rich pyngrok trctl.emulator",
     ),
     "trctl.__main__": _rule("trctl.cli"),
-    "trctl.services": _rule(f"trctl.services trctl.workflow trctl.expr {BASE}", "twilio requests"),
+    "trctl.services": _rule(
+        f"trctl.services trctl.workflow trctl.expr {VOCAB} {BASE}", "twilio requests"
+    ),
     "trctl.callback": _rule(
-        "trctl.callback trctl.expr trctl.errors trctl.redact",
+        f"trctl.callback trctl.expr {VOCAB} trctl.errors trctl.redact",
         "twilio.request_validator",
         lazy_only="pyngrok",
     ),
-    "trctl.emulator": _rule("trctl.emulator trctl.workflow trctl.expr trctl.errors"),
-    "trctl.workflow": _rule("trctl.workflow trctl.expr trctl.errors"),
+    "trctl.emulator": _rule(f"trctl.emulator trctl.workflow trctl.expr {VOCAB} trctl.errors"),
+    "trctl.workflow": _rule(f"trctl.workflow trctl.expr {VOCAB} trctl.errors"),
     "trctl.expr": _rule("trctl.expr"),
+    "trctl.vocab": _rule("trctl.vocab"),
     "trctl.errors": _rule(""),
     "trctl.config": _rule("trctl.config trctl.errors"),
     "trctl.redact": _rule(""),
@@ -301,6 +306,10 @@ def test_the_scan_sees_the_whole_package() -> None:
         ("trctl.workflow.config", "from trctl.emulator.core import store\n", "may not depend on"),
         ("trctl.workflow.config", "from trctl.config import Settings\n", "may not depend on"),
         ("trctl.workflow.walk", "import click\n", "may not import click"),
+        ("trctl.vocab.instructions", "from trctl.errors import UsageError\n", "may not depend"),
+        ("trctl.vocab.params", "import click\n", "may not import click"),
+        ("trctl.vocab.params", "def f():\n    import twilio\n", "may not import twilio"),
+        ("trctl.vocab.params", "from trctl.emulator.core import store\n", "may not depend on"),
         ("trctl.newlayer.x", "import os\n", "belongs to no layer"),
     ],
 )
@@ -331,6 +340,13 @@ def test_checker_reports_breaches(module: str, source: str, expected: str) -> No
         ("trctl.workflow.config", "from trctl.expr import parse\nfrom trctl.errors import X\n"),
         ("trctl.emulator.core.placement", "from trctl.workflow.config import Target\n"),
         ("trctl.services.workflows", "from trctl.workflow.config import parse_workflow_config\n"),
+        ("trctl.vocab.instructions", "import re\nfrom trctl.vocab.params import Param\n"),
+        ("trctl.emulator.delivery.answers", "from trctl.vocab.instructions import check_params\n"),
+        ("trctl.emulator.http.workers", "from trctl.vocab.instructions import REST_PREFIXES\n"),
+        ("trctl.callback.instructions", "from trctl.vocab import instructions\n"),
+        ("trctl.cli.serve_callback", "from trctl.vocab.instructions import ANSWER_NAMES\n"),
+        ("trctl.services.tasks", "from trctl.vocab.instructions import INSTRUCTIONS\n"),
+        ("trctl.workflow.config", "from trctl.vocab.params import Param\n"),
     ],
 )
 def test_checker_accepts_allowed_imports(module: str, source: str) -> None:

@@ -1,0 +1,1 @@
+"""TaskRouter's vocabulary, defined once: what the CLI, callback server and emulator share."""
