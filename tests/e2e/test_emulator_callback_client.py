@@ -13,12 +13,8 @@ from urllib.parse import parse_qs
 import pytest
 from twilio.request_validator import RequestValidator
 
-from trctl.emulator.delivery.client import (
-    MAX_BODY_BYTES,
-    CallbackResult,
-    parse_instruction,
-    post_callback,
-)
+from trctl.emulator.delivery.answers import parse_instruction
+from trctl.emulator.delivery.client import MAX_BODY_BYTES, CallbackResult, post_callback
 
 TOKEN = "test-auth-token-0123456789abcdef"
 PARAMS = {

@@ -6,12 +6,8 @@ import json
 
 import pytest
 
-from trctl.emulator.delivery.client import (
-    CallbackResult,
-    callback_retries,
-    callback_timeouts,
-    parse_instruction,
-)
+from trctl.emulator.delivery.answers import parse_instruction
+from trctl.emulator.delivery.client import CallbackResult, callback_retries, callback_timeouts
 
 WA = "WA" + "0" * 32
 CA = "CA" + "f" * 32
@@ -62,6 +58,11 @@ def answer(
             {"call_sid": CA, "url": "http://h/x", "accept": False},
         ),
         ({"instruction": "conference", "to": "client:alice"}, "conference", {"to": "client:alice"}),
+        (  # the spec's Record is a boolean for conference (not dequeue's do-not-record choice)
+            {"instruction": "conference", "record": True, "beep": "onEnter", "timeout": "45"},
+            "conference",
+            {"record": True, "beep": "onEnter", "timeout": 45},
+        ),
         (
             {"instruction": "accept", "future_field": 1},
             "accept",
@@ -95,6 +96,11 @@ def test_valid_instructions(body: dict, kind: str, params: dict) -> None:
         ({"instruction": "dequeue", "record": "always"}, "record must be one of"),
         ({"instruction": "dequeue", "status_callback_events": "ringing,hungup"}, "among"),
         ({"instruction": "dequeue", "post_work_activity_sid": WA[:-1]}, "WA SID"),
+        ({"instruction": "dequeue", "post_work_activity_sid": WA + "\n"}, "WA SID"),
+        ({"instruction": "dequeue", "status_callback_url": "http://[::1/x"}, "http(s) URL"),
+        ({"instruction": "conference", "record": "record-from-answer"}, "record must be true or"),
+        ({"instruction": "conference", "max_participants": 251}, "from 2 to 250"),
+        ({"instruction": "conference", "region": "eu1"}, "region must be one of us1"),
         ({"instruction": "Accept"}, "unknown instruction 'Accept'"),
         ({"instruction": "transfer"}, "unknown instruction"),
         ({"instruction": ["accept"]}, "unknown instruction"),

@@ -84,7 +84,8 @@ class Outbox:
                     self.cond.notify_all()
 
     def _deliver(self, row: Delivery) -> None:
-        from trctl.emulator.delivery.client import parse_instruction, post_callback
+        from trctl.emulator.delivery.answers import parse_instruction
+        from trctl.emulator.delivery.client import post_callback
 
         params = row.params
         token = row.idempotency_token

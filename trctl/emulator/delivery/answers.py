@@ -1,0 +1,59 @@
+"""Reading an assignment callback's answer as TaskRouter does; trctl.vocab checks its params."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from trctl.emulator.delivery.client import CallbackResult
+from trctl.vocab.instructions import CALLBACK_INSTRUCTIONS, InstructionError, check_params
+
+WARNING_40005 = "40005: the callback answered JSON without an 'instruction' key; nothing was done"
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """What the app asked for: `kind` is an instruction, "none" (`{}`) or "invalid"."""
+
+    kind: str
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    problem: str | None = None
+
+
+def _is_json(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip().lower() == "application/json"
+
+
+def _invalid(problem: str) -> Instruction:
+    return Instruction("invalid", MappingProxyType({}), problem)
+
+
+def parse_instruction(result: CallbackResult) -> Instruction:
+    """Read the answer as TaskRouter does: only a 2xx `application/json` object counts."""
+    if result.error is not None:
+        return _invalid(f"callback failed: {result.error}")
+    if result.status is None or not 200 <= result.status < 300:
+        return _invalid(f"callback answered HTTP {result.status}, not 200")
+    if not _is_json(result.content_type):
+        return _invalid(f"callback answered Content-Type {result.content_type!r}, not JSON")
+    try:
+        document = json.loads(result.body)
+    except ValueError:
+        return _invalid("callback answered a body that is not valid JSON")
+    if not isinstance(document, dict):
+        return _invalid("callback answered JSON that is not an object")
+    if "instruction" not in document:
+        return Instruction("none", MappingProxyType({}), WARNING_40005 if document else None)
+    kind = document["instruction"]
+    if not isinstance(kind, str) or kind not in CALLBACK_INSTRUCTIONS:
+        expected = ", ".join(CALLBACK_INSTRUCTIONS)
+        return _invalid(f"unknown instruction {kind!r} (expected one of {expected})")
+    raw = {key: value for key, value in document.items() if key != "instruction"}
+    try:
+        params = check_params(kind, raw)
+    except InstructionError as exc:
+        return _invalid(str(exc))
+    return Instruction(kind, MappingProxyType(params), None)
