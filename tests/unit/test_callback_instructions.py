@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from trctl.callback.instructions import (
-    INSTRUCTIONS,
     build_answer,
     constant,
+    describe,
     instruction_of,
+    parameters_of,
     parse_param_pairs,
 )
 from trctl.errors import UsageError
@@ -58,9 +59,13 @@ def test_parameters_are_typed_from_text():
 def test_dequeue_keeps_phone_numbers_as_strings_and_joins_event_lists():
     answer = build_answer(
         "dequeue",
-        {"to": "15551234567", "post_work_activity_sid": WA, "status_callback_events": ["a", "b"]},
+        {
+            "to": "15551234567",
+            "post_work_activity_sid": WA,
+            "status_callback_events": ["ringing", "answered"],
+        },
     )
-    assert answer["to"] == "15551234567" and answer["status_callback_events"] == "a,b"
+    assert answer["to"] == "15551234567" and answer["status_callback_events"] == "ringing,answered"
 
 
 @pytest.mark.parametrize(
@@ -70,8 +75,15 @@ def test_dequeue_keeps_phone_numbers_as_strings_and_joins_event_lists():
         ("call", {"from": "+1"}, "needs url"),
         ("redirect", {"url": "https://x"}, "needs call_sid"),
         ("redirect", {"call_sid": "CA1", "url": "https://x"}, "must be a CA SID"),
-        ("call", {"url": "ftp://x", "from": "+1"}, "an http.s. URL"),
-        ("call", {"url": "https://x", "from": "+1", "timeout": "soon"}, "non-negative integer"),
+        ("call", {"url": "ftp://x", "from": "+1"}, "an absolute http.s. URL"),
+        ("call", {"url": "https://x", "from": "+1", "timeout": "soon"}, "whole number of seconds"),
+        ("dequeue", {"timeout": "5000"}, "timeout must be a whole number of seconds from 1 to 999"),
+        ("dequeue", {"timeout": "0"}, "from 1 to 999"),
+        ("dequeue", {"to": "sip:a@b", "timeout": "601"}, "at most 600 seconds when 'to' is a sip"),
+        ("dequeue", {"record": "yes-please"}, "one of do-not-record, record-from-answer"),
+        ("dequeue", {"status_callback_events": "a,b"}, "events among initiated, ringing"),
+        ("conference", {"max_participants": 1}, "from 2 to 250"),
+        ("conference", {"record": "record-from-answer"}, "record must be true or false"),
         ("call", {"url": "https://x", "from": "+1", "accept": "maybe"}, "true or false"),
         ("accept", {"activity_sid": WA}, "not a parameter of 'accept'"),
         ("reject", {"activity_sid": "Offline"}, "must be a WA SID"),
@@ -95,7 +107,7 @@ def test_param_pairs_need_a_name_and_an_equals_sign(pair):
 
 
 def test_conference_parameters_follow_the_reservation_update_spec():
-    conference = INSTRUCTIONS["conference"].params
+    conference = parameters_of("conference")
     assert {"post_work_activity_sid", "end_conference_on_exit", "beep", "record"} <= set(conference)
     answer = build_answer("conference", {"end_conference_on_exit": "yes", "max_participants": 3})
     assert answer == {
@@ -110,3 +122,34 @@ def test_constant_returns_a_fresh_copy_each_time():
     first = decide(None)  # type: ignore[arg-type]
     first["instruction"] = "reject"
     assert decide(None) == {"instruction": "accept"}  # type: ignore[arg-type]
+
+
+def test_a_refused_value_is_quoted_back_except_a_secret_one():
+    with pytest.raises(UsageError) as caught:
+        build_answer("dequeue", {"timeout": "5000"})
+    assert caught.value.one_line().endswith(
+        "from 1 to 999 (at most 600 when 'to' is a sip: URI), not '5000'"
+    )
+    with pytest.raises(UsageError) as caught:
+        build_answer("conference", {"sip_auth_password": "  "})
+    assert "sip_auth_password must be a non-empty string" in caught.value.one_line()
+    assert "'  '" not in caught.value.one_line()
+
+
+def test_a_rules_file_value_is_named_where_it_was_written():
+    with pytest.raises(UsageError, match=r"^rules.toml: rule 1 respond timeout must be a whole"):
+        build_answer("dequeue", {"timeout": 5000}, where="rules.toml: rule 1 respond")
+
+
+def test_describe_masks_secret_parameters():
+    answer = build_answer("conference", {"sip_auth_username": "u", "sip_auth_password": "hunter2"})
+    assert describe(answer) == "conference sip_auth_username=u sip_auth_password=***"
+    assert describe({}) == "none"
+
+
+def test_command_line_spellings_become_json():
+    answer = build_answer(
+        "redirect", {"call_sid": "CA" + "a" * 32, "url": "http://h", "accept": "on"}
+    )
+    assert answer["accept"] is True
+    assert build_answer("conference", {"beep": "false"})["beep"] == "false"

@@ -12,8 +12,8 @@ from trctl.cli.context import get_app
 from trctl.cli.output import info
 from trctl.cli.serve_support import LiveLog, Session, stop_on_signals, worker_names
 from trctl.errors import ConfigError, TunnelError, UsageError
+from trctl.vocab.instructions import ANSWER_NAMES
 
-INSTRUCTION_CHOICES = ("accept", "reject", "dequeue", "call", "redirect", "conference", "none")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 LOCAL_HOSTS = LOOPBACK_HOSTS | {"0.0.0.0"}  # an API URL on one of these needs no tunnel
 TUNNEL_CHECK_SECONDS = 0.5
@@ -52,11 +52,7 @@ def build_decide(
     answer = instructions.build_answer(
         instruction, pairs, resolve_activity=session.activity_sid, where="--param"
     )
-    shown = " ".join(
-        [instructions.instruction_of(answer)]
-        + [f"{k}={v}" for k, v in answer.items() if k != "instruction"]
-    )
-    return instructions.constant(answer), shown
+    return instructions.constant(answer), instructions.describe(answer)
 
 
 @click.command("serve-callback")
@@ -65,7 +61,7 @@ def build_decide(
 @click.option("--path", "path", default="/assignment", show_default=True, help="Callback path.")
 @click.option(
     "--instruction",
-    type=click.Choice(INSTRUCTION_CHOICES),
+    type=click.Choice(ANSWER_NAMES),
     default="accept",
     show_default=True,
     help="Answer every reservation with this instruction (`none` answers {}).",

@@ -189,6 +189,58 @@ def test_bad_input_is_one_line_and_the_right_code(tmp_path, args, env, code, exp
     assert expected in one_error_line(stderr)
 
 
+RULES_WITH_A_BAD_TIMEOUT = """
+[[rules]]
+when = 'task.selected_language == "es"'
+respond = { instruction = "dequeue", from = "+15005550006", timeout = 5000 }
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["--instruction", "dequeue", "--param", "timeout=5000"],
+            "--param timeout must be a whole number of seconds from 1 to 999"
+            " (at most 600 when 'to' is a sip: URI), not '5000'",
+        ),
+        (
+            ["--instruction", "dequeue", "--param", "record=yes-please"],
+            "--param record must be one of do-not-record, record-from-answer, not 'yes-please'",
+        ),
+        (
+            [
+                "--instruction",
+                "dequeue",
+                "--param",
+                "to=sip:alice@example.com",
+                "--param",
+                "timeout=601",
+            ],
+            "--param timeout must be at most 600 seconds when 'to' is a sip: URI, not '601'",
+        ),
+        (
+            ["--rules", "RULES"],
+            "rules.toml: rule 1 respond timeout must be a whole number of seconds from 1 to 999"
+            " (at most 600 when 'to' is a sip: URI), not 5000",
+        ),
+    ],
+    ids=["timeout", "record", "sip-timeout", "rules-file"],
+)
+def test_parameters_the_emulator_would_refuse_stop_serve_callback_before_it_serves(
+    tmp_path, cli_env, sdk, quickstart, args, expected
+):
+    rules = tmp_path / "rules.toml"
+    rules.write_text(RULES_WITH_A_BAD_TIMEOUT)
+    args = [str(rules) if arg == "RULES" else arg for arg in args]
+    before = workflow(sdk, quickstart).fetch().assignment_callback_url
+    code, stdout, stderr = run(args, cli_env, tmp_path)
+    assert code == 2, stderr
+    assert stderr.splitlines() == [f"Error: {expected}"]  # nothing started, nothing wired
+    assert stdout == ""
+    assert workflow(sdk, quickstart).fetch().assignment_callback_url == before
+
+
 def test_wiring_without_api_credentials_fails_before_starting_anything(tmp_path):
     code, stdout, stderr = run(["--no-tunnel"], {"TWILIO_AUTH_TOKEN": "x" * 32}, tmp_path)
     assert code == 3

@@ -81,6 +81,23 @@ def test_instruction_none_then_reservation_accept(serve, cli_env, sdk, quickstar
     assert task_and_worker(sdk, quickstart, task_sid, "Alice") == ("assigned", "Busy")
 
 
+def test_a_dequeue_at_the_edges_of_its_ranges_is_acted_on_by_the_emulator(
+    serve, cli_env, sdk, quickstart, emulator
+):
+    args = ["--instruction", "dequeue", "--json", "--param", "from=+15005550006"]
+    for pair in ("timeout=999", "record=record-from-answer", "status_callback_events=completed"):
+        args += ["--param", pair]
+    process = serve(args, cli_env)
+    trctl(cli_env, "worker", "set-activity", "Alice", "Offline")
+    task_sid = create_task(cli_env, "es")
+    trctl(cli_env, "worker", "set-activity", "Alice", "Idle")
+    assert emulator.wait_idle(10)
+    assert live_log(process, task_sid)["answer"]["timeout"] == 999
+    assert task_and_worker(sdk, quickstart, task_sid, "Alice") == ("assigned", "Busy")
+    assert process.stop() == 0
+    assert process.stderr_lines[-1].startswith("Summary: 1 answered (dequeue 1)")
+
+
 def test_rules_accept_spanish_and_reject_english(
     serve, cli_env, sdk, quickstart, emulator, tmp_path
 ):
