@@ -13,6 +13,7 @@ from trctl.emulator.http import serializers as ser
 from trctl.emulator.http.app import Call, Response
 from trctl.emulator.http.common import deleted, list_response, one, optional_bool
 from trctl.emulator.http.paging import cursor_of
+from trctl.vocab.instructions import REST_INSTRUCTIONS, REST_PREFIXES
 
 
 def _worker_response(call: Call, record: WorkerRecord, status: int = 200) -> Response:
@@ -121,7 +122,6 @@ def update_worker_channel(call: Call) -> Response:
 
 
 # -- reservations (shared by the task- and worker-scoped paths) ---------------------------------
-INSTRUCTION_PREFIXES = {"dequeue": "Dequeue", "call": "Call", "redirect": "Redirect"}
 RESERVATION_STATES = (
     "pending", "accepted", "rejected", "timeout", "canceled", "rescinded", "wrapping", "completed",
 )  # fmt: skip
@@ -157,9 +157,7 @@ def update_reservation(call: Call, record: ReservationRecord, *, by_worker: bool
     if if_match is not None and if_match.strip('"') not in ("*", reservation_etag(record)):
         raise precondition_failed(f"Reservation {record.sid} has changed (If-Match)")
     status = p.choice("ReservationStatus", RESERVATION_STATES)
-    instruction = p.choice(
-        "Instruction", ("conference", "dequeue", "call", "redirect", "supervise")
-    )
+    instruction = p.choice("Instruction", REST_INSTRUCTIONS)
     call.core.reservations.update(
         record.sid,
         status=status,
@@ -177,7 +175,7 @@ def _instruction_params(call: Call, instruction: str | None) -> dict[str, str]:
         return {}
     from trctl.emulator.core.events import snake
 
-    prefix = INSTRUCTION_PREFIXES.get(instruction, "")
+    prefix = REST_PREFIXES.get(instruction, "")
     out: dict[str, str] = {}
     for name, value in call.params.items():
         if name in ("ReservationStatus", "Instruction", "WorkerActivitySid"):
