@@ -1,4 +1,5 @@
-"""The README's command reference is exactly what scripts/gen_reference.py makes from --help."""
+"""The README's generated blocks are what scripts/gen_reference.py makes: the command reference
+from --help, the instruction table from trctl.vocab."""
 
 from __future__ import annotations
 
@@ -23,6 +24,32 @@ def test_readme_reference_matches_the_help_of_every_command():
     assert gen.current_block(readme) == gen.generate(), (
         "README.md's command reference is stale: run `python scripts/gen_reference.py`"
     )
+
+
+def test_readme_instruction_table_matches_the_vocabulary():
+    gen = load_generator()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert gen.current_block(readme, gen.TABLE_START, gen.TABLE_END) == gen.instruction_table(), (
+        "README.md's instruction table is stale: run `python scripts/gen_reference.py`"
+    )
+
+
+def test_instruction_table_lists_every_parameter_with_its_rule():
+    from trctl.vocab.instructions import INSTRUCTIONS
+
+    table = load_generator().instruction_table()
+    for spec in INSTRUCTIONS.values():
+        assert f"| `{spec.name}`" in table
+        for param in spec.params.values():
+            assert f"| {param.rule()} | {param.meaning} |" in table, param.name
+    assert "| `timeout` | a whole number of seconds from 1 to 999 (at most 600 when" in table
+
+
+def test_readme_names_the_answers_serve_callback_can_send():
+    from trctl.vocab.instructions import ANSWER_NAMES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"`--instruction {'|'.join(ANSWER_NAMES)}`" in readme
 
 
 def test_reference_covers_every_command_in_the_tree():

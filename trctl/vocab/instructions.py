@@ -228,7 +228,7 @@ INSTRUCTIONS: Mapping[str, InstructionSpec] = MappingProxyType(
             ),
             _instruction(
                 "dequeue",
-                "Dial the worker and bridge the caller of an <Enqueue> task; accepts.",
+                "Dial the worker and bridge the caller of a task made by TwiML Enqueue; accepts.",
                 [
                     _TO,
                     replace(_FROM, meaning="Caller ID (default: the number the caller dialled)."),
@@ -248,7 +248,7 @@ INSTRUCTIONS: Mapping[str, InstructionSpec] = MappingProxyType(
             ),
             _instruction(
                 "call",
-                "Dial the worker and run url's TwiML on their leg; accepts only with accept.",
+                "Dial the worker and run url's TwiML on their leg; accepts only with accept=true.",
                 [
                     _TO,
                     replace(_FROM, required=True),
@@ -262,7 +262,7 @@ INSTRUCTIONS: Mapping[str, InstructionSpec] = MappingProxyType(
             ),
             _instruction(
                 "redirect",
-                "Send the caller's parked call to new TwiML; accepts only with accept.",
+                "Send the caller's parked call to new TwiML; accepts only with accept=true.",
                 [
                     Param(
                         "call_sid",
