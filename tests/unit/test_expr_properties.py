@@ -350,6 +350,32 @@ def test_each_generated_comparison_evaluates_like_the_reference(generated):
         )
 
 
+@GRAMMAR
+@given(expressions(), st.lists(contexts(), min_size=1, max_size=4))
+def test_explain_gives_the_verdict_evaluate_gives_and_its_failing_parts_are_false(
+    generated, context_list
+):
+    """Expression.explain never disagrees with Expression.evaluate, at any level of the tree;
+    a false expression names at least one failing comparison, each itself false, and a true one
+    names none."""
+    from trctl.expr.explain import FALSE, MISSING, TRUE, TYPE
+
+    expression = parse(generated[0])
+    for context in [*BATTERY, *context_list]:
+        explained = expression.explain(context)
+        assert explained.value is expression.evaluate(context), (str(expression), context)
+        assert explained.text == str(expression)
+        stack = [explained]
+        while stack:
+            part = stack.pop()
+            assert part.value is parse(part.text).evaluate(context), (part.text, context)
+            assert part.why in ((TRUE,) if part.value else (FALSE, MISSING, TYPE))
+            stack.extend(part.terms)
+        failing = explained.failing()
+        assert bool(failing) is not explained.value
+        assert all(not part.value and not part.terms for part in failing)
+
+
 # -- 3. deep nesting -----------------------------------------------------------------------
 @settings(max_examples=200, deadline=timedelta(milliseconds=200))
 @given(

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from trctl.expr.evaluate import compile_tree
+from trctl.expr.explain import Explanation, explain_tree
 from trctl.expr.nodes import Node, iter_keys
 from trctl.expr.parser import parse_tree
 
@@ -27,6 +28,14 @@ class Expression:
         if type(context) is not dict and not isinstance(context, Mapping):
             raise TypeError(f"context must be a mapping, not {type(context).__name__}")
         return self._predicate(context)
+
+    def explain(self, context: Mapping[str, Any]) -> Explanation:
+        """Why the expression holds or not for `context`: every comparison with the values it
+        saw and why (a missing key, a type the operator cannot use, or plain false);
+        `.failing()` gives the smallest failing parts. Its `.value` is `evaluate(context)`."""
+        if type(context) is not dict and not isinstance(context, Mapping):
+            raise TypeError(f"context must be a mapping, not {type(context).__name__}")
+        return explain_tree(self.tree, context)
 
     def keys(self) -> frozenset[str]:
         """Dotted key paths referenced, indexes dropped: object.array[2] -> "object.array"."""
