@@ -9,10 +9,10 @@ from typing import Any
 from trctl.emulator.core.events import EventLog, queue_fields
 from trctl.emulator.core.kernel import Service
 from trctl.emulator.core.lifecycle import Lifecycle
-from trctl.emulator.core.matching import choose_workers, skip_if_context
 from trctl.emulator.core.routing import Router
 from trctl.emulator.core.store import Row
 from trctl.workflow.config import Target, WorkflowConfig
+from trctl.workflow.matching import choose_workers, skip_if_context
 from trctl.workflow.walk import Placement, first_placement, next_placement
 
 NO_MATCH_REASON = "Task did not match any workflow filter and the workflow has no default_filter"

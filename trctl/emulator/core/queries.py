@@ -11,10 +11,10 @@ from trctl.emulator.core import records
 from trctl.emulator.core.errors import Missing, bad_request
 from trctl.emulator.core.kernel import Service
 from trctl.emulator.core.keyset import Cursor, Ordering, Page, fetch_page
-from trctl.emulator.core.matching import context_of
 from trctl.emulator.core.records import Names
 from trctl.emulator.core.store import Row
 from trctl.expr import Expression
+from trctl.workflow.matching import context_of
 
 R = TypeVar("R")
 LIVE_ASSIGNMENT = ("accepted", "wrapping")

@@ -10,9 +10,9 @@ from typing import Any
 from trctl.emulator.core.events import EventLog
 from trctl.emulator.core.kernel import Service
 from trctl.emulator.core.keyset import keyset
-from trctl.emulator.core.matching import TaskView, WorkerView, choose_workers, eligible
 from trctl.emulator.core.store import Row
 from trctl.emulator.core.worker_state import WorkerState
+from trctl.workflow.matching import TaskView, WorkerView, choose_workers, eligible
 
 LIVE = "('pending','accepted','wrapping')"
 

@@ -7,7 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from trctl.emulator.core.matching import (
+from trctl.expr import parse
+from trctl.workflow.config import Target
+from trctl.workflow.matching import (
     TaskView,
     WorkerView,
     choose_workers,
@@ -16,8 +18,6 @@ from trctl.emulator.core.matching import (
     skip_if_context,
     worker_context,
 )
-from trctl.expr import parse
-from trctl.workflow.config import Target
 
 IDLE, OFFLINE, BUSY = "WA" + "1" * 32, "WA" + "2" * 32, "WA" + "3" * 32
 WQ = "WQ" + "0" * 32

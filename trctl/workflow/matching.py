@@ -1,4 +1,5 @@
-"""Worker matching (pure): queue order, who may take a task, and the order workers are tried."""
+"""Worker matching (pure, shared by the emulator's routing and trctl explain): queue order, who
+may take a task, and the order workers are tried."""
 
 from __future__ import annotations
 
@@ -94,7 +95,7 @@ def known_worker_value(reference: str, task_attributes: Mapping[str, Any]) -> An
     return reference
 
 
-def _known_worker_filter(
+def known_worker_filter(
     task: TaskView, target: Target | None
 ) -> Callable[[WorkerView], bool] | None:
     """A predicate for the known-worker rule of `target`, or None when it has none."""
@@ -109,6 +110,11 @@ def _known_worker_filter(
     return None
 
 
+def target_context(task: TaskView, worker: WorkerView) -> dict[str, Any]:
+    """What a workflow target's expression sees: {"task": attributes, "worker": context}."""
+    return {"task": task.attributes, "worker": worker.context}
+
+
 def _sortable(value: Any) -> tuple[int, Any] | None:
     """Numbers sort before strings; anything else (missing, bool, lists) counts as missing."""
     if isinstance(value, bool):
@@ -120,7 +126,9 @@ def _sortable(value: Any) -> tuple[int, Any] | None:
     return None
 
 
-def _order(workers: list[WorkerView], order_by: tuple[tuple[str, bool], ...]) -> list[WorkerView]:
+def order_workers(
+    workers: list[WorkerView], order_by: tuple[tuple[str, bool], ...]
+) -> list[WorkerView]:
     """Longest idle first (then SID), re-sorted stably by each order_by clause, last clause first.
 
     A worker without the attribute sorts after every worker that has it, in either direction.
@@ -151,7 +159,7 @@ def choose_workers(
     """
     if count <= 0:
         return []
-    known = _known_worker_filter(task, target)
+    known = known_worker_filter(task, target)
     expression = target.expression if target is not None else None
     chosen = []
     for worker in workers:
@@ -161,13 +169,11 @@ def choose_workers(
             continue
         if not queue_target_workers.evaluate(worker.context):
             continue
-        if expression is not None and not expression.evaluate(
-            {"task": task.attributes, "worker": worker.context}
-        ):
+        if expression is not None and not expression.evaluate(target_context(task, worker)):
             continue
         chosen.append(worker)
     order_by = target.order_by if target is not None else ()
-    return _order(chosen, order_by)[:count]
+    return order_workers(chosen, order_by)[:count]
 
 
 def skip_if_context(queue_workers: Sequence[WorkerView]) -> dict[str, dict[str, int]]:
