@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-import stat
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trctl.config.files import config_dir, parse_json_object
+from trctl.config.files import config_dir
 from trctl.config.names import (
     CONFIG_FILE,
     DEFAULT_PROFILE,
@@ -19,6 +15,7 @@ from trctl.config.names import (
     PROFILE_NAME,
     SECRET_SETTINGS,
 )
+from trctl.config.private_file import read_private_json, write_private_json
 from trctl.errors import ConfigError, UsageError
 
 # trctl's profile file: {"version": 1, "active": NAME, "profiles": {NAME: {key: value}}}
@@ -50,27 +47,12 @@ def check_profile_name(name: str) -> str:
     return name
 
 
-def _permission_problem(path: Path, st: os.stat_result) -> str | None:
-    if hasattr(os, "getuid") and st.st_uid != os.getuid():
-        return f"{path} belongs to another user (uid {st.st_uid}); refusing to use it"
-    if st.st_mode & 0o077:
-        mode = stat.S_IMODE(st.st_mode)
-        return f"{path} is accessible by other users (mode {mode:04o}); refusing to use it"
-    return None
-
-
 def read_profile_file(env: Mapping[str, str]) -> ProfileFile:
     """Load trctl's config file (an empty one if it does not exist yet)."""
     path = config_dir(env) / CONFIG_FILE
-    try:
-        with open(path, encoding="utf-8") as handle:
-            insecure = _permission_problem(path, os.fstat(handle.fileno()))
-            text = handle.read()
-    except FileNotFoundError:
+    data, insecure = read_private_json(path)
+    if data is None:
         return ProfileFile(path)
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    data = parse_json_object(path, text)
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict) or not all(
         isinstance(p, dict) and all(isinstance(v, str) for v in p.values())
@@ -89,14 +71,6 @@ def read_profile_file(env: Mapping[str, str]) -> ProfileFile:
 
 def write_profile_file(profile_file: ProfileFile) -> None:
     """Write atomically (temp file, fsync, os.replace) with mode 0600 in a 0700 directory."""
-    path = profile_file.path
-    directory = path.parent
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if stat.S_IMODE(directory.stat().st_mode) != 0o700:  # an existing one is tightened too
-        try:
-            os.chmod(directory, 0o700)
-        except OSError as exc:
-            raise ConfigError(f"cannot make {directory} private: {exc.strerror or exc}") from exc
     body = {
         "version": FILE_VERSION,
         "active": profile_file.active,
@@ -104,33 +78,8 @@ def write_profile_file(profile_file: ProfileFile) -> None:
             name: dict(sorted(v.items())) for name, v in sorted(profile_file.profiles.items())
         },
     }
-    fd, temp_name = tempfile.mkstemp(prefix=".config.", suffix=".tmp", dir=directory)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(body, handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    _fsync_directory(directory)
+    write_private_json(profile_file.path, body)
     profile_file.insecure = None
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def save_to_profile(
