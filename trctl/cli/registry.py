@@ -11,6 +11,7 @@ COMMANDS: dict[str, str] = {
     "demo": "trctl.cli.demo:demo",
     "emulator": "trctl.cli.emulator:emulator",
     "events": "trctl.cli.events:events",
+    "explain": "trctl.cli.explain:explain",
     "profiles": "trctl.cli.profiles:profiles",
     "queues": "trctl.cli.queues:queues",
     "reservations": "trctl.cli.reservations:reservations",
@@ -43,6 +44,7 @@ SUMMARIES: dict[str, str] = {
     "demo": "Play the TaskRouter quickstart on a built-in emulator: no account, no network.",
     "emulator": "Run the offline TaskRouter emulator (the official twilio SDK works against it).",
     "events": "The workspace's event log (alias: event).",
+    "explain": "Explain why a task is (not) routed: filters, target, each worker's verdict.",
     "profiles": "Manage trctl profiles (secrets are prompted for, never taken as arguments).",
     "queues": "List, create and update task queues (alias: queue).",
     "reservations": "List reservations; accept or reject one over REST (alias: reservation).",
@@ -51,6 +53,6 @@ SUMMARIES: dict[str, str] = {
     ),
     "tasks": "Create, list and finish tasks (alias: task).",
     "workers": "List, create and update workers; move them between activities (alias: worker).",
-    "workflows": "List, create and update workflows (alias: workflow).",
+    "workflows": "List, create, update and lint workflows (alias: workflow).",
     "workspaces": "List workspaces and choose the one trctl works in (alias: workspace).",
 }

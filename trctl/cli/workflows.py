@@ -46,7 +46,7 @@ def workflow_options(func: Any) -> Any:
 
 @click.group("workflows")
 def workflows() -> None:
-    """List, create and update workflows (alias: workflow)."""
+    """List, create, update and lint workflows (alias: workflow)."""
 
 
 @workflows.command("list")
@@ -92,3 +92,53 @@ def workflows_update(workflow: str, config_file: str | None, **options: Any) -> 
 
     record = update_workflow(make_resolver(), workflow, config_file=config_file, **options)
     emit_one(record, WORKFLOW_FIELDS)
+
+
+@workflows.command("lint")
+@click.argument("workflow", metavar="[WORKFLOW]", required=False)
+@click.option(
+    "--config",
+    "config_file",
+    metavar="FILE",
+    help="Lint this configuration file (queues by name or SID) instead of a live workflow.",
+)
+@click.option(
+    "--sample",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    metavar="N",
+    help="Recent tasks whose attributes are checked against the expressions.",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(1, 86_400),
+    default=120,
+    show_default=True,
+    help="With --config: the TaskReservationTimeout to check the targets against.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Findings as a JSON list.")
+def workflows_lint(
+    workflow: str | None, config_file: str | None, sample: int, timeout: int, as_json: bool
+) -> None:
+    """Find what makes tasks silently not route: each finding with a location and a fix.
+
+    Shadowed filters, queues no worker matches, HAS/IN on values that are not lists, hyphenated
+    keys, missing timeouts, timeouts longer than the TTL or shorter than the reservation
+    timeout, no default_filter. Exit 0 when clean (warnings allowed), 1 with errors. Reads the
+    workspace with plain GETs only.
+    """
+    from trctl.cli.findings import report
+    from trctl.errors import UsageError
+    from trctl.services.lint import lint_file, lint_live
+
+    if workflow and config_file:
+        raise UsageError("give a WORKFLOW or --config FILE, not both")
+    resolver = make_resolver()
+    if config_file:
+        findings = lint_file(resolver, config_file, sample=sample, reservation_timeout=timeout)
+        heading = f"--config {config_file}"
+    else:
+        record, findings = lint_live(resolver, workflow, sample=sample)
+        heading = f"workflow {record.get('friendly_name')!r} ({record['sid']})"
+    report(findings, as_json=as_json, heading=heading, fails=lambda f: f.severity == "error")
