@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from trctl.errors import UsageError
 from trctl.services.rest import TaskRouterApi
+from trctl.services.workspace_lint import lint_spec
 from trctl.services.workspace_plan import (
     COLLECTIONS,
     Change,
@@ -70,6 +71,7 @@ class ApplyResult:
     changes: list[Change]
     dry_run: bool
     created_workspace: bool = False
+    warnings: list[Any] = field(default_factory=list)  # lint findings on the file's workflows
 
     def counts(self) -> dict[str, int]:
         return count_actions(self.changes)
@@ -121,8 +123,9 @@ def apply_spec(
     api = api_for(client)
     notify = on_change or (lambda change: None)
     plan = plan_spec(api, spec, workspace=workspace, prune=prune, source=source)
+    warnings = lint_spec(spec, plan.live.spec, source=source)  # errors stop it here
     if dry_run:
-        return ApplyResult(plan.live.sid, spec.workspace.name, plan.changes, dry_run=True)
+        return ApplyResult(plan.live.sid, spec.workspace.name, plan.changes, True, False, warnings)
     created = plan.live.sid is None
     if created:
         record = _create_workspace(api, spec)
@@ -139,7 +142,7 @@ def apply_spec(
             writer.write(plan, change)
             notify(change)
         changes.append(change)
-    return ApplyResult(plan.live.sid, spec.workspace.name, changes, False, created)
+    return ApplyResult(plan.live.sid, spec.workspace.name, changes, False, created, warnings)
 
 
 def _create_workspace(api: TaskRouterApi, spec: WorkspaceSpec) -> dict[str, Any]:
