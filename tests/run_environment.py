@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 import click
 from click.testing import CliRunner
@@ -15,6 +16,7 @@ from trctl.cli import root
 from trctl.cli.context import AppContext
 from trctl.cli.environment import Environment
 from trctl.redact import disable_debug_logging
+from trctl.services.http import RetryingHttpClient
 
 
 class RecordingClock:
@@ -93,3 +95,23 @@ def run_trctl(
             stderr.getvalue().decode(),
             output.getvalue().decode(),
         )
+
+
+class RequestLog(list):
+    """(method, path after /v1/, query params) of every request sent through it: it is the
+    run Environment's transport (trctl's own client, recording what it sends)."""
+
+    def __call__(self, **options: Any) -> RetryingHttpClient:
+        return Counting(self, **options)
+
+
+class Counting(RetryingHttpClient):
+    def __init__(self, log: RequestLog, **options: Any) -> None:
+        super().__init__(**options)
+        self.log = log
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        path, _, query = url.split("/v1/", 1)[1].partition("?")
+        params = dict(kwargs.get("params") or {}) | dict(parse_qsl(query))
+        self.log.append((method, path, params))
+        return super().request(method, url, *args, **kwargs)

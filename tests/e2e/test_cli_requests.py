@@ -4,32 +4,12 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qsl
 
 import pytest
 from cli_support import as_json, invoke, ok
+from run_environment import RequestLog
 
 from trctl.services.http import RetryingHttpClient
-
-
-class RequestLog(list):
-    """(method, path after /v1/, query params) of every request sent through it: it is the
-    run Environment's transport (trctl's own client, recording what it sends)."""
-
-    def __call__(self, **options: Any) -> RetryingHttpClient:
-        return Counting(self, **options)
-
-
-class Counting(RetryingHttpClient):
-    def __init__(self, log: RequestLog, **options: Any) -> None:
-        super().__init__(**options)
-        self.log = log
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        path, _, query = url.split("/v1/", 1)[1].partition("?")
-        params = dict(kwargs.get("params") or {}) | dict(parse_qsl(query))
-        self.log.append((method, path, params))
-        return super().request(method, url, *args, **kwargs)
 
 
 @pytest.fixture

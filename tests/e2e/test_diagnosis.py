@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from cli_support import as_json, invoke, ok
 from quickstart_setup import ENGLISH_QUEUE, SPANISH_QUEUE, build_quickstart
-from test_cli_requests import RequestLog
+from run_environment import RequestLog
 
 RATE_LIMITED = ("EvaluateTaskAttributes", "TargetWorkersExpression", "EvaluateWorkerAttributes")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from cli_support import invoke
-from test_cli_requests import RequestLog
+from run_environment import RequestLog
 from test_workspace_file import QUICKSTART, env_for, workspaces
 
 QUICKSTART_TEXT = QUICKSTART.read_text(encoding="utf-8")

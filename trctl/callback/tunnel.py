@@ -21,7 +21,14 @@ from trctl.errors import TunnelError
 from trctl.redact import register_secrets
 
 STARTUP_TIMEOUT_SECONDS = 15
-AUTHTOKEN_HINT = "set NGROK_AUTHTOKEN, or run `ngrok config add-authtoken <token>`"
+AUTHTOKEN_HINT = (
+    "set NGROK_AUTHTOKEN, or run `ngrok config add-authtoken <token>`; "
+    "or use your own tunnel with --public-url"
+)
+INSTALL_HINT = (
+    "install it (https://ngrok.com/download) or point PYNGROK_NGROK_PATH / --ngrok-path at it; "
+    "or use your own tunnel with --public-url"
+)
 ERROR_HINTS = {
     "ERR_NGROK_4018": ("ngrok needs an authtoken (ERR_NGROK_4018)", AUTHTOKEN_HINT),
     "ERR_NGROK_105": ("ngrok rejected the authtoken (ERR_NGROK_105)", AUTHTOKEN_HINT),
@@ -31,6 +38,7 @@ ERROR_HINTS = {
         "stop the other agent, or pass its URL with --public-url",
     ),
 }
+QUOTED_CHARACTERS = 200
 
 
 def default_ngrok_path() -> str:
@@ -97,10 +105,7 @@ def _translate(exc: Exception, ngrok_path: str) -> TunnelError:
     )
 
     if isinstance(exc, PyngrokNgrokInstallError):
-        return TunnelError(
-            f"ngrok is not installed at {ngrok_path} and could not be downloaded (offline?)",
-            hint="install it or set PYNGROK_NGROK_PATH (or --ngrok-path)",
-        )
+        return TunnelError(f"ngrok is not installed at {ngrok_path}", hint=INSTALL_HINT)
     if isinstance(exc, (PyngrokNgrokHTTPError, PyngrokNgrokURLError)):
         return TunnelError(
             "the ngrok agent's local API refused to open the tunnel",
@@ -108,12 +113,12 @@ def _translate(exc: Exception, ngrok_path: str) -> TunnelError:
         )
     if isinstance(exc, PyngrokNgrokError):
         code = exc.ngrok_error_code
+        said = _agent_said(exc)
         if code in ERROR_HINTS:
             message, hint = ERROR_HINTS[code]
-            return TunnelError(message, hint=hint)
-        if exc.ngrok_error:
-            detail = " ".join(str(exc.ngrok_error).replace("\\r\\n", " ").split())[:200]
-            return TunnelError(f"ngrok failed to start: {detail}", hint=code or None)
+            return TunnelError(f"{message}; the agent said: {said}" if said else message, hint=hint)
+        if said:
+            return TunnelError(f"ngrok failed to start: {said}", hint=code or None)
         return TunnelError(
             f"the ngrok agent at {ngrok_path} exited before the tunnel was up",
             hint="run `ngrok start --none` to see why",
@@ -121,6 +126,40 @@ def _translate(exc: Exception, ngrok_path: str) -> TunnelError:
     if isinstance(exc, OSError):
         return TunnelError(f"cannot run ngrok at {ngrok_path}: {exc.strerror or exc}")
     return TunnelError(f"ngrok failed: {' '.join(str(exc).split())[:200]}")
+
+
+def _agent_said(exc: Any) -> str:
+    """The agent's own error text (or its last error log line), on one line, cut short; the
+    authtoken, registered as a secret, is redacted where the message is printed."""
+    text = str(exc.ngrok_error or "")
+    if not text:
+        errors = [
+            log for log in exc.ngrok_logs or [] if getattr(log, "lvl", "") in ("ERROR", "CRITICAL")
+        ]
+        if errors:
+            text = str(getattr(errors[-1], "err", "") or getattr(errors[-1], "msg", ""))
+    text = " ".join(text.replace("\\r\\n", " ").split()).strip('"')
+    if len(text) > QUOTED_CHARACTERS:
+        text = text[: QUOTED_CHARACTERS - 1] + "…"
+    return f'"{text}"' if text else ""
+
+
+def check_prerequisites(ngrok_path: str | None = None, config_path: str | None = None) -> str:
+    """The agent's path, once the binary is there and an authtoken is set (NGROK_AUTHTOKEN or
+    ngrok's config file); a TunnelError otherwise. No network: run it before any request, so
+    a missing agent is neither downloaded nor noticed after the workflow was rewired."""
+    from pyngrok import conf
+
+    path = ngrok_path or default_ngrok_path()
+    if not Path(path).is_file():
+        raise TunnelError(f"ngrok is not installed at {path}", hint=INSTALL_HINT)
+    agent_config = conf.get_config_path(_config(path, config_path, STARTUP_TIMEOUT_SECONDS))
+    if not _has_authtoken(agent_config):
+        raise TunnelError(
+            f"ngrok needs an authtoken: NGROK_AUTHTOKEN is not set and {agent_config} has none",
+            hint=AUTHTOKEN_HINT,
+        )
+    return path
 
 
 def _has_authtoken(config_path: str) -> bool:
@@ -142,19 +181,12 @@ def open_tunnel(
     startup_timeout: int = STARTUP_TIMEOUT_SECONDS,
 ) -> Tunnel:
     """Open an https tunnel to local_base (e.g. http://127.0.0.1:8080) or raise TunnelError."""
-    from pyngrok import conf, ngrok, process
+    from pyngrok import ngrok, process
 
     _quiet_pyngrok()
     register_secrets(os.environ.get("NGROK_AUTHTOKEN"))  # ngrok's own errors may quote it
-    path = ngrok_path or default_ngrok_path()
+    path = check_prerequisites(ngrok_path, config_path)
     config = _config(path, config_path, startup_timeout)
-    agent_config = conf.get_config_path(config)
-    if Path(path).exists() and not _has_authtoken(agent_config):
-        # offline, the agent would spend its whole startup timeout before saying ERR_NGROK_4018
-        raise TunnelError(
-            f"ngrok needs an authtoken: NGROK_AUTHTOKEN is not set and {agent_config} has none",
-            hint=AUTHTOKEN_HINT,
-        )
 
     def unstick() -> None:
         # pyngrok's startup loop blocks on readline(): a silent agent would hang it forever

@@ -12,10 +12,8 @@ from trctl.cli.context import get_app
 from trctl.cli.output import info
 from trctl.cli.serve_support import LiveLog, Session, stop_on_signals, worker_names
 from trctl.errors import ConfigError, TunnelError, UsageError
+from trctl.services.liveness import LOCAL_HOSTS, LOOPBACK_HOSTS
 from trctl.vocab.instructions import ANSWER_NAMES
-
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-LOCAL_HOSTS = LOOPBACK_HOSTS | {"0.0.0.0"}  # an API URL on one of these needs no tunnel
 TUNNEL_CHECK_SECONDS = 0.5
 
 
@@ -25,6 +23,23 @@ def needs_tunnel(api_url: str | None) -> bool:
         return True
     parts = urlsplit(api_url)
     return parts.scheme == "https" and (parts.hostname or "") not in LOCAL_HOSTS
+
+
+def _no_auth_token(settings: Any) -> ConfigError:
+    """Why serve-callback cannot start without the auth token, and what to do."""
+    insecure = "; for local experiments only, --insecure-no-verify skips the check"
+    if settings.api_key:
+        return ConfigError(
+            f"the credentials in use ({settings.source('api_key')}) are an API key, which can "
+            "call the API but cannot check X-Twilio-Signature: Twilio signs every callback with "
+            "the account's auth token",
+            hint="also provide the auth token: set TWILIO_AUTH_TOKEN, or add it to the profile "
+            f"with `trctl profiles set NAME --account-sid AC...` (it asks for it){insecure}",
+        )
+    return ConfigError(
+        "serve-callback needs the account's auth token to check X-Twilio-Signature",
+        hint=f"set TWILIO_AUTH_TOKEN, or use a profile that holds it{insecure}",
+    )
 
 
 def build_decide(
@@ -120,11 +135,7 @@ def serve_callback(
     app = get_app()
     token = app.settings.auth_token
     if not insecure_no_verify and not token:
-        raise ConfigError(
-            "serve-callback needs the account's auth token to check X-Twilio-Signature",
-            hint="set TWILIO_AUTH_TOKEN (an API key cannot check signatures)"
-            " or, for local experiments only, pass --insecure-no-verify",
-        )
+        raise _no_auth_token(app.settings)
     if public_url and tunnel:
         raise UsageError("--public-url and --tunnel contradict each other")
     if not path.startswith("/") or "?" in path or path == "/events":
@@ -136,6 +147,10 @@ def serve_callback(
             "--insecure-no-verify is refused on a public URL or a non-loopback --host",
             hint="add --no-tunnel and keep --host 127.0.0.1, or provide TWILIO_AUTH_TOKEN",
         )
+    if use_tunnel and not public_url:
+        from trctl.callback.tunnel import check_prerequisites
+
+        ngrok_path = check_prerequisites(ngrok_path)  # before any request: no half-wired run
     if insecure_no_verify:
         info("WARNING: --insecure-no-verify: X-Twilio-Signature is NOT checked; anyone who can")
         info("WARNING: reach this server can accept or reject reservations. Local tests only.")
