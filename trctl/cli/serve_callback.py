@@ -249,15 +249,28 @@ def _run(
 
 
 def _wire(session: Session, chosen: dict[str, Any], events: bool) -> None:
-    from trctl.services.wiring import CallbackWiring
+    """Point the URLs here; each original is saved first (config dir) so a SIGKILL is undone
+    by the next run or `trctl doctor`."""
+    import os
 
-    session.wiring = CallbackWiring(get_app().client, session.resolver().workspace_sid)
+    from trctl.services.wiring import CallbackWiring, Ledger
+
+    app = get_app()
+    ledger = Ledger(app.env.environ, app.settings.api_url, session.server.local_url, os.getpid())
+    session.wiring = CallbackWiring(app.client, session.resolver().workspace_sid, ledger=ledger)
     name = chosen.get("friendly_name") or chosen["sid"]
     change = session.wiring.wire_workflow(chosen["sid"], session.server.url, label=repr(name))
+    _show_notes(change)
     was = f" (was {change.previous!r})" if change.previous else ""
     info(f"Wired:        workflow {name!r} ({chosen['sid']}) AssignmentCallbackUrl{was}")
     if events:
         change = session.wiring.wire_events(session.server.events_url)
+        _show_notes(change)
         was = f" (was {change.previous!r})" if change.previous else ""
         info(f"Wired:        workspace EventCallbackUrl{was}")
     info("              restored when serve-callback stops")
+
+
+def _show_notes(change: Any) -> None:
+    for note in change.notes:
+        info(f"Warning: {note}")

@@ -187,11 +187,20 @@ def _situation(facts: TaskFacts, target: Target | None) -> tuple[Situation | Non
     queue = facts.queues.get(str(task.get("task_queue_sid") or ""))
     if queue is None:
         return None, "the task is in no queue trctl can read"
+    return make_situation(task, queue, target, facts.reservations)
+
+
+def make_situation(
+    task: Mapping[str, Any],
+    queue: Mapping[str, Any],
+    target: Target | None,
+    reservations: list[dict[str, Any]],
+) -> tuple[Situation | None, str | None]:
+    """What every worker is judged against for this task in this queue (or why not)."""
     try:
         expression = parse(str(queue.get("target_workers") or "1==1"))
     except ExpressionError as exc:
         return None, f"queue {queue.get('friendly_name')!r} target_workers: {exc}"
-    reservations = facts.reservations
     routing_target = str(task.get("routing_target") or "")
     situation = Situation(
         task=TaskView(
