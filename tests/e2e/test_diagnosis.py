@@ -32,9 +32,10 @@ def set_activity(sdk: Any, quickstart: Any, worker: str, activity: str) -> None:
     workspace(sdk, quickstart).workers(sid).update(activity_sid=quickstart.activities[activity])
 
 
-def set_configuration(sdk: Any, quickstart: Any, configuration: dict) -> None:
+def set_filters(sdk: Any, quickstart: Any, *filters: dict) -> None:
+    """The quickstart workflow routes with these filters (queues by SID) and no default."""
     workspace(sdk, quickstart).workflows(quickstart.workflow_sid).update(
-        configuration=json.dumps(configuration)
+        configuration=json.dumps({"task_routing": {"filters": list(filters)}})
     )
 
 
@@ -149,20 +150,16 @@ def test_an_idle_worker_whose_only_channel_is_at_capacity(cli_env, sdk, emulator
 
 def test_a_filter_shadowed_by_a_catch_all(cli_env, sdk, quickstart, emulator):
     spanish, english = quickstart.queues[SPANISH_QUEUE], quickstart.queues[ENGLISH_QUEUE]
-    set_configuration(
+    set_filters(
         sdk,
         quickstart,
+        {"filter_friendly_name": "Everyone", "expression": "1==1", "targets": [{"queue": english}]},
         {
-            "task_routing": {
-                "filters": [
-                    {"filter_friendly_name": "Everyone", "expression": "1==1",
-                     "targets": [{"queue": english}]},
-                    {"filter_friendly_name": "Spanish",
-                     "expression": 'selected_language == "es"', "targets": [{"queue": spanish}]},
-                ]
-            }
+            "filter_friendly_name": "Spanish",
+            "expression": 'selected_language == "es"',
+            "targets": [{"queue": spanish}],
         },
-    )  # fmt: skip
+    )
     task = new_task(sdk, quickstart, emulator, {"selected_language": "es"})
     trace = explain(cli_env, task)
     assert [(f["name"], f["matched"], f["chosen"]) for f in trace["filters"]] == [
@@ -206,19 +203,13 @@ def test_a_task_canceled_for_matching_nothing(cli_env, sdk, quickstart, emulator
 
 def test_a_task_that_moved_to_its_second_target_after_a_timeout(cli_env, sdk, quickstart, emulator):
     spanish, english = quickstart.queues[SPANISH_QUEUE], quickstart.queues[ENGLISH_QUEUE]
-    set_configuration(
+    set_filters(
         sdk,
         quickstart,
         {
-            "task_routing": {
-                "filters": [
-                    {
-                        "filter_friendly_name": "Spanish",
-                        "expression": 'selected_language == "es"',
-                        "targets": [{"queue": spanish, "timeout": 30}, {"queue": english}],
-                    }
-                ]
-            }
+            "filter_friendly_name": "Spanish",
+            "expression": 'selected_language == "es"',
+            "targets": [{"queue": spanish, "timeout": 30}, {"queue": english}],
         },
     )
     task = new_task(sdk, quickstart, emulator, {"selected_language": "es"})  # 1 s passes

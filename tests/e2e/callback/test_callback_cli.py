@@ -10,26 +10,12 @@ import pytest
 from callback_support import assignment_params, port_is_free, post_form
 from click.testing import CliRunner
 from fake_ngrok import PUBLIC_URL, install_fake_ngrok, pid_alive
-from serve_process import ServeCallback, isolated_env
+from serve_process import isolated_env
 
 from trctl.callback.signature import compute_signature
 from trctl.cli import root
 
 NGROK_SECRET = "ngrok-secret-authtoken-never-on-argv"
-
-
-@pytest.fixture
-def serve(tmp_path):
-    started: list[ServeCallback] = []
-
-    def start(args: list[str], env: dict[str, str]) -> ServeCallback:
-        process = ServeCallback(args, isolated_env(env, tmp_path))
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.kill()
 
 
 def workflow(sdk, quickstart):

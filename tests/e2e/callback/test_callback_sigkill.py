@@ -10,9 +10,7 @@ import signal
 import stat
 from pathlib import Path
 
-import pytest
 from run_environment import run_trctl
-from serve_process import ServeCallback, isolated_env
 
 from trctl.config.wired_urls import WIRED_FILE
 
@@ -20,27 +18,10 @@ ORIGINAL = "https://app.example.com/assignment"
 WORKFLOW = "Incoming Customer Care Requests"
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def serve(home: Path):
-    started: list[ServeCallback] = []
-
-    def start(args: list[str], env: dict[str, str]) -> ServeCallback:
-        process = ServeCallback(args, isolated_env(env, home))
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.kill()
-
-
 def config_dir(home: Path) -> Path:
-    return home / ".config" / "trctl"  # where the subprocess (XDG_CONFIG_HOME) keeps its files
+    """Where a serve-callback subprocess keeps its files (HOME is tmp_path, XDG_CONFIG_HOME
+    below it)."""
+    return home / ".config" / "trctl"
 
 
 def trctl(env: dict[str, str], home: Path, *args: str, **options) -> object:
@@ -54,18 +35,18 @@ def flow(sdk, quickstart):
 
 
 def test_after_sigkill_doctor_offers_the_saved_url_and_the_next_run_restores_it(
-    serve, cli_env, sdk, quickstart, home
+    serve, cli_env, sdk, quickstart, tmp_path
 ):
     flow(sdk, quickstart).update(assignment_callback_url=ORIGINAL)
     killed = serve([], cli_env)
     dead = killed.ready()["callback"]
-    saved = config_dir(home) / WIRED_FILE
+    saved = config_dir(tmp_path) / WIRED_FILE
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o700
     killed.stop(signal.SIGKILL)
     assert flow(sdk, quickstart).fetch().assignment_callback_url == dead  # the trace it leaves
 
-    found = trctl(cli_env, home, "doctor", "--json")
+    found = trctl(cli_env, tmp_path, "doctor", "--json")
     assert found.exit_code == 1, found.stderr
     [finding] = [f for f in json.loads(found.stdout) if "assignment_callback_url" in f["location"]]
     assert finding["severity"] == "error"
@@ -89,11 +70,11 @@ def test_after_sigkill_doctor_offers_the_saved_url_and_the_next_run_restores_it(
     assert again.stop(signal.SIGTERM) == 0
     assert flow(sdk, quickstart).fetch().assignment_callback_url == ORIGINAL
     assert json.loads(saved.read_text())["wired"] == {}  # undone cleanly: nothing left to offer
-    healthy = trctl(cli_env, home, "doctor", "--json")
+    healthy = trctl(cli_env, tmp_path, "doctor", "--json")
     assert not [f for f in json.loads(healthy.stdout) if "callback_url" in f["location"]]
 
 
-def test_a_dead_local_url_found_at_start_is_named(serve, cli_env, sdk, quickstart, home):
+def test_a_dead_local_url_found_at_start_is_named(serve, cli_env, sdk, quickstart, tmp_path):
     flow(sdk, quickstart).update(assignment_callback_url="http://127.0.0.1:9/assignment")
     process = serve([], cli_env)
     process.ready()
@@ -105,12 +86,14 @@ def test_a_dead_local_url_found_at_start_is_named(serve, cli_env, sdk, quickstar
     assert process.stop() == 0
 
 
-def test_credentials_in_the_original_url_are_never_written(serve, cli_env, sdk, quickstart, home):
+def test_credentials_in_the_original_url_are_never_written(
+    serve, cli_env, sdk, quickstart, tmp_path
+):
     secret_url = "https://user:s3cret-pass@app.example.com/assignment"
     flow(sdk, quickstart).update(assignment_callback_url=secret_url)
     process = serve([], cli_env)
     process.ready()
-    text = (config_dir(home) / WIRED_FILE).read_text()
+    text = (config_dir(tmp_path) / WIRED_FILE).read_text()
     assert "s3cret-pass" not in text and '"withheld": true' in text
     assert process.stop() == 0
     assert flow(sdk, quickstart).fetch().assignment_callback_url == secret_url  # from memory
