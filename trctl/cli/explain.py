@@ -65,9 +65,14 @@ def render(trace: Any, shown_workers: int) -> list[str]:
         lines.append(f"problem   {trace.problem}")
     if trace.filters:
         lines += ["", "filters (the first that matches wins)"]
+        chosen = next((f.index for f in trace.filters if f.chosen), None)
         for item in trace.filters:
             name = item.name or "(unnamed)"
-            state = "matched" + (", chosen" if item.chosen else "") if item.matched else "no"
+            state = "no"
+            if item.matched:
+                state = "matched, chosen" if item.chosen else "matched"
+                if chosen is not None and chosen < item.index:
+                    state = f"matched, but [{chosen}] comes first"
             lines.append(f"  [{item.index}] {name}: {state}  {item.expression}")
             if item.failing:
                 lines.append(f"      {item.failing}")

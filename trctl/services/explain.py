@@ -124,11 +124,14 @@ def explain_task(resolver: Resolver, task: str | None) -> Trace:
 
 # -- the workflow walk and where the task is on it ---------------------------------------------
 def walk(config: WorkflowConfig, attributes: Mapping[str, Any]) -> list[Placement]:
-    """Every step the task would take if each target timed out in turn (skip_if ignored)."""
+    """Every step the task would take if each target timed out in turn (skip_if ignored); a
+    target without a timeout is the last one reached."""
     steps: list[Placement] = []
     placement = first_placement(config, attributes, is_skipped=_never)
     while placement is not None and len(steps) < MAX_STEPS:
         steps.append(placement)
+        if placement.target.timeout is None:
+            break
         placement = next_placement(config, attributes, placement, is_skipped=_never)
     return steps
 
@@ -384,7 +387,9 @@ def _detail(event: Mapping[str, Any]) -> str:
         return f"{field_of(data, 'WorkerName') or field_of(data, 'WorkerSid')}: {kind[12:]}"
     if kind == "task.canceled" and field_of(data, "TaskCanceledReason"):
         return f"canceled: {field_of(data, 'TaskCanceledReason')}"
-    return str(event.get("description") or "")
+    description = str(event.get("description") or "")
+    prefix = f"Task {event.get('resource_sid')} "
+    return description[len(prefix) :] if description.startswith(prefix) else description
 
 
 # -- the summary line --------------------------------------------------------------------------
