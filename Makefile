@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/callback.py
 	$(BIN)/python bench/emulator.py
+	$(BIN)/python bench/explain.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

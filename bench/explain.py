@@ -158,8 +158,9 @@ def main() -> None:
         started = time.perf_counter()
         ws_sid, task, queue, busy = build(client)
         verify_workspace(client, ws_sid, task, queue, busy)
-        print(f"workspace built and verified in {time.perf_counter() - started:.1f}s: "
-              f"1,000 workers, 50 queues, 50 filters, {len(busy)} busy, task {task} pending")  # fmt: skip
+        built = time.perf_counter() - started
+        print(f"workspace built and verified in {built:.1f}s: 1,000 workers, 50 queues, "
+              f"50 filters, {len(busy)} busy, task {task} pending")  # fmt: skip
 
         with tempfile.TemporaryDirectory() as scratch:
             env = {
