@@ -150,3 +150,16 @@ def test_doctor_reads_with_plain_gets_only(cli_env, sdk, quickstart, emulator):
     doctor(cli_env, transport=seen)
     assert seen and all(method == "GET" for method, _, _ in seen)
     assert not [params for _, _, params in seen if set(params) & set(RATE_LIMITED)]
+
+
+def test_credentials_in_a_callback_url_never_reach_the_output(cli_env, sdk, quickstart):
+    flow = workspace(sdk, quickstart).workflows(quickstart.workflow_sid)
+    flow.update(assignment_callback_url="http://app:pw-0451@127.0.0.1:9/assignment")
+    result = invoke(cli_env, "doctor", "--json")
+    assert result.exit_code == 1 and "127.0.0.1:9" in result.stdout
+    task = workspace(sdk, quickstart).tasks.create(
+        attributes='{"selected_language": "fr"}', workflow_sid=quickstart.workflow_sid
+    )
+    shown = invoke(cli_env, "explain", task.sid, "--json").stdout
+    assert "pw-0451" not in result.stdout + result.stderr + shown
+    assert "http://***@127.0.0.1:9/assignment" in shown

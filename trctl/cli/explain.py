@@ -35,16 +35,17 @@ def explain(task: str | None, last: bool, shown_workers: int, as_json: bool) -> 
     """
     if (task is None) == (not last):
         raise UsageError("give a TASK_SID or --last (not both)")
+    from trctl.redact import redact  # the workflow's callback URL may carry user:pass@
     from trctl.services.explain import explain_task
 
     trace = explain_task(make_resolver(), task)
     if as_json:
         import json
 
-        out(json.dumps(trace.as_json(), indent=2, ensure_ascii=False))
+        out(redact(json.dumps(trace.as_json(), indent=2, ensure_ascii=False)))
         return
     for line in render(trace, shown_workers):
-        out(line)
+        out(redact(line))
 
 
 def render(trace: Any, shown_workers: int) -> list[str]:

@@ -38,11 +38,13 @@ def report(
     fails: Callable[[Any], bool],
 ) -> None:
     """Print the findings (stdout) and a tally (stderr); exit 1 when any finding fails."""
+    from trctl.redact import redact  # URLs may carry user:pass@
+
     if as_json:
-        out(json.dumps([f.as_json() for f in findings], indent=2, ensure_ascii=False))
+        out(redact(json.dumps([f.as_json() for f in findings], indent=2, ensure_ascii=False)))
     else:
         for line in finding_lines(findings):
-            out(line)
+            out(redact(line))
     info(f"{heading}: {tally(findings)}")
     if any(fails(finding) for finding in findings):
         raise click.exceptions.Exit(1)

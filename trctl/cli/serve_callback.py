@@ -253,6 +253,7 @@ def _wire(session: Session, chosen: dict[str, Any], events: bool) -> None:
     by the next run or `trctl doctor`."""
     import os
 
+    from trctl.redact import redact
     from trctl.services.wiring import CallbackWiring, Ledger
 
     app = get_app()
@@ -261,16 +262,18 @@ def _wire(session: Session, chosen: dict[str, Any], events: bool) -> None:
     name = chosen.get("friendly_name") or chosen["sid"]
     change = session.wiring.wire_workflow(chosen["sid"], session.server.url, label=repr(name))
     _show_notes(change)
-    was = f" (was {change.previous!r})" if change.previous else ""
+    was = f" (was {redact(repr(change.previous))})" if change.previous else ""
     info(f"Wired:        workflow {name!r} ({chosen['sid']}) AssignmentCallbackUrl{was}")
     if events:
         change = session.wiring.wire_events(session.server.events_url)
         _show_notes(change)
-        was = f" (was {change.previous!r})" if change.previous else ""
+        was = f" (was {redact(repr(change.previous))})" if change.previous else ""
         info(f"Wired:        workspace EventCallbackUrl{was}")
     info("              restored when serve-callback stops")
 
 
 def _show_notes(change: Any) -> None:
+    from trctl.redact import redact  # a replaced URL may carry user:pass@
+
     for note in change.notes:
-        info(f"Warning: {note}")
+        info(redact(f"Warning: {note}"))

@@ -88,8 +88,10 @@ def workspace_apply(file: str, dry_run: bool, prune: bool, workspace: str | None
         source=file,
         on_change=_show_progress,
     )
+    from trctl.redact import redact
+
     for finding in result.warnings:
-        info(f"Warning: {finding.location}: {finding.message} (fix: {finding.fix})")
+        info(redact(f"Warning: {finding.location}: {finding.message} (fix: {finding.fix})"))
     emit([c.as_record() for c in result.changes], CHANGE_COLUMNS)
     where = f"{result.workspace_name} ({result.workspace_sid or 'new'})"
     if dry_run:
