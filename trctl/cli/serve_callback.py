@@ -14,6 +14,7 @@ from trctl.cli.serve_support import LiveLog, Session, stop_on_signals, worker_na
 from trctl.errors import ConfigError, TunnelError, UsageError
 from trctl.services.liveness import LOCAL_HOSTS, LOOPBACK_HOSTS
 from trctl.vocab.instructions import ANSWER_NAMES
+
 TUNNEL_CHECK_SECONDS = 0.5
 
 
