@@ -162,7 +162,7 @@ def _table(
     title: str | None = None,
     headers: bool = True,
 ) -> None:
-    rows = [[_clip(c.cell(r), c.max_width) for c in columns] for r in records]
+    rows = [[clip(c.cell(r), c.max_width) for c in columns] for r in records]
     if get_app().env.stdout_isatty:
         from rich.table import Table
 
@@ -182,7 +182,7 @@ def _table(
         out("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
 
 
-def _clip(text: str, width: int | None) -> str:
+def clip(text: str, width: int | None) -> str:
     if width is None or len(text) <= width:
         return text
     return text[: max(width - 1, 0)] + "…"

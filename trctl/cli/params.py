@@ -202,3 +202,21 @@ def age(seconds: Any) -> str:
         if value >= size:
             return f"{value // size}{unit}"
     return f"{value}s"
+
+
+def poll_interval(
+    interval: float | None, *, twilio_default: float, local_default: float, twilio_minimum: float
+) -> float:
+    """Seconds between polls: --interval, else the default for where requests go; against
+    TaskRouter never below `twilio_minimum` (its API limits), against the emulator anything."""
+    from trctl.services.client import is_twilio
+
+    twilio = is_twilio(get_app().settings.api_url)
+    if interval is None:
+        return twilio_default if twilio else local_default
+    if twilio and interval < twilio_minimum:
+        raise UsageError(
+            f"--interval {interval:g}: at least {twilio_minimum:g} s against TaskRouter",
+            hint="its API limits; the emulator takes any interval",
+        )
+    return interval

@@ -45,7 +45,7 @@ SUMMARIES: dict[str, str] = {
     "demo": "Play the TaskRouter quickstart on a built-in emulator: no account, no network.",
     "doctor": "Check the workspace's health; each finding comes with the command that fixes it.",
     "emulator": "Run the offline TaskRouter emulator (the official twilio SDK works against it).",
-    "events": "The workspace's event log (alias: event).",
+    "events": "The workspace's event log: list, tail, and what each type means (alias: event).",
     "explain": "Explain why a task is (not) routed: filters, target, each worker's verdict.",
     "profiles": "Manage trctl profiles (secrets are prompted for, never taken as arguments).",
     "queues": "List, create and update task queues (alias: queue).",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 
@@ -12,7 +11,8 @@ from trctl.cli.context import get_app
 from trctl.cli.output import info
 from trctl.cli.serve_support import LiveLog, Session, stop_on_signals, worker_names
 from trctl.errors import ConfigError, TunnelError, UsageError
-from trctl.services.liveness import LOCAL_HOSTS, LOOPBACK_HOSTS
+from trctl.services.client import is_twilio
+from trctl.services.liveness import LOOPBACK_HOSTS
 from trctl.vocab.instructions import ANSWER_NAMES
 
 TUNNEL_CHECK_SECONDS = 0.5
@@ -20,10 +20,7 @@ TUNNEL_CHECK_SECONDS = 0.5
 
 def needs_tunnel(api_url: str | None) -> bool:
     """Real Twilio (no --api-url, or an https non-local one) must reach us through a tunnel."""
-    if not api_url:
-        return True
-    parts = urlsplit(api_url)
-    return parts.scheme == "https" and (parts.hostname or "") not in LOCAL_HOSTS
+    return is_twilio(api_url)
 
 
 def _no_auth_token(settings: Any) -> ConfigError:

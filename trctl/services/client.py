@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from trctl.errors import ConfigError
+from trctl.services.liveness import LOCAL_HOSTS
 
 if TYPE_CHECKING:
     from trctl.config import Settings
+
+
+
+def is_twilio(api_url: str | None) -> bool:
+    """Whether requests go to real TaskRouter: no --api-url, or an https one that is not local
+    (plain http, or https on this machine, is the emulator or a test double)."""
+    if not api_url:
+        return True
+    parts = urlsplit(api_url)
+    return parts.scheme == "https" and (parts.hostname or "") not in LOCAL_HOSTS
 
 
 def make_client(settings: Settings, new_http_client: Callable[..., Any]) -> Any:

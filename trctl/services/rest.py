@@ -117,12 +117,15 @@ class TaskRouterApi:
         *,
         limit: int | None = None,
         on_page: PageCallback | None = None,
+        page_size: int | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield records page by page (pages of up to 1000), stopping after `limit` records.
+        """Yield records page by page (pages of up to 1000, or `page_size`), stopping after
+        `limit` records.
 
         `on_page(records_so_far, more_pages)` is called after each page arrives.
         """
-        page_size = MAX_PAGE_SIZE if limit is None else max(1, min(limit, MAX_PAGE_SIZE))
+        if page_size is None:
+            page_size = MAX_PAGE_SIZE if limit is None else max(1, min(limit, MAX_PAGE_SIZE))
         query = clean(params)
         query["PageSize"] = page_size
         yielded = 0
