@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "queues": "trctl.cli.queues:queues",
     "reservations": "trctl.cli.reservations:reservations",
     "serve-callback": "trctl.cli.serve_callback:serve_callback",
+    "stats": "trctl.cli.stats:stats",
     "tasks": "trctl.cli.tasks:tasks",
     "workers": "trctl.cli.workers:workers",
     "workflows": "trctl.cli.workflows:workflows",
@@ -53,6 +54,7 @@ SUMMARIES: dict[str, str] = {
     "serve-callback": (
         "Answer TaskRouter's assignment callbacks (accept by default) on a local server."
     ),
+    "stats": "Show the workspace at a glance from TaskRouter's statistics endpoints.",
     "tasks": "Create, list and finish tasks (alias: task).",
     "workers": "List, create and update workers; move them between activities (alias: worker).",
     "workflows": "List, create, update and lint workflows (alias: workflow).",

@@ -176,6 +176,10 @@ class Resolver:
             self._lists[kind.prefix] = self.api.list(self.path(kind))
         return self._lists[kind.prefix]
 
+    def forget(self, kind: Kind) -> None:
+        """Drop the cached list of a type: the next use lists it again (it changed)."""
+        self._lists.pop(kind.prefix, None)
+
     def resolve(self, kind: Kind, name_or_sid: str) -> dict[str, Any]:
         """The record for a SID (fetched unless already listed) or a friendly name (listed)."""
         sid = check_sid(kind, name_or_sid.strip())
