@@ -60,6 +60,14 @@ def test_width_is_80_without_a_terminal_or_a_usable_columns(columns: str) -> Non
     assert string_environment({"COLUMNS": columns}).width == 80
 
 
+def test_height_is_lines_else_the_terminals_else_24(pty_columns) -> None:
+    terminal, columns = pty_columns
+    fcntl.ioctl(terminal.fileno(), termios.TIOCSWINSZ, struct.pack("HHHH", 31, columns, 0, 0))
+    assert Environment(environ={}, stdout=terminal).height == 31
+    assert Environment(environ={"LINES": "40"}, stdout=terminal).height == 40
+    assert string_environment({"LINES": "tall"}).height == 24
+
+
 @pytest.mark.parametrize(
     ("terminal", "no_color", "color"),
     [(True, "", True), (True, "1", False), (False, "", False), (False, "1", False)],

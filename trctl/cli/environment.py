@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 DEFAULT_WIDTH = 80
+DEFAULT_HEIGHT = 24
 
 
 class Clock:
@@ -100,15 +101,23 @@ class Environment:
     @property
     def width(self) -> int:
         """Terminal columns: COLUMNS when it is a number, else the terminal's, else 80."""
-        columns = self.environ.get("COLUMNS", "")
-        if columns.isdigit() and int(columns) > 0:
-            return int(columns)
+        return self._terminal_size("COLUMNS", 0, DEFAULT_WIDTH)
+
+    @property
+    def height(self) -> int:
+        """Terminal lines: LINES when it is a number, else the terminal's, else 24."""
+        return self._terminal_size("LINES", 1, DEFAULT_HEIGHT)
+
+    def _terminal_size(self, variable: str, index: int, default: int) -> int:
+        value = self.environ.get(variable, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
         for stream in (self.stdout, self.stderr, self.stdin):
             try:
-                return os.get_terminal_size(stream.fileno()).columns
+                return os.get_terminal_size(stream.fileno())[index]
             except (AttributeError, ValueError, OSError):  # not a file, or not a terminal
                 continue
-        return DEFAULT_WIDTH
+        return default
 
     def http_client(self, *, timeout: float, api_url: str | None) -> Any:
         """The HttpClient the twilio Client sends through; its retries wait on this clock."""
