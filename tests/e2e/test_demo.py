@@ -136,6 +136,8 @@ def test_keep_running_leaves_a_usable_emulator_until_ctrl_c_or_sigterm(tmp_path,
         out, err = process.communicate(timeout=30)
         assert process.returncode == 0, err
         assert "Stopped." in out
+        workspace = exports["TRCTL_WORKSPACE_SID"]  # the request log of `tasks list` above:
+        assert re.search(rf"^[\d:.]+  GET    /v1/Workspaces/{workspace}/Tasks  200  ", err, re.M)
         assert "Traceback" not in err
     finally:
         if process.poll() is None:

@@ -20,11 +20,12 @@ from trctl.cli import root
 
 
 class Proc:
-    """A running `python -m trctl.emulator`, with the URL and credentials it printed."""
+    """A running `python -m trctl.emulator`, with the URL and credentials it printed (quiet:
+    nothing reads its stderr, where the request log would fill the pipe)."""
 
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.popen = subprocess.Popen(
-            [sys.executable, "-m", "trctl.emulator", "--port", "0", *args],
+            [sys.executable, "-m", "trctl.emulator", "--port", "0", "--quiet", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -12,6 +12,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -330,7 +331,7 @@ def run_demo(
         echo(f"\nAll {scenario.step_number} steps happened as the tutorial says ({elapsed:.1f} s).")
         echo(NEXT_STEPS)
         if keep_running:
-            wait_for_interrupt(world, echo)
+            wait_for_interrupt(world, echo, log=partial(click.echo, file=environment.stderr))
     return elapsed
 
 
@@ -375,14 +376,21 @@ def demo_environment(emulator: Any, config_dir: Path) -> dict[str, str]:
     }
 
 
-def wait_for_interrupt(world: World, echo: Callable[[str], None]) -> None:
-    """--keep-running: print the environment to use the emulator, then wait for Ctrl-C/SIGTERM."""
+def wait_for_interrupt(
+    world: World, echo: Callable[[str], None], log: Callable[[str], None]
+) -> None:
+    """--keep-running: print the environment to use the emulator, then wait for Ctrl-C/SIGTERM
+    while `log` shows each request and callback, as `trctl emulator start` does."""
     from trctl.cli.serve_callback import stop_on_signals
+    from trctl.emulator.requestlog import printer
 
     echo("\nThe emulator keeps running. In another terminal:")
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TRCTL_API_URL", "TRCTL_WORKSPACE_SID"):
         echo(f"export {name}={shlex.quote(world.env[name])}")
-    echo("(the auth token is the emulator's own throwaway credential)\nPress Ctrl-C to stop.")
+    echo("(the auth token is the emulator's own throwaway credential)")
+    echo("Its requests and callbacks are logged on stderr as they happen.")
+    echo("Press Ctrl-C to stop.")
+    world.emulator.observer = printer(log)
     stop = threading.Event()
     with stop_on_signals(stop):
         stop.wait()

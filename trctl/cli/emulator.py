@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 
 from trctl.errors import ConfigError, UsageError
@@ -46,6 +48,14 @@ def emulator() -> None:
 )
 @click.option("--account-sid", metavar="AC...", help="Account SID clients must use.")
 @click.option("--auth-token", metavar="TOKEN", envvar="TRCTL_EMULATOR_AUTH_TOKEN", help=TOKEN_HELP)
+@click.option("--quiet", is_flag=True, help="No request log.")
+@click.option(
+    "--log-format",
+    metavar="text|json",
+    default="text",
+    show_default=True,
+    help="The request log: a line, or a JSON object, per request and callback.",
+)
 def emulator_start(
     host: str,
     port: int,
@@ -53,15 +63,27 @@ def emulator_start(
     memory: bool,
     account_sid: str | None,
     auth_token: str | None,
+    quiet: bool,
+    log_format: str,
 ) -> None:
-    """Start the emulator; print its URL and the export lines a client needs. Ctrl-C stops it."""
+    """Start the emulator; print its URL and the export lines a client needs. Ctrl-C stops it.
+
+    Then, on stderr, one line per API request (time, method, path, status, milliseconds) and
+    per callback delivery (URL, status, milliseconds, the instruction answered).
+    """
     if memory and db:
         raise UsageError("--db and --memory exclude each other")
     if account_sid and not (account_sid.startswith("AC") and len(account_sid) == 34):
         raise UsageError("--account-sid must be AC followed by 32 hex digits")
+    from trctl.cli.context import get_app
     from trctl.cli.output import info, out
+    from trctl.emulator.requestlog import FORMATS, printer
     from trctl.emulator.runner import serve
 
+    if log_format not in FORMATS:
+        raise UsageError(f"--log-format must be one of: {', '.join(FORMATS)}")
+    # written from the server's threads, outside click's context: the stream is taken now
+    write_log = partial(click.echo, file=get_app().env.stderr)
     try:
         serve(
             db_path=":memory:" if memory else _db_path(db),
@@ -71,6 +93,7 @@ def emulator_start(
             auth_token=auth_token,
             out=out,
             note=info,
+            log=None if quiet else printer(write_log, log_format),
         )
     except OSError as exc:
         raise ConfigError(

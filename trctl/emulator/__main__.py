@@ -7,6 +7,11 @@ import os
 import sys
 
 from trctl.emulator import runner
+from trctl.emulator.requestlog import FORMATS, printer
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--memory", action="store_true", help="keep nothing after exit")
     parser.add_argument("--account-sid", metavar="AC...")
     parser.add_argument("--auth-token", metavar="TOKEN")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no request log (one line per request on stderr)"
+    )
+    parser.add_argument("--log-format", choices=FORMATS, default="text", help="text or json lines")
     args = parser.parse_args(argv)
     if args.account_sid and not (args.account_sid.startswith("AC") and len(args.account_sid) == 34):
         parser.error("--account-sid must be AC followed by 32 hex digits")
@@ -35,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             auth_token=args.auth_token or os.environ.get(runner.TOKEN_ENV) or None,
             out=lambda text: print(text, flush=True),
             note=lambda text: print(text, file=sys.stderr, flush=True),
+            log=None if args.quiet else printer(_to_stderr, args.log_format),
         )
     except OSError as exc:
         print(f"Error: cannot start the emulator: {exc.strerror or exc}", file=sys.stderr)

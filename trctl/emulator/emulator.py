@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -17,6 +18,9 @@ from trctl.emulator.http.app import App
 from trctl.emulator.http.routes import build_routes
 from trctl.emulator.http.server import EmulatorHTTPServer
 from trctl.emulator.http.statistics import ROUTES as STATS_ROUTES
+from trctl.emulator.requestlog import Logged, Observer
+
+log = logging.getLogger("trctl.emulator")
 
 
 class Emulator:
@@ -32,7 +36,11 @@ class Emulator:
         clock: Clock | None = None,
         sids: SidFactory | None = None,
         outbox_threads: int = 4,
+        observer: Observer | None = None,
     ) -> None:
+        # told of every API request and callback delivery (the request log); None: silent.
+        # May be set later (the demo turns its log on once the tutorial has played).
+        self.observer = observer
         self.clock = clock or SystemClock()
         self.store = Store(db_path)
         self.account_sid = credential(self.store, "account_sid", account_sid)
@@ -46,12 +54,15 @@ class Emulator:
             self.account_sid,
             self.auth_token,
             api_key=(self.api_key_sid, self.api_key_secret),
+            observer=self._observe,
         )
         self.host = host
         self._port = port
         self.server: EmulatorHTTPServer | None = None
         self._serve_thread: threading.Thread | None = None
-        self.outbox = Outbox(self.core, self.auth_token, threads=outbox_threads)
+        self.outbox = Outbox(
+            self.core, self.auth_token, threads=outbox_threads, observer=self._observe
+        )
         self.scheduler = Scheduler(
             self.core.kernel, self.core.timers, manual=bool(getattr(self.clock, "manual", False))
         )
@@ -90,6 +101,16 @@ class Emulator:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def _observe(self, entry: Logged) -> None:
+        observer = self.observer
+        if observer is None:
+            return
+        try:
+            observer(entry)
+        except Exception:  # a failing log (its stream closed) must not fail the request
+            log.exception("the request log failed; it is off from now on")
+            self.observer = None
 
     # -- public API -----------------------------------------------------------------------------
     @property

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from trctl.emulator.core.store import Store
+from trctl.emulator.requestlog import Observer
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7401
@@ -70,8 +71,10 @@ def serve(
     auth_token: str | None = None,
     out: Callable[[str], None] = print,
     note: Callable[[str], None] = print,
+    log: Observer | None = None,
 ) -> None:
-    """Start the emulator, print its URL and export lines, block until SIGINT/SIGTERM."""
+    """Start the emulator, print its URL and export lines, block until SIGINT/SIGTERM; `log`
+    is told of every request and callback delivery from then on."""
     from trctl.emulator.emulator import Emulator
 
     stop = threading.Event()
@@ -80,7 +83,12 @@ def serve(
     }
     try:
         with Emulator(
-            db_path=db_path, host=host, port=port, account_sid=account_sid, auth_token=auth_token
+            db_path=db_path,
+            host=host,
+            port=port,
+            account_sid=account_sid,
+            auth_token=auth_token,
+            observer=log,
         ) as emu:
             if db_path != ":memory:":
                 emu.store.set_meta("last_url", emu.url)

@@ -8,6 +8,7 @@ from typing import Any
 
 from trctl.emulator.core.core import Core
 from trctl.emulator.core.deliveries import Delivery
+from trctl.emulator.requestlog import Logged, Observer, public_url
 
 log = logging.getLogger("trctl.emulator")
 
@@ -19,9 +20,12 @@ EVENT_ATTEMPTS = 2  # one retry, Twilio's default for webhooks
 class Outbox:
     """Claims pending outbox rows, posts them outside the lock, records the outcome."""
 
-    def __init__(self, core: Core, auth_token: str, threads: int = 4) -> None:
+    def __init__(
+        self, core: Core, auth_token: str, threads: int = 4, observer: Observer | None = None
+    ) -> None:
         self.core = core
         self.auth_token = auth_token
+        self.observer = observer  # told of every POST: URL, status, time taken, the answer
         self.cond = threading.Condition()
         self.in_flight: set[int] = set()
         self.stopping = False
@@ -96,6 +100,7 @@ class Outbox:
                     row.url, params, auth_token=self.auth_token, idempotency_token=token,
                     timeout=EVENT_TIMEOUT,
                 )  # fmt: skip
+                self._report("event", result, params.get("EventType", ""))
                 if result.error is None and result.status is not None and result.status < 300:
                     break
             ok = result is not None and result.error is None and (result.status or 500) < 300
@@ -106,6 +111,7 @@ class Outbox:
             timeout=CALLBACK_TIMEOUT,
         )  # fmt: skip
         instruction = parse_instruction(result)
+        self._report("callback", result, _answered(instruction))
         if instruction.kind == "invalid" and row.fallback_url:
             log.info(
                 "assignment callback failed (%s); trying the fallback URL", instruction.problem
@@ -115,6 +121,7 @@ class Outbox:
                 timeout=CALLBACK_TIMEOUT,
             )  # fmt: skip
             instruction = parse_instruction(result)
+            self._report("callback", result, _answered(instruction))
         outcome = "no action"
         if instruction.kind != "invalid" and row.reservation_sid:
             outcome = self.core.reservations.apply_answer(
@@ -125,6 +132,21 @@ class Outbox:
 
     def _finish(self, row_id: int, state: str, result: str) -> None:
         self.core.deliveries.finish(row_id, state, result)
+
+    def _report(self, kind: str, result: Any, outcome: str) -> None:
+        if self.observer is not None:
+            status = result.status if result.error is None else None
+            outcome = f"error: {result.error}" if result.error else outcome
+            entry = Logged(kind, self.core.now(), status, result.elapsed * 1000,
+                           url=public_url(result.url), outcome=outcome)  # fmt: skip
+            self.observer(entry)
+
+
+def _answered(instruction: Any) -> str:
+    """The instruction as the log shows it: `accept`, `none` ({}), `invalid: why`."""
+    if instruction.kind == "invalid" and instruction.problem:
+        return f"invalid: {instruction.problem}"
+    return str(instruction.kind)
 
 
 def _describe(result: Any) -> str:

@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from trctl.emulator.core.core import Core
 from trctl.emulator.core.errors import ApiError, Missing, not_found, unauthorized
 from trctl.emulator.http.errors import encode
 from trctl.emulator.http.forms import Params, parse_form
+from trctl.emulator.requestlog import Logged, Observer
 
 log = logging.getLogger("trctl.emulator")
 
@@ -85,8 +87,10 @@ class App:
         account_sid: str,
         auth_token: str,
         api_key: tuple[str, str] | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.core = core
+        self.observer = observer  # told of every request: method, path, status, time taken
         self.routes = routes
         self.account_sid = account_sid
         self.auth_token = auth_token
@@ -102,6 +106,17 @@ class App:
         self.allowed_hosts = {f"{name}:{port}" for name in names}
 
     def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
+        response = self._answer(request)
+        if self.observer is not None:
+            elapsed = (time.perf_counter() - started) * 1000
+            self.observer(
+                Logged("request", self.core.now(), response.status, elapsed,
+                       method=request.method, path=request.path)
+            )  # fmt: skip
+        return response
+
+    def _answer(self, request: Request) -> Response:
         try:
             return self._handle(request)
         except ApiError as exc:
