@@ -46,13 +46,18 @@ def test_set_activity_by_names_lists_each_type_once(cli_env, quickstart, request
         ("GET", "Activities"),
         ("GET", "Workers"),
         ("POST", f"Workers/{quickstart.workers['Alice']}"),
+        ("GET", f"Workers/{quickstart.workers['Alice']}/Reservations"),  # what the change caused
     ]
 
 
 def test_set_activity_by_sids_fetches_only_the_worker(cli_env, quickstart, requests_seen) -> None:
     alice, idle = quickstart.workers["Alice"], quickstart.activities["Idle"]
     ok(cli_env, "worker", "set-activity", alice, idle, transport=requests_seen)
-    assert paths(requests_seen) == [("GET", f"Workers/{alice}"), ("POST", f"Workers/{alice}")]
+    assert paths(requests_seen) == [
+        ("GET", f"Workers/{alice}"),
+        ("POST", f"Workers/{alice}"),
+        ("GET", f"Workers/{alice}/Reservations"),  # Idle is available: a reservation may follow
+    ]
 
 
 def test_workflow_config_with_queue_names_lists_queues_once(

@@ -45,6 +45,23 @@ TASK_FIELDS = (
 )
 
 
+CREATED_FIELDS = (
+    *TASK_FIELDS[:2],
+    Column("ROUTED", lambda r: _routed(r)),
+    *TASK_FIELDS[2:],
+)
+
+
+def _routed(record: dict[str, Any]) -> str:
+    """Where the new task went: `pending in 'Customer Care Requests - Spanish'`, or
+    `reserved for Alice`."""
+    reservations = record.get("reservations") or []
+    if reservations:
+        return "reserved for " + ", ".join(str(r.get("worker_name")) for r in reservations)
+    status, queue = record.get("assignment_status"), record.get("task_queue_friendly_name")
+    return f"{status} in '{queue}'" if queue else str(status)
+
+
 def _named(record: dict[str, Any], name_key: str, sid_key: str) -> str:
     name, sid = record.get(name_key), record.get(sid_key)
     if name and sid:
@@ -75,7 +92,7 @@ def tasks_create(
     timeout: int | None,
     channel: str | None,
 ) -> None:
-    """Create a task, e.g. `trctl task create --attr selected_language=es`."""
+    """Create a task, e.g. `trctl task create --attr selected_language=es`; says where it went."""
     from trctl.services.tasks import create_task
 
     resolver = make_resolver()
@@ -87,7 +104,7 @@ def tasks_create(
         timeout=timeout,
         channel=channel,
     )
-    emit_one(task, TASK_FIELDS)
+    emit_one(task, CREATED_FIELDS)
 
 
 @tasks.command("list")

@@ -37,7 +37,16 @@ CHANGE_FIELDS = (
     Column("WORKER", lambda r: f"{r.get('friendly_name')} ({r.get('sid')})"),
     Column("ACTIVITY", lambda r: _activity_change(r)),
     Column("AVAILABLE", lambda r: _availability_change(r)),
+    Column("CAUSED", lambda r: _caused(r)),
 )
+
+
+def _caused(record: dict[str, Any]) -> str:
+    """`reserved for WT… (WR…)` when the change led to a reservation within a second."""
+    made = record.get("reservations") or []
+    if made:
+        return "; ".join(f"reserved for {r['task_sid']} ({r['sid']})" for r in made)
+    return "no reservation" if record.get("available") else ""
 
 
 def _activity_change(record: dict[str, Any]) -> str:
@@ -168,8 +177,22 @@ def workers_update(
 )
 @output_options
 def workers_set_activity(worker: str, activity: str, reject_pending: bool) -> None:
-    """Move a worker to an activity, by name or SID: `trctl worker set-activity Alice Idle`."""
-    from trctl.services.workers import set_activity
+    """Move a worker to an activity, by name or SID: `trctl worker set-activity Alice Idle`.
 
-    change = set_activity(make_resolver(), worker, activity, reject_pending=reject_pending)
+    Says which reservation the change led to, if TaskRouter made one within a second.
+    """
+    from trctl.cli.context import get_app
+    from trctl.services.client import is_twilio
+    from trctl.services.workers import REACTION_SECONDS, set_activity
+
+    app = get_app()
+    change = set_activity(
+        make_resolver(),
+        worker,
+        activity,
+        reject_pending=reject_pending,
+        # TaskRouter reserves after it answers; the emulator within the request
+        wait=REACTION_SECONDS if is_twilio(app.settings.api_url) else 0.0,
+        sleep=app.env.clock.sleep,
+    )
     emit_one(change, CHANGE_FIELDS)

@@ -60,7 +60,29 @@ def create_task(
     channel: str | None = None,
 ) -> dict[str, Any]:
     """Create a task. With no workflow named or configured, TaskRouter uses the workspace's
-    only workflow; if it refuses, the choices are listed (the create was not applied)."""
+    only workflow; if it refuses, the choices are listed (the create was not applied).
+
+    The task comes back with `reservations` ({"sid", "worker_sid", "worker_name"}): where it
+    went when TaskRouter answered, when that was a reservation (one more request)."""
+    task = _create(resolver, attributes, workflow, priority, timeout, channel)
+    task["reservations"] = []
+    if task.get("assignment_status") == "reserved":
+        path = f"{task_path(resolver.workspace_sid, task['sid'])}/Reservations"
+        pending = resolver.api.list(path, {"ReservationStatus": "pending"})
+        task["reservations"] = [
+            {key: r.get(key) for key in ("sid", "worker_sid", "worker_name")} for r in pending
+        ]
+    return task
+
+
+def _create(
+    resolver: Resolver,
+    attributes: dict[str, Any] | None,
+    workflow: str | None,
+    priority: int | None,
+    timeout: int | None,
+    channel: str | None,
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "Attributes": dump_attributes(attributes or {}),
         "Priority": priority,

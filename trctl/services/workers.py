@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from trctl.errors import UsageError
@@ -72,8 +73,18 @@ def update_worker(
     return send_update(resolver.api, path, data, attributes, replace=replace_attributes)
 
 
+REACTION_SECONDS = 1.0  # how long a reservation the change leads to is waited for
+REACTION_POLL = 0.25
+
+
 def set_activity(
-    resolver: Resolver, worker: str, activity: str, *, reject_pending: bool = False
+    resolver: Resolver,
+    worker: str,
+    activity: str,
+    *,
+    reject_pending: bool = False,
+    wait: float = 0.0,
+    sleep: Callable[[float], None] | None = None,
 ) -> dict[str, Any]:
     """Move a worker to an activity (both by SID or name).
 
@@ -81,14 +92,19 @@ def set_activity(
     `requested_activity_sid/_name` and `requested_available` (None when the activity was given
     as a SID and the update's answer does not show it). The answer may already show another
     activity than the requested one: a waiting task can reserve the worker at once.
+    `reservations` lists those the change led to ({"sid", "task_sid"}): looked for once when
+    the worker became available, then every 0.25 s for `wait` seconds (with `sleep`) while
+    none is there (TaskRouter routes after answering; the emulator before).
     """
     requested = resolver.activity_ref(activity)
     before = resolver.worker(worker)
     data = {"ActivitySid": requested["sid"], "RejectPendingReservations": reject_pending or None}
     after = resolver.api.update(resolver.path(WORKER, before["sid"]), data)
     landed = after.get("activity_sid") == requested["sid"]
+    reserved = not landed or after.get("available") is True
     return {
         **after,
+        "reservations": reservations_after(resolver, after, wait, sleep) if reserved else [],
         "previous_activity_sid": before.get("activity_sid"),
         "previous_activity_name": before.get("activity_name"),
         "previous_available": before.get("available"),
@@ -100,3 +116,26 @@ def set_activity(
             "available", after.get("available") if landed else None
         ),
     }
+
+
+def reservations_after(
+    resolver: Resolver,
+    worker: dict[str, Any],
+    wait: float,
+    sleep: Callable[[float], None] | None,
+) -> list[dict[str, Any]]:
+    """The worker's pending reservations made since its status changed (the change's own),
+    waiting up to `wait` seconds for the first."""
+    path = f"{resolver.path(WORKER, worker['sid'])}/Reservations"
+    since = str(worker.get("date_status_changed") or "")
+    waited = 0.0
+    while True:
+        found = [
+            {"sid": r.get("sid"), "task_sid": r.get("task_sid")}
+            for r in resolver.api.list(path, {"ReservationStatus": "pending"})
+            if str(r.get("date_created") or "") >= since  # ISO 8601 UTC: text order is time
+        ]
+        if found or waited >= wait or sleep is None:
+            return found
+        sleep(REACTION_POLL)
+        waited += REACTION_POLL
