@@ -169,3 +169,27 @@ def test_watch_refreshes_by_itself_and_leaves_on_ctrl_c(watching, sdk, quickstar
     assert screen.stty() == screen.settings_before
     assert screen.output.rstrip().endswith(b"\x1b[?1049l")
     assert b"Traceback" not in screen.output and b"Error" not in screen.output
+
+
+def test_after_a_burst_an_idle_refresh_reads_no_old_events(
+    emulator, sdk, quickstart, alice_busy
+) -> None:
+    """The cursor moves to TaskRouter's time, not only to the newest event: once the burst is
+    over, a refresh does not re-read its last second (pages of 2 would show it)."""
+    from trctl.services.resolve import Resolver
+    from trctl.services.watch import Watcher
+
+    resolver = Resolver(sdk, quickstart.workspace_sid)
+    watcher = Watcher(resolver, page_size=2)
+    watcher.refresh()
+    ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
+    for _ in range(10):
+        spanish_task(ws)  # 40 events in one second
+    emulator.advance(5)
+    burst = resolver.api.requests_made
+    seen = watcher.refresh()
+    assert resolver.api.requests_made - burst > 20  # the burst, 2 events a page
+    assert [e["event_type"] for e in seen["events"]][-1] == "task-queue.entered"
+    idle = resolver.api.requests_made
+    watcher.refresh()
+    assert resolver.api.requests_made - idle == 3

@@ -172,8 +172,13 @@ class EventFollower:
         self.start_second: int | None = None
         self.seen: dict[str, int] = {}  # SID -> event_ms, for the events at or after the cursor
 
-    def poll(self) -> list[dict[str, Any]]:
-        """The events that appeared since the last poll (the first poll: the whole window)."""
+    def poll(self, now: float | None = None) -> list[dict[str, Any]]:
+        """The events that appeared since the last poll (the first poll: the whole window).
+
+        `now` is TaskRouter's time just before this poll, when the caller knows it (watch reads
+        it from the statistics it fetches anyway): the next poll then starts there, less the
+        overlap, even when no event came, instead of re-reading the last busy second.
+        """
         params = dict(self.filters)
         if self.start_second is None:
             params["Minutes"] = self.window_minutes
@@ -183,16 +188,17 @@ class EventFollower:
         fresh = [event for event in oldest_first(fetched) if event.get("sid") not in self.seen]
         for event in fresh:
             self.seen[str(event.get("sid"))] = event_ms(event)
-        self._advance()
+        self._advance(now)
         if not self.wanted:
             return fresh
         return [event for event in fresh if event.get("event_type") in self.wanted]
 
-    def _advance(self) -> None:
-        """Move the window's start to the newest event seen (less the overlap) and forget the
-        SIDs that lie before it: the API cannot return them any more."""
-        if not self.seen:
+    def _advance(self, now: float | None) -> None:
+        """Move the window's start to the newest event seen (or TaskRouter's `now`, if later),
+        less the overlap, and forget the SIDs before it: the API cannot return them any more."""
+        if not self.seen and now is None:
             return
-        self.start_second = max(self.seen.values()) // 1000 - OVERLAP_SECONDS
+        newest = max(self.seen.values(), default=0) // 1000
+        self.start_second = max(newest, int(now or 0)) - OVERLAP_SECONDS
         floor = self.start_second * 1000
         self.seen = {sid: ms for sid, ms in self.seen.items() if ms >= floor}

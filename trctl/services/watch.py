@@ -75,7 +75,7 @@ class Watcher:
         workers = api.list(self.resolver.path(WORKER), page_size=self.page_size)
         statistics = queue_statistics(self.resolver, minutes=STATISTICS_MINUTES)
         queues = rows_of(self.resolver, statistics)
-        events = self.follower.poll()
+        events = self.follower.poll(now=_server_time(statistics))
         self.latest.extend(events)
         self._notice(workers, events)
         self._look_up(workers)
