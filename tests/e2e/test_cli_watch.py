@@ -87,8 +87,8 @@ def test_one_refresh_costs_three_requests_whatever_the_number_of_tasks(
     watcher = Watcher(resolver)
     watcher.refresh()
     first = resolver.api.requests_made
-    assert first == 3 + 1 + 2  # the queues' names, the reservations of Alice and Bob (named
-    # by the last minute's events); each later refresh looks up only the workers events name
+    assert first == 3 + 1 + 1  # the queues' names, and Alice's reservations (the last
+    # minute's reservation events name her); later refreshes look up only whom events name
     ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
     for _ in range(25):
         spanish_task(ws)

@@ -18,6 +18,7 @@ SEED_MINUTES = 1  # the first refresh reads the last minute's events
 LOOKUPS_PER_REFRESH = 10  # reservation look-ups (one request each) a live refresh may spend
 STATISTICS_MINUTES = 1  # the queues' cumulative part is not shown: the smallest window
 HELD = {"pending": "reserved", "accepted": "assigned", "wrapping": "wrapping"}
+HOLDING_EVENTS = ("reservation.", "task.")  # events that may change what their worker holds
 
 
 def epoch(stamp: Any) -> float | None:
@@ -98,12 +99,14 @@ class Watcher:
         return found
 
     def _notice(self, workers: Iterable[Mapping[str, Any]], events: Iterable[Mapping[str, Any]]):
-        """Mark for a look-up the workers an event names and those whose activity changed to
-        one that holds tasks; a worker that changed to another activity holds nothing known."""
+        """Mark for a look-up the workers a reservation or task event names and those whose
+        activity changed to one that holds tasks; a worker that changed to another activity
+        holds nothing new."""
         for event in events:
             data = event.get("event_data")
-            if isinstance(data, Mapping) and data.get("worker_sid"):
-                self.stale.add(str(data["worker_sid"]))
+            named = data.get("worker_sid") if isinstance(data, Mapping) else None
+            if named and str(event.get("event_type", "")).startswith(HOLDING_EVENTS):
+                self.stale.add(str(named))
         holding = self._holding_activities()
         for worker in workers:
             sid = str(worker.get("sid"))
