@@ -115,7 +115,7 @@ def test_tail_since_prints_the_past_in_names_then_stops_at_the_timeout(
     )  # fmt: skip
     assert clock.slept == [1, 1, 1]  # three polls after the first, then the timeout
     lines = result.stdout.splitlines()
-    assert any(line.endswith("worker.activity.update  Alice Offline -> Idle") for line in lines)
+    assert any(line.endswith("worker.activity.update   Alice Offline -> Idle") for line in lines)
     reserved = [line for line in lines if "reservation.created" in line]
     assert len(reserved) == 1
     assert f"{task.sid} reserved for Alice (WR" in reserved[0]  # piped: whole SIDs

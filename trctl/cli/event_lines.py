@@ -11,7 +11,7 @@ from trctl.services.events import event_ms
 from trctl.services.resolve import looks_like_sid
 from trctl.vocab.events import describe
 
-TYPE_WIDTH = len("worker.activity.update")
+TYPE_WIDTH = len("workflow.target-matched")  # the longest type routing always shows
 SHORT_SID = 8  # WT0c3f1a…: the prefix and 6 hex digits, enough to tell tasks apart on a screen
 TYPE_STYLES = {"reservation": "yellow", "task": "cyan", "worker": "green", "task-queue": "blue"}
 
