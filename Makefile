@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/callback.py
 	$(BIN)/python bench/emulator.py
 	$(BIN)/python bench/explain.py
+	$(BIN)/python bench/watch.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
