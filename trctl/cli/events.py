@@ -9,7 +9,14 @@ import click
 
 from trctl.cli.context import get_app
 from trctl.cli.output import Column, emit, out, output_options
-from trctl.cli.params import TASK_SID, effective_limit, limit_options, make_resolver, poll_interval
+from trctl.cli.params import (
+    TASK_SID,
+    effective_limit,
+    interval_option,
+    limit_options,
+    make_resolver,
+    poll_interval,
+)
 
 EVENT_COLUMNS = (
     Column("DATE", "event_date"),
@@ -85,13 +92,7 @@ def events_types() -> None:
 @click.option(
     "--timeout", type=click.FloatRange(min=0), metavar="SECONDS", help="Stop after this long."
 )
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.05),
-    metavar="SECONDS",
-    help=f"Between polls [default: {TWILIO_INTERVAL:g} against TaskRouter, "
-    f"{LOCAL_INTERVAL:g} against the emulator].",
-)
+@interval_option("polls", twilio=TWILIO_INTERVAL, local=LOCAL_INTERVAL)
 @click.option("--page-size", type=click.IntRange(1, 1000), default=1000, hidden=True)
 def events_tail(
     event_types: tuple[str, ...],

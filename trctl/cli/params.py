@@ -204,6 +204,17 @@ def age(seconds: Any) -> str:
     return f"{value}s"
 
 
+def interval_option(between: str, *, twilio: float, local: float) -> Callable[[F], F]:
+    """--interval SECONDS for a command that polls, with its defaults in the help."""
+    return click.option(
+        "--interval",
+        type=click.FloatRange(min=0.05),
+        metavar="SECONDS",
+        help=f"Between {between} [default: {twilio:g} against TaskRouter, {local:g} against "
+        "the emulator].",
+    )
+
+
 def poll_interval(
     interval: float | None, *, twilio_default: float, local_default: float, twilio_minimum: float
 ) -> float:

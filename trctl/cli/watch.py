@@ -9,7 +9,7 @@ import click
 
 from trctl.cli.context import get_app
 from trctl.cli.output import console, current_format, out, output_options
-from trctl.cli.params import make_resolver, poll_interval
+from trctl.cli.params import interval_option, make_resolver, poll_interval
 from trctl.errors import TrctlError, UsageError
 
 TWILIO_INTERVAL = 5.0  # about 3 requests a refresh: 0.6 requests/s against TaskRouter
@@ -20,13 +20,7 @@ REFRESH_KEYS = frozenset("rR ")
 
 
 @click.command("watch")
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.1),
-    metavar="SECONDS",
-    help=f"Between refreshes [default: {TWILIO_INTERVAL:g} against TaskRouter, "
-    f"{LOCAL_INTERVAL:g} against the emulator].",
-)
+@interval_option("refreshes", twilio=TWILIO_INTERVAL, local=LOCAL_INTERVAL)
 @click.option("--once", is_flag=True, help="Print one snapshot as plain text (or --json), exit.")
 @output_options
 def watch(interval: float | None, once: bool) -> None:
