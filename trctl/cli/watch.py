@@ -94,7 +94,7 @@ def _run_screen(watcher: Any, snapshot: dict[str, Any], heading: str, interval: 
         screen.size = (env.width, env.height)
         return render(
             snapshot,
-            heading=_stamped(heading, snapshot) + " · q quits, r refreshes",
+            heading=_stamped(heading, snapshot) + " · q quits",
             height=env.height,
             status=status,
         )
