@@ -384,13 +384,13 @@ def wait_for_interrupt(
     from trctl.cli.serve_callback import stop_on_signals
     from trctl.emulator.requestlog import printer
 
+    world.emulator.observer = printer(log)  # before the lines that invite requests
     echo("\nThe emulator keeps running. In another terminal:")
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TRCTL_API_URL", "TRCTL_WORKSPACE_SID"):
         echo(f"export {name}={shlex.quote(world.env[name])}")
     echo("(the auth token is the emulator's own throwaway credential)")
     echo("Its requests and callbacks are logged on stderr as they happen.")
     echo("Press Ctrl-C to stop.")
-    world.emulator.observer = printer(log)
     stop = threading.Event()
     with stop_on_signals(stop):
         stop.wait()
