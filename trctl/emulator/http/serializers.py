@@ -154,7 +154,7 @@ def workflow(r: rec.WorkflowRecord, base: str, account: str) -> dict[str, Any]:
         **_common(r, account),
         "assignment_callback_url": r.assignment_callback_url,
         "configuration": r.configuration,
-        "document_content_type": "application/json",
+        "document_content_type": None,  # null in TaskRouter's recorded answers
         "fallback_assignment_callback_url": r.fallback_assignment_callback_url,
         "friendly_name": r.friendly_name,
         "task_reservation_timeout": r.task_reservation_timeout,
