@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from trctl.emulator.core.compact import compact_json
 from trctl.emulator.core.errors import bad_request
 from trctl.emulator.core.events import EventLog
 from trctl.emulator.core.kernel import Service, check_if_match
@@ -43,7 +44,7 @@ class Workers(Service):
                     "workspace_sid": workspace_sid,
                     "friendly_name": fields["friendly_name"],
                     "activity_sid": activity_sid,
-                    "attributes": fields.get("attributes") or "{}",
+                    "attributes": compact_json(fields.get("attributes") or "{}"),
                     "available": activity["available"],
                     "version": 0,
                     "date_created": now,
@@ -93,6 +94,8 @@ class Workers(Service):
                         "RejectPendingReservations is allowed only when moving the worker to "
                         "an unavailable activity"
                     )
+            if "attributes" in changes:
+                changes["attributes"] = compact_json(changes["attributes"])
             if changes:
                 changes["version"] = worker["version"] + 1
                 changes["date_updated"] = self.kernel.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from trctl.emulator.core.compact import compact_json
 from trctl.emulator.core.errors import bad_request
 from trctl.emulator.core.events import EventLog
 from trctl.emulator.core.kernel import Service
@@ -51,7 +52,7 @@ class Workflows(Service):
                     "sid": sid,
                     "workspace_sid": workspace_sid,
                     "friendly_name": fields["friendly_name"],
-                    "configuration": fields["configuration"],
+                    "configuration": compact_json(fields["configuration"]),
                     "assignment_callback_url": fields.get("assignment_callback_url"),
                     "fallback_assignment_callback_url": fields.get(
                         "fallback_assignment_callback_url"
@@ -72,6 +73,7 @@ class Workflows(Service):
             self.kernel.load("workflows", sid, workspace_sid)
             if "configuration" in changes:
                 self._check_config(workspace_sid, changes["configuration"])
+                changes["configuration"] = compact_json(changes["configuration"])
             changes["date_updated"] = self.kernel.now()
             self.store.update("workflows", sid, changes)
             row = self.kernel.load("workflows", sid)
