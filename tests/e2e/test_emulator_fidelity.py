@@ -8,13 +8,50 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from quickstart_setup import SPANISH_QUEUE
+from twilio.base.exceptions import TwilioRestException
 
 ES = json.dumps({"selected_language": "es"})
 
 
 def ws_of(sdk: Any, quickstart: Any) -> Any:
     return sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
+
+
+# -- 5. Template=EMPTY ---------------------------------------------------------------------------
+def test_empty_template_lets_the_app_create_its_own_activities(sdk: Any) -> None:
+    workspace = sdk.taskrouter.v1.workspaces.create(friendly_name="Own", template="EMPTY")
+    ws = sdk.taskrouter.v1.workspaces(workspace.sid)
+    assert ws.activities.list() == []
+    assert workspace.default_activity_sid is None
+    with pytest.raises(TwilioRestException) as caught:
+        ws.workers.create(friendly_name="Early")  # no activity to put the worker in yet
+    assert caught.value.status == 400 and "ActivitySid" in caught.value.msg
+    offline = ws.activities.create(friendly_name="Offline", available=False)
+    idle = ws.activities.create(friendly_name="Idle", available=True)
+    fetched = ws.fetch()
+    assert fetched.default_activity_sid == offline.sid  # the first activity, until the app chooses
+    assert fetched.timeout_activity_sid == offline.sid
+    worker = ws.workers.create(friendly_name="Alice")
+    assert worker.activity_sid == offline.sid
+    updated = ws.update(default_activity_sid=idle.sid)
+    assert updated.default_activity_name == "Idle"
+    assert ws.task_channels.list()  # the task channels are there as in any workspace
+
+
+@pytest.mark.parametrize("template", ["NONE", "FIFO", "none"])
+def test_the_documented_templates_are_accepted(sdk: Any, template: str) -> None:
+    workspace = sdk.taskrouter.v1.workspaces.create(friendly_name="T", template=template)
+    names = {a.friendly_name for a in sdk.taskrouter.v1.workspaces(workspace.sid).activities.list()}
+    assert names == {"Offline", "Available", "Unavailable"}
+
+
+def test_an_unknown_template_is_refused(sdk: Any) -> None:
+    with pytest.raises(TwilioRestException) as caught:
+        sdk.taskrouter.v1.workspaces.create(friendly_name="T", template="LIFO")
+    assert caught.value.status == 400
+    assert sdk.taskrouter.v1.workspaces.list() == []
 
 
 # -- 7. JSON re-serialised compactly -------------------------------------------------------------

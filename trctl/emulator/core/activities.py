@@ -41,8 +41,14 @@ class Activities(Service):
 
     def create(self, workspace_sid: str, name: str, available: bool) -> str:
         with self.kernel.tx():
-            self.kernel.workspace(workspace_sid)
+            workspace = self.kernel.workspace(workspace_sid)
             row = self.insert(workspace_sid, name, available)
+            if not workspace["default_activity_sid"]:  # a Template=EMPTY workspace's first one
+                self.store.update(
+                    "workspaces",
+                    workspace_sid,
+                    {"default_activity_sid": row["sid"], "timeout_activity_sid": row["sid"]},
+                )
             self._event(row, "activity.created", "created")
         return row["sid"]
 

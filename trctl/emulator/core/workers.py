@@ -29,6 +29,11 @@ class Workers(Service):
         with self.kernel.tx():
             workspace = self.kernel.workspace(workspace_sid)
             activity_sid = fields.get("activity_sid") or workspace["default_activity_sid"]
+            if not activity_sid:
+                raise bad_request(
+                    "Missing required parameter ActivitySid: the workspace has no default "
+                    "activity (it was created with Template=EMPTY); create an activity first"
+                )
             activity = self.kernel.activity_in(workspace_sid, activity_sid, "ActivitySid")
             if self.store.one(
                 "SELECT 1 FROM workers WHERE workspace_sid = ? AND friendly_name = ?",

@@ -13,6 +13,9 @@ from trctl.emulator.core.kernel import Service
 from trctl.emulator.core.queues import TaskQueues, param_name
 from trctl.emulator.core.workflows import Workflows
 
+# Template values apps send: NONE and FIFO (the spec), EMPTY (no activities at all).
+TEMPLATES = ("NONE", "FIFO", "EMPTY")
+
 
 @dataclass(eq=False)
 class Workspaces(Service):
@@ -41,18 +44,19 @@ class Workspaces(Service):
                     "date_updated": now,
                 },
             )
-            activity_sids = [
-                self.activities.insert(sid, name, available)["sid"]
-                for name, available in DEFAULT_ACTIVITIES
-            ]
-            self.store.update(
-                "workspaces",
-                sid,
-                {
-                    "default_activity_sid": activity_sids[0],
-                    "timeout_activity_sid": activity_sids[0],
-                },
-            )
+            if template != "EMPTY":  # EMPTY: the app creates its own activities
+                activity_sids = [
+                    self.activities.insert(sid, name, available)["sid"]
+                    for name, available in DEFAULT_ACTIVITIES
+                ]
+                self.store.update(
+                    "workspaces",
+                    sid,
+                    {
+                        "default_activity_sid": activity_sids[0],
+                        "timeout_activity_sid": activity_sids[0],
+                    },
+                )
             for unique_name, friendly_name in DEFAULT_CHANNELS:
                 self.channels.insert(sid, unique_name, friendly_name, False)
             if template == "FIFO":

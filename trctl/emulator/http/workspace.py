@@ -6,6 +6,7 @@ from typing import Any
 
 from trctl.emulator.core.errors import bad_request
 from trctl.emulator.core.queries import ActivityFilter, NameFilter, TaskQueueFilter
+from trctl.emulator.core.workspaces import TEMPLATES
 from trctl.emulator.http import serializers as ser
 from trctl.emulator.http.app import Call, Response
 from trctl.emulator.http.common import deleted, list_response, one, optional_bool
@@ -39,7 +40,7 @@ def _workspace_fields(call: Call) -> dict[str, Any]:
 
 def create_workspace(call: Call) -> Response:
     call.params.str("FriendlyName", required=True)
-    template = call.params.choice("Template", ("NONE", "FIFO"), "NONE")
+    template = call.params.choice("Template", TEMPLATES, "NONE")
     sid = call.core.workspaces.create(_workspace_fields(call), template)
     return one(call, ser.workspace, call.core.queries.workspace(sid), 201)
 
