@@ -54,6 +54,20 @@ def test_an_unknown_template_is_refused(sdk: Any) -> None:
     assert sdk.taskrouter.v1.workspaces.list() == []
 
 
+# -- 6. multi-tasking cannot be switched off (unless a single-tasking workspace exists) -----------
+def test_a_multitasking_workspace_cannot_become_single_tasking(sdk: Any) -> None:
+    workspaces = sdk.taskrouter.v1.workspaces
+    multi = workspaces.create(friendly_name="Multi")
+    with pytest.raises(TwilioRestException) as caught:
+        workspaces(multi.sid).update(multi_task_enabled=False)
+    assert caught.value.status == 400
+    assert "single-tasking" in caught.value.msg
+    assert workspaces(multi.sid).fetch().multi_task_enabled is True
+    workspaces.create(friendly_name="Legacy", multi_task_enabled=False)
+    assert workspaces(multi.sid).update(multi_task_enabled=False).multi_task_enabled is False
+    assert workspaces(multi.sid).update(multi_task_enabled=True).multi_task_enabled is True
+
+
 # -- 7. JSON re-serialised compactly -------------------------------------------------------------
 def test_worker_attributes_and_workflow_configuration_come_back_compact(
     sdk: Any, quickstart: Any

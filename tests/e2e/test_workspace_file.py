@@ -433,6 +433,26 @@ def test_unchangeable_availability_exits_2_before_writing(env, fresh, tmp_path):
     assert ok(env, "workspace", "export").stdout == QUICKSTART_TOML
 
 
+def test_switching_a_multitasking_workspace_to_single_tasking_exits_2_before_writing(
+    env, fresh, tmp_path
+):
+    """TaskRouter refuses it unless another single-tasking workspace exists: said up front."""
+    multi = QUICKSTART_TOML.replace("multi_task_enabled = false", "multi_task_enabled = true")
+    multi = multi.replace("task_reservation_timeout = 1200", "task_reservation_timeout = 5")
+    ok(env, "workspace", "apply", write(tmp_path, multi))
+    result = invoke(env, "workspace", "apply", str(QUICKSTART))
+    assert result.exit_code == 2, result.stderr
+    assert "cannot switch it to single-tasking" in result.stderr
+    assert ok(env, "workspace", "export").stdout == multi.replace(
+        "multi_task_enabled = true\n", ""
+    ), "nothing was written"
+    client, _ = recording_client(fresh)
+    client.taskrouter.v1.workspaces.create(friendly_name="Legacy", multi_task_enabled=False)
+    ok(env, "workspace", "apply", str(QUICKSTART), "--workspace", "TaskRouter Quickstart")
+    exported = ok(env, "-w", "TaskRouter Quickstart", "workspace", "export").stdout
+    assert exported == QUICKSTART_TOML
+
+
 def test_apply_from_json_on_stdin_into_a_chosen_workspace(env, fresh, tmp_path):
     ok(env, "workspace", "apply", str(QUICKSTART))
     sid = the_workspace(fresh).sid

@@ -105,7 +105,24 @@ def plan_spec(
     record = find_target_workspace(api, spec, workspace)
     if record is None:
         return make_new_workspace_plan(spec, new_workspace_live(spec.workspace.name), source=source)
-    return make_plan(spec, read_live(api, record), prune=prune, source=source)
+    plan = make_plan(spec, read_live(api, record), prune=prune, source=source)
+    if record.get("multi_task_enabled") and not spec.workspace.multi_task_enabled:
+        _check_single_tasking_allowed(api, record, source)
+    return plan
+
+
+def _check_single_tasking_allowed(api: TaskRouterApi, record: dict[str, Any], source: str) -> None:
+    """TaskRouter switches a multi-tasking workspace to single-tasking only while another
+    single-tasking workspace exists (the spec): say so before the first write, not after."""
+    others = [w for w in list_workspaces(api) if w.get("sid") != record["sid"]]
+    if any(w.get("multi_task_enabled") is False for w in others):
+        return
+    raise UsageError(
+        f"{source}: workspace multi_task_enabled = false, but {record['friendly_name']!r} is "
+        "multi-tasking and TaskRouter cannot switch it to single-tasking",
+        hint="it can only while another single-tasking workspace exists; "
+        "remove the line, or apply the file to a new workspace (--workspace)",
+    )
 
 
 def apply_spec(

@@ -8,6 +8,7 @@ from typing import Any
 
 from trctl.emulator.core.activities import DEFAULT_ACTIVITIES, Activities
 from trctl.emulator.core.channels import DEFAULT_CHANNELS, TaskChannels
+from trctl.emulator.core.errors import bad_request
 from trctl.emulator.core.events import EventLog
 from trctl.emulator.core.kernel import Service
 from trctl.emulator.core.queues import TaskQueues, param_name
@@ -84,6 +85,8 @@ class Workspaces(Service):
                     self.kernel.activity_in(sid, changes[key], param_name(key))
             if "multi_task_enabled" in changes:
                 changes["multi_task_enabled"] = int(changes["multi_task_enabled"])
+                if workspace["multi_task_enabled"] and not changes["multi_task_enabled"]:
+                    self._check_single_tasking_allowed(sid)
             changes["date_updated"] = self.kernel.now()
             self.store.update("workspaces", sid, changes)
             self.events.record(
@@ -95,6 +98,18 @@ class Workspaces(Service):
                 description=f"Workspace {workspace['friendly_name']} updated",
             )
         return sid
+
+    def _check_single_tasking_allowed(self, sid: str) -> None:
+        """The spec: a multi-tasking workspace can't be updated to single-tasking unless another
+        (legacy) single-tasking workspace exists."""
+        legacy = self.store.one(
+            "SELECT 1 FROM workspaces WHERE multi_task_enabled = 0 AND sid != ? LIMIT 1", (sid,)
+        )
+        if legacy is None:
+            raise bad_request(
+                f"Workspace {sid} is multi-tasking and cannot be switched to single-tasking: "
+                "that is allowed only while another single-tasking workspace exists"
+            )
 
     def delete(self, sid: str) -> None:
         with self.kernel.tx():
