@@ -19,6 +19,47 @@ def ws_of(sdk: Any, quickstart: Any) -> Any:
     return sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
 
 
+# -- 4. Workers/Statistics honours its filters ---------------------------------------------------
+def test_workers_statistics_count_only_the_workers_their_filters_name(
+    sdk: Any, quickstart: Any
+) -> None:
+    statistics = ws_of(sdk, quickstart).workers.statistics()
+
+    def total(**filters: Any) -> int:
+        return statistics.fetch(**filters).realtime["total_workers"]
+
+    assert total() == 2
+    assert total(task_queue_sid=quickstart.queues[SPANISH_QUEUE]) == 1  # Alice speaks Spanish
+    assert total(task_queue_name=SPANISH_QUEUE) == 1
+    assert total(friendly_name="Bob") == 1
+    assert total(friendly_name="Bob", task_queue_name=SPANISH_QUEUE) == 0
+    offline = {
+        a["friendly_name"]: a["workers"]
+        for a in statistics.fetch(task_queue_name=SPANISH_QUEUE).realtime["activity_statistics"]
+    }
+    assert offline["Offline"] == 1
+
+
+def test_workers_statistics_cumulative_figures_follow_the_filter(
+    emulator: Any, sdk: Any, quickstart: Any
+) -> None:
+    ws = ws_of(sdk, quickstart)
+    ws.workers(quickstart.workers["Alice"]).update(activity_sid=quickstart.activities["Idle"])
+    task = ws.tasks.create(attributes=ES, workflow_sid=quickstart.workflow_sid)
+    (reservation,) = ws.tasks(task.sid).reservations.list()
+    ws.tasks(task.sid).reservations(reservation.sid).update(reservation_status="accepted")
+    statistics = ws.workers.statistics()
+    assert statistics.fetch().cumulative["reservations_accepted"] == 1
+    assert statistics.fetch(friendly_name="Alice").cumulative["reservations_accepted"] == 1
+    assert statistics.fetch(friendly_name="Bob").cumulative["reservations_accepted"] == 0
+
+
+def test_workers_statistics_refuse_an_unknown_queue(sdk: Any, quickstart: Any) -> None:
+    with pytest.raises(TwilioRestException) as caught:
+        ws_of(sdk, quickstart).workers.statistics().fetch(task_queue_name="Nobody's queue")
+    assert caught.value.status == 400
+
+
 # -- 5. Template=EMPTY ---------------------------------------------------------------------------
 def test_empty_template_lets_the_app_create_its_own_activities(sdk: Any) -> None:
     workspace = sdk.taskrouter.v1.workspaces.create(friendly_name="Own", template="EMPTY")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +25,14 @@ RESERVATION_COUNTS = {
 }
 
 
-def _scope(column: str | None, value: str | None) -> tuple[str, list[Any]]:
-    return (f" AND {column} = ?", [value]) if column and value else ("", [])
+def _scope(column: str | None, value: str | Collection[str] | None) -> tuple[str, list[Any]]:
+    """An extra WHERE condition: the column equal to one value, or in a set of them."""
+    if not column or value is None or value == "":
+        return "", []
+    if isinstance(value, str):
+        return f" AND {column} = ?", [value]
+    marks = ", ".join("?" for _ in value) or "NULL"
+    return f" AND {column} IN ({marks})", list(value)
 
 
 def _durations(values: Iterable[float]) -> dict[str, int]:
@@ -74,6 +80,31 @@ class Stats:
 
     def has_queue(self, sid: str) -> bool:
         return self.store.get("task_queues", sid, self.ws) is not None
+
+    def workers_named(
+        self, queue_sid: str | None, queue_name: str | None, friendly_name: str | None
+    ) -> set[str] | None:
+        """The workers Workers/Statistics' filters leave: those the queue (by SID or name) targets
+        and/or with this friendly name; None when no filter is given (400 for an unknown queue)."""
+        if not (queue_sid or queue_name or friendly_name):
+            return None
+        sids = {
+            row["sid"]
+            for row in self.store.all(
+                "SELECT sid, friendly_name FROM workers WHERE workspace_sid = ?", (self.ws,)
+            )
+            if not friendly_name or row["friendly_name"] == friendly_name
+        }
+        if queue_sid or queue_name:
+            column, value = ("sid", queue_sid) if queue_sid else ("friendly_name", queue_name)
+            queue = self.store.one(
+                f"SELECT * FROM task_queues WHERE workspace_sid = ? AND {column} = ?",
+                (self.ws, value),
+            )
+            if queue is None:
+                raise bad_request(f"TaskQueue {queue_sid or queue_name} does not exist")
+            sids &= {view.sid for view in self.router.member_views(queue)}
+        return sids
 
     def queue_workers(self, queue_sid: str) -> tuple[list[dict[str, Any]], int, int]:
         """The queue's activity statistics, eligible worker count and available eligible count."""
@@ -157,7 +188,7 @@ class Stats:
         start: float,
         end: float,
         column: str | None = None,
-        value: str | None = None,
+        value: str | Collection[str] | None = None,
         split: list[int] | None = None,
     ) -> dict[str, Any]:
         scope, args = _scope(column, value)
@@ -220,9 +251,10 @@ class Stats:
         return result
 
     def activity_durations(
-        self, start: float, end: float, worker_sid: str | None = None
+        self, start: float, end: float, workers: str | Collection[str] | None = None
     ) -> list[dict[str, Any]]:
-        scope, args = _scope("worker_sid", worker_sid)
+        """Time spent in each activity over the window, by one worker, a set of them, or all."""
+        scope, args = _scope("worker_sid", workers)
         spent: dict[str, list[float]] = {}
         for row in self.store.all(
             "SELECT event_data FROM events WHERE workspace_sid = ? AND event_type = "

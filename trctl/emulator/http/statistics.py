@@ -193,18 +193,21 @@ def bulk_queue_realtime(call: Call) -> Response:
 
 
 # -- workers ------------------------------------------------------------------------------------
-def _workers_realtime(stats: Stats) -> dict[str, Any]:
-    activity = stats.activity_statistics()
+def _workers_realtime(stats: Stats, workers: set[str] | None = None) -> dict[str, Any]:
+    activity = stats.activity_statistics(workers)
     return {"activity_statistics": activity, "total_workers": sum(a["workers"] for a in activity)}
 
 
-def _workers_cumulative(call: Call, stats: Stats, worker_sid: str | None = None) -> dict[str, Any]:
+def _workers_cumulative(
+    call: Call, stats: Stats, workers: str | set[str] | None = None
+) -> dict[str, Any]:
+    """Reservation counts and activity durations of one worker, a set of them, or all (None)."""
     start, end = _window(call)
-    data = stats.cumulative(start, end, "worker_sid" if worker_sid else None, worker_sid)
+    data = stats.cumulative(start, end, "worker_sid" if workers is not None else None, workers)
     keep = ("start_time", "end_time", *[k for k in data if k.startswith("reservations_")])
     return {
         **{key: data[key] for key in keep},
-        "activity_durations": stats.activity_durations(start, end, worker_sid),
+        "activity_durations": stats.activity_durations(start, end, workers),
     }
 
 
@@ -223,11 +226,16 @@ def workers_cumulative(call: Call) -> Response:
 
 
 def workers_statistics(call: Call) -> Response:
+    """Only this operation takes TaskQueueSid, TaskQueueName and FriendlyName (the spec)."""
     stats = _stats(call)
+    p = call.params
+    workers = stats.workers_named(
+        p.raw("TaskQueueSid"), p.raw("TaskQueueName"), p.raw("FriendlyName")
+    )
     body = {
         **_base(call, "/Workers/Statistics"),
-        "realtime": _workers_realtime(stats),
-        "cumulative": _workers_cumulative(call, stats),
+        "realtime": _workers_realtime(stats, workers),
+        "cumulative": _workers_cumulative(call, stats, workers),
     }
     return json_response(200, body)
 
