@@ -9,7 +9,8 @@ import json
 from typing import Any
 
 import pytest
-from quickstart_setup import SPANISH_QUEUE
+from emulator_callbacks import CallbackServer, Received, defer
+from quickstart_setup import SPANISH_QUEUE, build_quickstart
 from twilio.base.exceptions import TwilioRestException
 
 ES = json.dumps({"selected_language": "es"})
@@ -139,3 +140,33 @@ def test_workflow_document_content_type_is_null(sdk: Any, quickstart: Any) -> No
     ws = ws_of(sdk, quickstart)
     assert ws.workflows(quickstart.workflow_sid).fetch().document_content_type is None
     assert [w.document_content_type for w in ws.workflows.list()] == [None]
+
+
+# -- 9. one reject, one outcome ------------------------------------------------------------------
+def test_reject_without_an_activity_returns_the_worker_by_either_path(
+    emulator: Any, sdk: Any
+) -> None:
+    answers: list[dict[str, Any]] = [{}, {"instruction": "reject"}]
+
+    def answer(_: Received) -> tuple[int, str, str]:
+        return 200, "application/json", json.dumps(answers.pop(0))
+
+    with CallbackServer(emulator.auth_token, defer) as receiver:
+        receiver.answer = answer
+        qs = build_quickstart(sdk, assignment_callback_url=receiver.url())
+        ws = sdk.taskrouter.v1.workspaces(qs.workspace_sid)
+        alice = ws.workers(qs.workers["Alice"])
+        alice.update(activity_sid=qs.activities["Idle"])
+        rest = ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
+        assert emulator.wait_idle(5)
+        assert alice.fetch().activity_name == "Reserved"
+        (reservation,) = ws.tasks(rest.sid).reservations.list()
+        ws.tasks(rest.sid).reservations(reservation.sid).update(reservation_status="rejected")
+        after_rest = alice.fetch().activity_name
+        callback = ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
+        assert emulator.wait_idle(5)
+        (reservation,) = ws.tasks(callback.sid).reservations.list()
+        assert reservation.reservation_status == "rejected"
+        after_callback = alice.fetch().activity_name
+    assert after_rest == after_callback == "Idle"
+    assert alice.fetch().available is True

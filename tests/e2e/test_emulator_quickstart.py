@@ -114,17 +114,18 @@ def test_callback_reject_instruction_uses_its_activity(
     assert ws.tasks(task.sid).fetch().assignment_status == "pending"
 
 
-def test_callback_reject_without_activity_keeps_the_current_one(
+def test_callback_reject_with_an_unknown_activity_returns_the_worker_to_her_previous_one(
     emulator: Any, sdk: Any, receiver: CallbackServer
 ) -> None:
     qs, ws = setup(sdk, receiver)
-    receiver.answer = lambda _: (200, "application/json", '{"instruction": "reject"}')
+    unknown = {"instruction": "reject", "activity_sid": "WA" + "0" * 32}
+    receiver.answer = lambda _: (200, "application/json", json.dumps(unknown))
     task = ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
     ws.workers(qs.workers["Alice"]).update(activity_sid=qs.activities["Idle"])
     assert emulator.wait_idle(5)
     (reservation,) = ws.tasks(task.sid).reservations.list()
     assert reservation.reservation_status == "rejected"
-    assert ws.workers(qs.workers["Alice"]).fetch().activity_name == "Reserved"
+    assert ws.workers(qs.workers["Alice"]).fetch().activity_name == "Idle"
     assert ws.tasks(task.sid).fetch().assignment_status == "pending"
 
 

@@ -123,9 +123,10 @@ class Reservations(Service):
                     activity
                     and self.store.get("activities", activity, reservation["workspace_sid"]) is None
                 ):
-                    activity = None  # Twilio logs 40100 and keeps the worker where it was
-                # D-ASSIGN: without activity_sid the worker keeps its current activity.
-                self.reject(reservation, activity, move_worker=activity is not None)
+                    activity = None  # Twilio logs 40100; treated as no activity_sid
+                # As the REST reject: without activity_sid the worker goes back to the activity
+                # it had before the reservation (not left in the queue's reservation activity).
+                self.reject(reservation, activity)
             elif kind in ("dequeue", "call", "redirect", "conference"):
                 record = {"instruction": kind, **{k: str(v) for k, v in params.items()}}
                 accepts = kind in ACCEPTING_INSTRUCTIONS or params.get("accept") in (True, "true")
