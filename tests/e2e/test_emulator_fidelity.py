@@ -20,6 +20,69 @@ def ws_of(sdk: Any, quickstart: Any) -> Any:
     return sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
 
 
+# -- 3. a reservation timeout moves the task to the next workflow target ------------------------
+def timeout_evaluation_workspace(sdk: Any) -> tuple[Any, list[str], str, Any]:
+    """The docs' Timeout Evaluation example: targets Q1, Q2, Q3 of 10 s each, reservations time
+    out after 5 s; one worker every queue targets, Offline (the timeout activity)."""
+    record = sdk.taskrouter.v1.workspaces.create(friendly_name="Timeouts", multi_task_enabled=False)
+    ws = sdk.taskrouter.v1.workspaces(record.sid)
+    queues = [ws.task_queues.create(friendly_name=f"Q{n}").sid for n in (1, 2, 3)]
+    routing = {
+        "filters": [
+            {
+                "filter_friendly_name": "All",
+                "expression": "1==1",
+                "targets": [{"queue": queue, "timeout": 10} for queue in queues],
+            }
+        ]
+    }
+    workflow = ws.workflows.create(
+        friendly_name="Flow",
+        configuration=json.dumps({"task_routing": routing}),
+        task_reservation_timeout=5,
+    )
+    worker = ws.workers.create(friendly_name="W")
+    return ws, queues, workflow.sid, worker
+
+
+def test_a_reservation_timeout_moves_the_task_to_the_next_target_at_once(
+    emulator: Any, sdk: Any
+) -> None:
+    ws, queues, workflow, worker = timeout_evaluation_workspace(sdk)
+    idle = ws.activities.list(friendly_name="Available")[0].sid
+    sid = ws.tasks.create(attributes="{}", workflow_sid=workflow).sid
+    task = ws.tasks(sid)
+    assert task.fetch().task_queue_sid == queues[0]
+    emulator.advance(3)
+    ws.workers(worker.sid).update(activity_sid=idle)
+    assert task.fetch().assignment_status == "reserved"  # t=3, in Q1
+    emulator.advance(5)  # t=8: the reservation times out
+    fetched = task.fetch()
+    assert (fetched.assignment_status, fetched.task_queue_sid) == ("pending", queues[1])
+    assert ws.workers(worker.sid).fetch().activity_name == "Offline"  # the timeout activity
+    # "The target timeout for this task will happen in 12 sec": Q1 + Q2 = 20 s of task age
+    emulator.advance(11)
+    assert task.fetch().task_queue_sid == queues[1]
+    emulator.advance(1)
+    assert task.fetch().task_queue_sid == queues[2]
+    assert len(ws.events.list(task_sid=sid, event_type="task-queue.moved")) == 2
+
+
+def test_a_reservation_timeout_in_the_last_target_keeps_the_task_there(
+    emulator: Any, sdk: Any
+) -> None:
+    ws, queues, workflow, worker = timeout_evaluation_workspace(sdk)
+    idle = ws.activities.list(friendly_name="Available")[0].sid
+    task = ws.tasks(ws.tasks.create(attributes="{}", workflow_sid=workflow).sid)
+    emulator.advance(21)  # in Q3 since t=20
+    ws.workers(worker.sid).update(activity_sid=idle)
+    emulator.advance(5)  # t=26: the reservation times out in the last target
+    fetched = task.fetch()
+    assert (fetched.assignment_status, fetched.task_queue_sid) == ("pending", queues[2])
+    emulator.advance(4)  # t=30: Q3's own timeout: the task falls out of the workflow
+    assert task.fetch().assignment_status == "canceled"
+
+
 # -- 4. Workers/Statistics honours its filters ---------------------------------------------------
 def test_workers_statistics_count_only_the_workers_their_filters_name(
     sdk: Any, quickstart: Any

@@ -56,17 +56,13 @@ class Placer(Service):
             return
         self._apply(task, placement, config)
 
-    def advance_target(self, task: Row) -> None:
-        """The task's current target timed out: move to the next one or fall out (cancel)."""
+    def advance_target(self, task: Row, *, on_time: bool = False) -> None:
+        """The task's current target timed out: move to the next one or fall out (cancel).
+
+        on_time (the timer fired): the next target's timeout counts from the deadline that
+        passed, so a clock that jumps ahead moves the task through its targets in order."""
         workflow = self.kernel.load("workflows", task["workflow_sid"])
         config = self.kernel.workflow_config(workflow)
-        filter_index = task["filter_index"]
-        current = Placement(
-            filter_index=filter_index,
-            target_index=task["target_index"],
-            target=self.kernel.current_target(task),
-            filter_name=config.filters[filter_index].name if filter_index >= 0 else "default",
-        )
         queue = self.store.get("task_queues", task["task_queue_sid"] or "")
         if queue is not None:
             self.events.task_event(
@@ -74,14 +70,7 @@ class Placer(Service):
                 "task-queue.timeout",
                 f"Task {task['sid']} timed out of TaskQueue {queue['friendly_name']}",
             )
-        skipped: list[Target] = []
-        placement = next_placement(
-            config,
-            json.loads(task["attributes"]),
-            current,
-            is_skipped=lambda target: self._skip(task, target, skipped),
-        )
-        self._skipped_events(task, skipped)
+        placement = self._next(task, config)
         if placement is None:
             self.events.task_event(
                 task,
@@ -90,10 +79,44 @@ class Placer(Service):
             )
             self.lifecycle.cancel_task(self.kernel.load("tasks", task["sid"]), FELL_OUT_REASON)
             return
-        self._apply(task, placement, config)
+        self._apply(task, placement, config, since=task["target_deadline"] if on_time else None)
 
-    def requeue(self, task_sid: str) -> None:
-        """After a reservation ended: back to pending (when none is left) and route again."""
+    def move_on_after_timeout(self, task: Row) -> bool:
+        """A reservation timed out: the task re-evaluates and maps to its next target at once,
+        whose timeout counts on from the current one's (the docs' Timeout Evaluation: Q1 and Q2
+        of 10 s, a reservation timing out at t=8 moves the task to Q2 until t=20). False, and
+        nothing changes, when the target has no timeout or is the last one."""
+        if task["target_deadline"] is None or not task["workflow_sid"]:
+            return False
+        config = self.kernel.workflow_config(self.kernel.load("workflows", task["workflow_sid"]))
+        placement = self._next(task, config)
+        if placement is None:
+            return False
+        self._apply(task, placement, config, since=task["target_deadline"])
+        return True
+
+    def _next(self, task: Row, config: WorkflowConfig) -> Placement | None:
+        """The placement after the task's current target (with workflow.skipped events)."""
+        filter_index = task["filter_index"]
+        current = Placement(
+            filter_index=filter_index,
+            target_index=task["target_index"],
+            target=self.kernel.current_target(task),
+            filter_name=config.filters[filter_index].name if filter_index >= 0 else "default",
+        )
+        skipped: list[Target] = []
+        placement = next_placement(
+            config,
+            json.loads(task["attributes"]),
+            current,
+            is_skipped=lambda target: self._skip(task, target, skipped),
+        )
+        self._skipped_events(task, skipped)
+        return placement
+
+    def requeue(self, task_sid: str, *, timed_out: bool = False) -> None:
+        """After a reservation ended: back to pending (when none is left) and route again;
+        after a reservation timeout, in the next workflow target."""
         task = self.store.get("tasks", task_sid)
         if task is None or task["assignment_status"] != "reserved":
             return
@@ -118,6 +141,8 @@ class Placer(Service):
             return
         if task["target_deadline"] is not None and task["target_deadline"] <= self.kernel.now():
             self.advance_target(task)
+            return
+        if timed_out and self.move_on_after_timeout(task):
             return
         if task["task_queue_sid"]:
             queue = self.store.get("task_queues", task["task_queue_sid"])
@@ -151,7 +176,10 @@ class Placer(Service):
         self.router.route_queue(queue)
 
     # -- inside placement -----------------------------------------------------------------------
-    def _apply(self, task: Row, placement: Placement, config: WorkflowConfig) -> None:
+    def _apply(
+        self, task: Row, placement: Placement, config: WorkflowConfig, since: float | None = None
+    ) -> None:
+        """Put the task in the placement's target; its timeout counts from `since` (else now)."""
         target = placement.target
         queue = self.store.get("task_queues", target.queue_sid, task["workspace_sid"])
         if queue is None:
@@ -159,7 +187,8 @@ class Placer(Service):
             return
         # A target priority replaces the task's; a target without one keeps the current priority.
         priority = target.priority if target.priority is not None else task["priority"]
-        deadline = self.kernel.arm(self.kernel.now() + target.timeout if target.timeout else None)
+        start = self.kernel.now() if since is None else since
+        deadline = self.kernel.arm(start + target.timeout if target.timeout else None)
         self.store.update(
             "tasks",
             task["sid"],

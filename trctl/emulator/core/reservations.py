@@ -48,7 +48,7 @@ class Reservations(Service):
         worker = self.store.get("workers", reservation["worker_sid"])
         if worker is not None and workspace["timeout_activity_sid"]:
             self.worker_state.set_activity(worker, workspace["timeout_activity_sid"])
-        self.placer.requeue(reservation["task_sid"])
+        self.placer.requeue(reservation["task_sid"], timed_out=True)
         self.router.route_worker_sid(reservation["worker_sid"])
 
     # -- the reservation update operation -------------------------------------------------------

@@ -72,6 +72,6 @@ class Timers(Service):
                 elif kind == "ttl":
                     self.lifecycle.cancel_task(self.kernel.load("tasks", sid), TTL_REASON)
                 else:
-                    self.placer.advance_target(self.kernel.load("tasks", sid))
+                    self.placer.advance_target(self.kernel.load("tasks", sid), on_time=True)
             fired += 1
         return fired
