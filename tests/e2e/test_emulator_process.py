@@ -176,3 +176,32 @@ def test_trctl_emulator_start_serves_until_ctrl_c() -> None:
         popen.send_signal(signal.SIGINT)
         assert popen.wait(10) == 0
     assert "Traceback" not in (popen.stderr.read() if popen.stderr else "")
+
+
+def test_retention_flags_reach_the_running_emulator() -> None:
+    for args, said in (
+        ((), "finished tasks kept 5 min, events 30 days"),
+        (("--keep-finished",), "finished tasks and events kept forever"),
+        (("--retention", "2.5"), "finished tasks kept 2.5 s, events 2.5 s"),
+    ):
+        proc = Proc("--memory", *args)
+        try:
+            assert proc.popen.stderr is not None
+            assert said in proc.popen.stderr.readline()
+        finally:
+            proc.stop()
+
+
+def test_retention_flags_are_checked() -> None:
+    runner = CliRunner()
+    for args in (["--keep-finished", "--retention", "5"], ["--retention", "0"]):
+        result = runner.invoke(root, ["emulator", "start", "--memory", *args])
+        assert result.exit_code == 2, (args, result.output)
+    done = subprocess.run(
+        [sys.executable, "-m", "trctl.emulator", "--memory", "--retention", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2 and "positive" in done.stderr
+

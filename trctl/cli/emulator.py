@@ -8,6 +8,14 @@ import click
 
 from trctl.errors import ConfigError, UsageError
 
+KEEP_FINISHED_HELP = (
+    "Keep finished tasks, events and delivered callbacks forever (TaskRouter deletes a task 5 "
+    "minutes after it ends, events after 30 days)."
+)
+RETENTION_HELP = (
+    "For load tests: delete finished tasks, events and delivered callbacks after SECONDS "
+    "instead."
+)
 TOKEN_HELP = (
     "Auth token clients must use [env TRCTL_EMULATOR_AUTH_TOKEN; prefer the env var: "
     "arguments are visible to other users in ps]."
@@ -56,6 +64,13 @@ def emulator() -> None:
     show_default=True,
     help="The request log: a line, or a JSON object, per request and callback.",
 )
+@click.option("--keep-finished", is_flag=True, help=KEEP_FINISHED_HELP)
+@click.option(
+    "--retention",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help=RETENTION_HELP,
+)
 def emulator_start(
     host: str,
     port: int,
@@ -65,6 +80,8 @@ def emulator_start(
     auth_token: str | None,
     quiet: bool,
     log_format: str,
+    keep_finished: bool,
+    retention: float | None,
 ) -> None:
     """Start the emulator; print its URL and the export lines a client needs. Ctrl-C stops it.
 
@@ -73,6 +90,8 @@ def emulator_start(
     """
     if memory and db:
         raise UsageError("--db and --memory exclude each other")
+    if keep_finished and retention is not None:
+        raise UsageError("--keep-finished and --retention exclude each other")
     if account_sid and not (account_sid.startswith("AC") and len(account_sid) == 34):
         raise UsageError("--account-sid must be AC followed by 32 hex digits")
     from trctl.cli.context import get_app
@@ -91,6 +110,8 @@ def emulator_start(
             port=port,
             account_sid=account_sid,
             auth_token=auth_token,
+            keep_finished=keep_finished,
+            retention=retention,
             out=out,
             note=info,
             log=None if quiet else printer(write_log, log_format),

@@ -31,7 +31,16 @@ def main(argv: list[str] | None = None) -> int:
         "--quiet", action="store_true", help="no request log (one line per request on stderr)"
     )
     parser.add_argument("--log-format", choices=FORMATS, default="text", help="text or json lines")
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument(
+        "--keep-finished", action="store_true", help="never delete finished tasks or events"
+    )
+    kept.add_argument(
+        "--retention", type=float, metavar="SECONDS", help="one retention for everything"
+    )
     args = parser.parse_args(argv)
+    if args.retention is not None and not args.retention > 0:
+        parser.error("--retention must be a positive number of seconds")
     if args.account_sid and not (args.account_sid.startswith("AC") and len(args.account_sid) == 34):
         parser.error("--account-sid must be AC followed by 32 hex digits")
     db = ":memory:" if args.memory else (args.db or str(runner.default_db_path()))
@@ -42,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port,
             account_sid=args.account_sid,
             auth_token=args.auth_token or os.environ.get(runner.TOKEN_ENV) or None,
+            keep_finished=args.keep_finished,
+            retention=args.retention,
             out=lambda text: print(text, flush=True),
             note=lambda text: print(text, file=sys.stderr, flush=True),
             log=None if args.quiet else printer(_to_stderr, args.log_format),

@@ -11,6 +11,7 @@ from trctl.emulator.core.clock import Clock, FakeClock, SystemClock
 from trctl.emulator.core.core import Core
 from trctl.emulator.core.credentials import credential
 from trctl.emulator.core.ids import SidFactory, random_sid
+from trctl.emulator.core.retention import Retention
 from trctl.emulator.core.scheduler import Scheduler
 from trctl.emulator.core.store import Store
 from trctl.emulator.delivery.outbox import Outbox
@@ -37,9 +38,13 @@ class Emulator:
         sids: SidFactory | None = None,
         outbox_threads: int = 4,
         observer: Observer | None = None,
+        keep_finished: bool = False,
+        retention: Retention | None = None,
     ) -> None:
-        # told of every API request and callback delivery (the request log); None: silent.
-        # May be set later (the demo turns its log on once the tutorial has played).
+        """observer is told of every API request and callback delivery (the request log; None:
+        silent; it may be set later: the demo turns its log on once the tutorial has played).
+        keep_finished keeps finished tasks, events and delivered callbacks forever; otherwise
+        they go as TaskRouter's do (`retention`, default: Retention(), TaskRouter's periods)."""
         self.observer = observer
         self.clock = clock or SystemClock()
         self.store = Store(db_path)
@@ -47,7 +52,9 @@ class Emulator:
         self.auth_token = credential(self.store, "auth_token", auth_token)
         self.api_key_sid = credential(self.store, "api_key_sid")
         self.api_key_secret = credential(self.store, "api_key_secret")
-        self.core = Core(self.store, self.clock, sids or random_sid)
+        if keep_finished:
+            retention = Retention.forever()
+        self.core = Core(self.store, self.clock, sids or random_sid, retention)
         self.app = App(
             self.core,
             build_routes(STATS_ROUTES),

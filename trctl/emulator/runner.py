@@ -69,12 +69,18 @@ def serve(
     port: int = DEFAULT_PORT,
     account_sid: str | None = None,
     auth_token: str | None = None,
+    keep_finished: bool = False,
+    retention: float | None = None,
     out: Callable[[str], None] = print,
     note: Callable[[str], None] = print,
     log: Observer | None = None,
 ) -> None:
     """Start the emulator, print its URL and export lines, block until SIGINT/SIGTERM; `log`
-    is told of every request and callback delivery from then on."""
+    is told of every request and callback delivery from then on.
+
+    keep_finished keeps finished tasks, events and delivered callbacks forever; retention
+    (seconds) replaces TaskRouter's periods with one for all three (load tests)."""
+    from trctl.emulator.core.retention import Retention
     from trctl.emulator.emulator import Emulator
 
     stop = threading.Event()
@@ -89,12 +95,15 @@ def serve(
             account_sid=account_sid,
             auth_token=auth_token,
             observer=log,
+            keep_finished=keep_finished,
+            retention=None if retention is None else Retention.uniform(retention),
         ) as emu:
             if db_path != ":memory:":
                 emu.store.set_meta("last_url", emu.url)
             out(emu.url)
             out(export_lines(emu.env()).rstrip("\n"))
-            note(f"TaskRouter emulator on {emu.url} (store: {db_path}); Ctrl-C stops it.")
+            kept = emu.core.kernel.retention.describe()
+            note(f"TaskRouter emulator on {emu.url} (store: {db_path}; {kept}); Ctrl-C stops it.")
             stop.wait()
             note("stopping the emulator")
     finally:

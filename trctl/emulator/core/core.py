@@ -14,6 +14,8 @@ from trctl.emulator.core.placement import Placer
 from trctl.emulator.core.queries import Queries
 from trctl.emulator.core.queues import TaskQueues
 from trctl.emulator.core.reservations import Reservations
+from trctl.emulator.core.retainer import Retainer
+from trctl.emulator.core.retention import Retention
 from trctl.emulator.core.routing import Router
 from trctl.emulator.core.stats import Statistics
 from trctl.emulator.core.store import Store
@@ -30,8 +32,10 @@ class Core:
     one transaction. Each service receives the ones below it, so the order of the lines below
     is the layering: nothing calls a service wired after it."""
 
-    def __init__(self, store: Store, clock: Clock, sids: SidFactory) -> None:
-        k = self.kernel = Kernel(store, clock, sids)
+    def __init__(
+        self, store: Store, clock: Clock, sids: SidFactory, retention: Retention | None = None
+    ) -> None:
+        k = self.kernel = Kernel(store, clock, sids, retention)
         events = self.events = EventLog(k)
         worker_state = WorkerState(k, events=events)
         router = self.router = Router(k, events=events, worker_state=worker_state)
@@ -40,7 +44,11 @@ class Core:
         self.reservations = Reservations(
             k, worker_state=worker_state, router=router, lifecycle=lifecycle, placer=placer
         )
-        self.timers = Timers(k, reservations=self.reservations, lifecycle=lifecycle, placer=placer)
+        retainer = Retainer(k, events=events)
+        self.timers = Timers(
+            k, reservations=self.reservations, lifecycle=lifecycle, placer=placer,
+            retainer=retainer,
+        )  # fmt: skip
         self.tasks = Tasks(k, events=events, router=router, lifecycle=lifecycle, placer=placer)
         self.workers = Workers(
             k, events=events, worker_state=worker_state, router=router,

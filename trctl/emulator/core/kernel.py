@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,18 +13,24 @@ from trctl.emulator.core.clock import Clock
 from trctl.emulator.core.errors import Missing, bad_request
 from trctl.emulator.core.exprs import compile_expression
 from trctl.emulator.core.ids import SidFactory
+from trctl.emulator.core.retention import Retention
 from trctl.emulator.core.store import Row, Store
 from trctl.workflow.config import Target, WorkflowConfig, parse_workflow_config
 
 
 class Kernel:
     """Shared by the domain services: one lock and one SQLite transaction per mutation (tx),
-    hooks run after each outermost commit, the clock, and lookups with their caches."""
+    hooks run after each outermost commit, the clock, the retention periods, and lookups with
+    their caches."""
 
-    def __init__(self, store: Store, clock: Clock, sids: SidFactory) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, sids: SidFactory, retention: Retention | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
         self.sids = sids
+        self.retention = retention or Retention()
+        self._as_of = threading.local()  # the moment a late timer fires at, in its thread
         self.commit_hooks: list[Callable[[], None]] = []
         self._worker_attrs: dict[str, tuple[int, dict[str, Any]]] = {}
         self._configs: dict[str, tuple[str, WorkflowConfig]] = {}
@@ -41,13 +48,30 @@ class Kernel:
                 hook()
 
     def now(self) -> float:
-        return self.clock.now()
+        moment: float | None = getattr(self._as_of, "moment", None)
+        return self.clock.now() if moment is None else moment
+
+    @contextmanager
+    def as_of(self, moment: float) -> Iterator[None]:
+        """In this thread, now() is `moment` (a timer's deadline): a timer that fires late, after
+        the clock jumped ahead, changes things as they would have changed on time."""
+        previous = getattr(self._as_of, "moment", None)
+        self._as_of.moment = min(moment, self.clock.now())
+        try:
+            yield
+        finally:
+            self._as_of.moment = previous
 
     def arm(self, deadline: float | None) -> float | None:
         """Note a new timer deadline so the scheduler wakes early only when it must."""
         if deadline is not None and (self._deadline_hint is None or deadline < self._deadline_hint):
             self._deadline_hint = deadline
         return deadline
+
+    def note_finished(self) -> None:
+        """A task just ended: its retention deadline may be the scheduler's next wake-up."""
+        if self.retention.finished_tasks is not None:
+            self.arm(self.now() + self.retention.finished_tasks)
 
     def take_deadline_hint(self) -> float | None:
         hint, self._deadline_hint = self._deadline_hint, None

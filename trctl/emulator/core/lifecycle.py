@@ -128,6 +128,7 @@ class Lifecycle(Service):
             },
         )
         task = self.kernel.load("tasks", task["sid"])
+        self.kernel.note_finished()
         self.events.task_event(task, event_type, f"Task {task['sid']} canceled: {reason}")
         for reservation in pending:
             self.router.route_worker_sid(reservation["worker_sid"])
@@ -141,6 +142,7 @@ class Lifecycle(Service):
         }
         if status == "completed":
             changes["reason"] = reason
+            self.kernel.note_finished()
         self.store.update("tasks", task["sid"], changes)
         task = self.kernel.load("tasks", task["sid"])
         workers = []

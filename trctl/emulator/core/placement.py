@@ -56,11 +56,8 @@ class Placer(Service):
             return
         self._apply(task, placement, config)
 
-    def advance_target(self, task: Row, *, on_time: bool = False) -> None:
-        """The task's current target timed out: move to the next one or fall out (cancel).
-
-        on_time (the timer fired): the next target's timeout counts from the deadline that
-        passed, so a clock that jumps ahead moves the task through its targets in order."""
+    def advance_target(self, task: Row) -> None:
+        """The task's current target timed out: move to the next one or fall out (cancel)."""
         workflow = self.kernel.load("workflows", task["workflow_sid"])
         config = self.kernel.workflow_config(workflow)
         queue = self.store.get("task_queues", task["task_queue_sid"] or "")
@@ -79,7 +76,7 @@ class Placer(Service):
             )
             self.lifecycle.cancel_task(self.kernel.load("tasks", task["sid"]), FELL_OUT_REASON)
             return
-        self._apply(task, placement, config, since=task["target_deadline"] if on_time else None)
+        self._apply(task, placement, config)
 
     def move_on_after_timeout(self, task: Row) -> bool:
         """A reservation timed out: the task re-evaluates and maps to its next target at once,

@@ -74,6 +74,8 @@ CREATE INDEX IF NOT EXISTS tasks_status ON tasks (workspace_sid, assignment_stat
 CREATE INDEX IF NOT EXISTS tasks_ttl ON tasks (ttl_deadline) WHERE ttl_deadline IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tasks_target_deadline ON tasks (target_deadline)
     WHERE target_deadline IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_finished ON tasks (date_updated)
+    WHERE assignment_status IN ('completed','canceled');
 
 CREATE TABLE IF NOT EXISTS reservations (
     id INTEGER PRIMARY KEY, sid TEXT NOT NULL UNIQUE, workspace_sid TEXT NOT NULL,
@@ -101,6 +103,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     idempotency_token TEXT NOT NULL, reservation_sid TEXT, attempts INTEGER NOT NULL DEFAULT 0,
     state TEXT NOT NULL DEFAULT 'pending', result TEXT, created REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, id);
+CREATE INDEX IF NOT EXISTS outbox_finished ON outbox (id) WHERE state != 'pending';
 """
 
 # Tables emptied by `trctl emulator reset` (meta keeps the credentials).

@@ -200,22 +200,11 @@ class Stats:
                 [self.ws, start, end, *args],
             )
         }
-        r_scope, r_args = _scope(f"r.{column}" if column else None, value)
-        accepted = self.store.all(
-            "SELECT r.date_updated - t.date_created AS wait, "
-            "r.date_updated - t.queue_entered AS queued "
-            "FROM reservations r JOIN tasks t ON t.sid = r.task_sid WHERE r.workspace_sid = ? "
-            "AND r.status IN ('accepted','wrapping','completed') "
-            f"AND r.date_updated BETWEEN ? AND ?{r_scope}",
-            [self.ws, start, end, *r_args],
-        )
+        accepted = self._ages("reservation.accepted", start, end, scope, args)
         task_scope, task_args = (scope, args) if column in TASK_COLUMNS else ("", [])
-        canceled = self.store.all(
-            "SELECT date_updated - date_created AS wait FROM tasks WHERE workspace_sid = ? "
-            f"AND assignment_status = 'canceled' AND date_updated BETWEEN ? AND ?{task_scope}",
-            [self.ws, start, end, *task_args],
-        )
-        waits = [row["wait"] for row in accepted]
+        canceled = [age for _, _, age in self._ages("task.canceled", start, end, task_scope,
+                                                    task_args)]  # fmt: skip
+        waits = [age for _, _, age in accepted]
         result: dict[str, Any] = {
             "start_time": iso(start),
             "end_time": iso(end),
@@ -231,24 +220,60 @@ class Stats:
             "tasks_timed_out_in_workflow": counts.get("workflow.timeout", 0),
             "avg_task_acceptance_time": _durations(waits)["avg"],
             "wait_duration_until_accepted": _durations(waits),
-            "wait_duration_until_canceled": _durations(row["wait"] for row in canceled),
-            "wait_duration_in_queue_until_accepted": _durations(
-                row["queued"] for row in accepted if row["queued"] is not None
-            ),
+            "wait_duration_until_canceled": _durations(canceled),
+            "wait_duration_in_queue_until_accepted": _durations(self._queued(accepted)),
             "split_by_wait_time": {},
         }
         for seconds in split or []:
             result["split_by_wait_time"][str(seconds)] = {
                 "above": {
-                    "tasks_canceled": sum(1 for r in canceled if r["wait"] > seconds),
+                    "tasks_canceled": sum(1 for wait in canceled if wait > seconds),
                     "reservations_accepted": sum(1 for w in waits if w > seconds),
                 },
                 "below": {
-                    "tasks_canceled": sum(1 for r in canceled if r["wait"] <= seconds),
+                    "tasks_canceled": sum(1 for wait in canceled if wait <= seconds),
                     "reservations_accepted": sum(1 for w in waits if w <= seconds),
                 },
             }
         return result
+
+    def _ages(
+        self, event_type: str, start: float, end: float, scope: str, args: list[Any]
+    ) -> list[tuple[str, float, int]]:
+        """(task SID, when, the task's age then) of each event of this type in the window.
+
+        Read from the event log, not the tasks: a finished task is deleted after 5 minutes
+        but what it did counts as long as its events are kept (30 days)."""
+        rows = self.store.all(
+            "SELECT task_sid, event_date, event_data FROM events WHERE workspace_sid = ? "
+            f"AND event_type = ? AND event_date BETWEEN ? AND ?{scope}",
+            [self.ws, event_type, start, end, *args],
+        )
+        return [
+            (row["task_sid"], row["event_date"], int(json.loads(row["event_data"])["task_age"]))
+            for row in rows
+        ]
+
+    def _queued(self, accepted: list[tuple[str, float, int]]) -> list[float]:
+        """For each acceptance, how long the task had been in its queue: since its last
+        task-queue.entered event (which came after the task was created, age seconds before)."""
+        if not accepted:
+            return []
+        earliest = min(when - age for _, when, age in accepted) - 1
+        latest = max(when for _, when, _ in accepted)
+        entered: dict[str, list[float]] = {}
+        for row in self.store.all(
+            "SELECT task_sid, event_date FROM events WHERE workspace_sid = ? AND event_type = "
+            "'task-queue.entered' AND event_date BETWEEN ? AND ?",
+            (self.ws, earliest, latest),
+        ):
+            entered.setdefault(row["task_sid"], []).append(row["event_date"])
+        waits = []
+        for task_sid, when, _ in accepted:
+            before = [moment for moment in entered.get(task_sid, ()) if moment <= when]
+            if before:
+                waits.append(when - max(before))
+        return waits
 
     def activity_durations(
         self, start: float, end: float, workers: str | Collection[str] | None = None
