@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/emulator.py
 	$(BIN)/python bench/explain.py
 	$(BIN)/python bench/watch.py
+	$(BIN)/python bench/retention.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
