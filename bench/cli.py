@@ -4,13 +4,20 @@
    minimal Python script that creates the same task with the twilio SDK (subprocess), in
    paired, alternating runs; target: trctl median <= 1.25x the SDK script's.
 2. `trctl tasks list --all --json` over 10,000 tasks against the SDK's own
-   `tasks.stream(page_size=1000)` (both subprocesses, both read every record).
+   `tasks.stream(page_size=1000)` plus a fetch of each task (a list answer has attributes null,
+   as Twilio's, so that is what the same records cost with the SDK; both subprocesses).
+3. `trctl workspace export` of a workspace with 1,000 workers: one list of the workers, then
+   their attributes fetched 8 at a time. Compared with an SDK script that lists the workers only
+   (the one request export made before attributes were hidden from lists) and one that also
+   fetches each worker in turn. The exported file is checked: 1,000 workers, each with its
+   attributes.
 
 Both sides run from bytecode, as after a normal install: twilio's .pyc files come with its
 wheel, so trctl's are compiled first (an editable install under PYTHONDONTWRITEBYTECODE=1 would
 otherwise recompile every trctl module on each run, ~15 ms).
 
-Run: .venv/bin/python bench/cli.py [--pairs 21] [--tasks 10000] [--list-runs 5]
+Run: .venv/bin/python bench/cli.py [--pairs 21] [--tasks 10000] [--list-runs 5] [--workers 1000]
+     [--export-runs 5] [--only create list export]
 """
 
 from __future__ import annotations
@@ -48,7 +55,19 @@ from twilio.rest import Client
 client = Client(os.environ["TWILIO_ACCOUNT_SID"], os.environ["TWILIO_AUTH_TOKEN"])
 client.taskrouter.base_url = os.environ["TRCTL_API_URL"]
 tasks = client.taskrouter.v1.workspaces(os.environ["TRCTL_WORKSPACE_SID"]).tasks
-print(sum(1 for _ in tasks.stream(page_size=1000)))
+print(sum(1 for task in tasks.stream(page_size=1000) if tasks(task.sid).fetch().attributes))
+"""
+
+SDK_WORKERS = """
+import os, sys
+from twilio.rest import Client
+client = Client(os.environ["TWILIO_ACCOUNT_SID"], os.environ["TWILIO_AUTH_TOKEN"])
+client.taskrouter.base_url = os.environ["TRCTL_API_URL"]
+workers = client.taskrouter.v1.workspaces(os.environ["TRCTL_WORKSPACE_SID"]).workers
+listed = workers.list(page_size=1000)
+if sys.argv[1:] == ["fetch"]:
+    listed = [workers(worker.sid).fetch() for worker in listed]
+print(sum(1 for worker in listed if worker.attributes or sys.argv[1:] != ["fetch"]))
 """
 
 
@@ -82,12 +101,62 @@ def seed_tasks(client, workspace_sid: str, workflow_sid: str, count: int) -> Non
         list(pool.map(create, range(count)))
 
 
+def seed_workers(client, count: int) -> str:
+    """A workspace with `count` workers, each with its own attributes; its SID."""
+    workspace = client.taskrouter.v1.workspaces.create(friendly_name="Export")
+    workers = client.taskrouter.v1.workspaces(workspace.sid).workers
+
+    def create(index: int) -> None:
+        attributes = {"n": index, "languages": ["en", "es"][: 1 + index % 2]}
+        workers.create(friendly_name=f"Worker {index:04d}", attributes=json.dumps(attributes))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(create, range(count)))
+    return workspace.sid
+
+
+def export_section(sdk, env: dict[str, str], scratch: Path, options) -> str:
+    """Time `trctl workspace export` of 1,000 workers against the SDK listing them."""
+    import tomllib
+
+    trctl, python = str(Path(sys.executable).with_name("trctl")), sys.executable
+    env = {**env, "TRCTL_WORKSPACE_SID": seed_workers(sdk, options.workers)}
+    script = scratch / "sdk_workers.py"
+    script.write_text(SDK_WORKERS)
+    export = [trctl, "workspace", "export"]
+    _, text = timed(export, env)
+    workers = tomllib.loads(text)["workers"]
+    assert len(workers) == options.workers, "export lost workers"
+    assert all(w["attributes"]["n"] == int(w["name"][-4:]) for w in workers), "attributes"
+    for argv in ([python, str(script)], [python, str(script), "fetch"]):
+        assert int(timed(argv, env)[1]) == options.workers, "the SDK script missed workers"
+    runs = {"export": [], "list": [], "fetch": []}
+    for _ in range(options.export_runs):
+        runs["export"].append(timed(export, env)[0])
+        runs["list"].append(timed([python, str(script)], env)[0])
+        runs["fetch"].append(timed([python, str(script), "fetch"], env)[0])
+    median = {name: statistics.median(times) * 1000 for name, times in runs.items()}
+    return (
+        f"workspace export of {options.workers} workers (list + 8 concurrent fetches): trctl "
+        f"median {median['export']:.0f} ms; SDK list only {median['list']:.0f} ms "
+        f"(what export cost before attributes were hidden from lists), SDK list + a fetch each "
+        f"in turn {median['fetch']:.0f} ms; {options.export_runs} runs each"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=21)
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--list-runs", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=1_000)
+    parser.add_argument("--export-runs", type=int, default=5)
+    sections = ("create", "list", "export")
+    parser.add_argument("--only", nargs="+", choices=sections, default=sections)
     options = parser.parse_args()
+    load = os.getloadavg()
+    print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    results = []
 
     from quickstart_setup import build_quickstart
     from twilio.rest import Client
@@ -118,33 +187,50 @@ def main() -> None:
         stream_script.write_text(SDK_STREAM)
 
         cli_create = [trctl, "task", "create", "--attr", "selected_language=es"]
-        timed(cli_create, env), timed([python, str(create_script)], env)  # warm caches
-        cli_times, sdk_times = paired(cli_create, [python, str(create_script)], env, options.pairs)
-        create_ratio = statistics.median(cli_times) / statistics.median(sdk_times)
+        if "create" in options.only:
+            timed(cli_create, env), timed([python, str(create_script)], env)  # warm caches
+            cli_times, sdk_times = paired(
+                cli_create, [python, str(create_script)], env, options.pairs
+            )
+            create_ratio = statistics.median(cli_times) / statistics.median(sdk_times)
+            results.append(
+                f"task create: trctl median {statistics.median(cli_times) * 1000:.0f} ms, "
+                f"SDK script median {statistics.median(sdk_times) * 1000:.0f} ms, "
+                f"ratio {create_ratio:.2f}x over {options.pairs} pairs (target <= 1.25x)"
+            )
 
-        existing = sum(
-            1 for _ in sdk.taskrouter.v1.workspaces(quickstart.workspace_sid).tasks.stream()
-        )
-        started = time.perf_counter()
-        seed_tasks(sdk, quickstart.workspace_sid, quickstart.workflow_sid, options.tasks - existing)
-        seeding = time.perf_counter() - started
-        cli_list = [trctl, "tasks", "list", "--all", "--json"]
-        _, listed = timed(cli_list, env)
-        assert len(json.loads(listed)) == options.tasks, "trctl did not list every task"
-        list_cli, list_sdk = paired(cli_list, [python, str(stream_script)], env, options.list_runs)
-        list_ratio = statistics.median(list_cli) / statistics.median(list_sdk)
+        if "list" in options.only:
+            existing = sum(
+                1 for _ in sdk.taskrouter.v1.workspaces(quickstart.workspace_sid).tasks.stream()
+            )
+            started = time.perf_counter()
+            seed_tasks(
+                sdk, quickstart.workspace_sid, quickstart.workflow_sid, options.tasks - existing
+            )
+            seeding = time.perf_counter() - started
+            cli_list = [trctl, "tasks", "list", "--all", "--json"]
+            _, listed = timed(cli_list, env)
+            records = json.loads(listed)
+            assert len(records) == options.tasks, "trctl did not list every task"
+            assert all(isinstance(r["attributes"], dict) for r in records), "attributes missing"
+            stream = [python, str(stream_script)]
+            assert int(timed(stream, env)[1]) == options.tasks, "the SDK script missed tasks"
+            list_cli, list_sdk = paired(cli_list, stream, env, options.list_runs)
+            list_ratio = statistics.median(list_cli) / statistics.median(list_sdk)
+            results.append(
+                f"tasks list --all --json over {options.tasks} tasks: trctl median "
+                f"{statistics.median(list_cli) * 1000:.0f} ms, SDK stream(page_size=1000) + a "
+                f"fetch each median {statistics.median(list_sdk) * 1000:.0f} ms, ratio "
+                f"{list_ratio:.2f}x over {options.list_runs} pairs (seeding took {seeding:.1f} s)"
+            )
 
-    print(
-        f"task create: trctl median {statistics.median(cli_times) * 1000:.0f} ms, "
-        f"SDK script median {statistics.median(sdk_times) * 1000:.0f} ms, "
-        f"ratio {create_ratio:.2f}x over {options.pairs} pairs (target <= 1.25x)"
-    )
-    print(
-        f"tasks list --all --json over {options.tasks} tasks: trctl median "
-        f"{statistics.median(list_cli) * 1000:.0f} ms, SDK stream(page_size=1000) median "
-        f"{statistics.median(list_sdk) * 1000:.0f} ms, ratio {list_ratio:.2f}x "
-        f"over {options.list_runs} pairs (seeding took {seeding:.1f} s)"
-    )
+        if "export" in options.only:
+            results.append(export_section(sdk, env, Path(scratch), options))
+
+    for line in results:
+        print(line)
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
 
 if __name__ == "__main__":

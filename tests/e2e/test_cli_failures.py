@@ -16,11 +16,11 @@ class Snapshot:
 
     def take(self) -> dict:
         return {
-            "tasks": sorted(
-                (t.sid, t.attributes, t.assignment_status) for t in self.ws.tasks.list()
+            "tasks": sorted(  # attributes are shown by a fetch only, as on Twilio
+                (t.sid, t.fetch().attributes, t.assignment_status) for t in self.ws.tasks.list()
             ),
             "workers": sorted(
-                (w.sid, w.friendly_name, w.activity_sid, w.attributes)
+                (w.sid, w.friendly_name, w.activity_sid, w.fetch().attributes)
                 for w in self.ws.workers.list()
             ),
             "queues": sorted(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from cli_support import as_json, invoke, ok
 from run_environment import RequestLog
 
 from trctl.services.http import RetryingHttpClient
+from trctl.services.listed import MAX_CONCURRENT_FETCHES
 
 
 @pytest.fixture
@@ -117,6 +119,49 @@ def test_tasks_list_pages_of_1000_cost_one_request_each(
     ws.tasks.create(attributes="{}", workflow_sid=quickstart.workflow_sid)
     records, pages = listing("--all")
     assert len(records) == 2001 and len(pages) == 3
+
+
+class Overlapping(RetryingHttpClient):
+    """Holds each single-task fetch until `width` of them are in flight together (a barrier,
+    so nothing waits on time), and records the most ever in flight."""
+
+    lock = threading.Lock()
+
+    def __init__(self, barrier: threading.Barrier, seen: list[int], **options: Any) -> None:
+        super().__init__(**options)
+        self.barrier, self.seen = barrier, seen
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        if "/Tasks/WT" not in url:
+            return super().request(method, url, *args, **kwargs)
+        with self.lock:
+            self.seen[0] += 1
+            self.seen[1] = max(self.seen[1], self.seen[0])
+        try:
+            self.barrier.wait(timeout=10)
+            return super().request(method, url, *args, **kwargs)
+        finally:
+            with self.lock:
+                self.seen[0] -= 1
+
+
+def test_tasks_list_fetches_the_attributes_eight_at_a_time(cli_env, quickstart, sdk) -> None:
+    """A list answer has attributes null (as Twilio's): trctl fetches each task, 8 at once."""
+    ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
+    for index in range(24):
+        ws.tasks.create(attributes=json.dumps({"n": index}), workflow_sid=quickstart.workflow_sid)
+    barrier, seen = threading.Barrier(MAX_CONCURRENT_FETCHES), [0, 0]
+    records = as_json(
+        cli_env, "tasks", "list", transport=lambda **o: Overlapping(barrier, seen, **o)
+    )
+    assert [r["attributes"] for r in records] == [{"n": index} for index in range(24)]
+    assert seen[1] == MAX_CONCURRENT_FETCHES == 8
+
+
+def test_tasks_list_fetches_only_what_the_list_left_out(cli_env, quickstart, requests_seen) -> None:
+    ws_tasks = f"Workspaces/{quickstart.workspace_sid}/Tasks"
+    ok(cli_env, "tasks", "list", transport=requests_seen)
+    assert [path for _, path, _ in requests_seen] == [ws_tasks]  # no task, nothing to fetch
 
 
 @pytest.mark.parametrize("kind", ["task", "worker"])

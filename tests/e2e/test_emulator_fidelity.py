@@ -20,6 +20,23 @@ def ws_of(sdk: Any, quickstart: Any) -> Any:
     return sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
 
 
+# -- 1. attributes only in single-resource answers -----------------------------------------------
+def test_attributes_are_null_in_list_answers_and_shown_by_fetch(sdk: Any, quickstart: Any) -> None:
+    ws = ws_of(sdk, quickstart)
+    created = ws.tasks.create(attributes=ES, workflow_sid=quickstart.workflow_sid)
+    assert json.loads(created.attributes) == {"selected_language": "es"}
+    (listed,) = ws.tasks.list()
+    assert listed.sid == created.sid and listed.attributes is None
+    assert json.loads(ws.tasks(created.sid).fetch().attributes) == {"selected_language": "es"}
+    workers = ws.workers.list()
+    assert {w.friendly_name for w in workers} == {"Alice", "Bob"}
+    assert [w.attributes for w in workers] == [None, None]
+    alice = ws.workers(quickstart.workers["Alice"]).fetch()
+    assert json.loads(alice.attributes) == {"languages": ["en", "es"]}
+    updated = ws.workers(alice.sid).update(attributes='{"languages": ["es"]}')
+    assert json.loads(updated.attributes) == {"languages": ["es"]}
+
+
 # -- 3. a reservation timeout moves the task to the next workflow target ------------------------
 def timeout_evaluation_workspace(sdk: Any) -> tuple[Any, list[str], str, Any]:
     """The docs' Timeout Evaluation example: targets Q1, Q2, Q3 of 10 s each, reservations time

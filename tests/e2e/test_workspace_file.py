@@ -112,7 +112,7 @@ def test_apply_builds_the_quickstart_exactly(env, fresh):
         "Reserved": False,
     }, "TaskRouter's default activities are pruned from a workspace apply created"
     assert workspace.default_activity_sid == activities["Offline"].sid
-    workers = {w.friendly_name: w for w in ws.workers.list()}
+    workers = {w.friendly_name: w.fetch() for w in ws.workers.list()}
     assert json.loads(workers["Alice"].attributes) == {"languages": ["en", "es"]}
     assert json.loads(workers["Bob"].attributes) == {"languages": ["en"]}
     assert {w.activity_name for w in workers.values()} == {"Offline"}

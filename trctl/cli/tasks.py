@@ -138,7 +138,7 @@ def tasks_list(
     fetch_all: bool,
 ) -> None:
     """List tasks, newest last (50 unless --limit or --all)."""
-    from trctl.services.tasks import list_params, stream_tasks
+    from trctl.services.tasks import list_params, list_tasks
 
     count = effective_limit(limit, fetch_all)
     resolver = make_resolver()
@@ -151,7 +151,7 @@ def tasks_list(
         ordering=order,
     )
     with page_progress("tasks") as on_page:
-        records = list(stream_tasks(resolver, params, limit=count, on_page=on_page))
+        records = list_tasks(resolver, params, limit=count, on_page=on_page)
     emit(records, TASK_COLUMNS)
 
 

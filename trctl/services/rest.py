@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -51,6 +52,7 @@ class TaskRouterApi:
         self._client = client
         self._client_factory: Callable[[], Any] | None = None
         self.requests_made = 0
+        self._count_lock = threading.Lock()  # fetches may run in a few threads at once
 
     @classmethod
     def lazy(cls, client_factory: Callable[[], Any]) -> TaskRouterApi:
@@ -73,7 +75,8 @@ class TaskRouterApi:
     @contextlib.contextmanager
     def _request(self) -> Iterator[None]:
         """Count one request; its failure leaves as a TrctlError, a final 429 with a hint."""
-        self.requests_made += 1
+        with self._count_lock:
+            self.requests_made += 1
         try:
             with api_errors():
                 yield

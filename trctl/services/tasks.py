@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from trctl.errors import ApiError, UsageError
 from trctl.services.attributes import dump_attributes, send_update
+from trctl.services.listed import fill_attributes
 from trctl.services.resolve import QUEUE, TASK, WORKFLOW, Resolver, require_sid, the_only
 from trctl.services.rest import PageCallback
 
@@ -124,16 +125,17 @@ def list_params(
     }
 
 
-def stream_tasks(
+def list_tasks(
     resolver: Resolver,
     params: dict[str, Any],
     *,
     limit: int | None = 50,
     on_page: PageCallback | None = None,
-) -> Iterator[dict[str, Any]]:
-    return resolver.api.stream(
-        task_path(resolver.workspace_sid), params, limit=limit, on_page=on_page
-    )
+) -> list[dict[str, Any]]:
+    """The tasks, each with its attributes (fetched: a list answer has them null)."""
+    path = task_path(resolver.workspace_sid)
+    records = list(resolver.api.stream(path, params, limit=limit, on_page=on_page))
+    return fill_attributes(resolver.api, records, lambda task: f"{path}/{task['sid']}")
 
 
 def fetch_task(resolver: Resolver, task: str) -> dict[str, Any]:

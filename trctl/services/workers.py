@@ -8,6 +8,7 @@ from typing import Any
 from trctl.errors import UsageError
 from trctl.services.attributes import dump_attributes, send_update
 from trctl.services.checks import check_expression
+from trctl.services.listed import fill_attributes
 from trctl.services.resolve import ACTIVITY, QUEUE, WORKER, Resolver
 
 
@@ -21,7 +22,8 @@ def list_workers(
     name: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """GET /Workers with TargetWorkersExpression (checked locally first) and resolved names."""
+    """GET /Workers with TargetWorkersExpression (checked locally first) and resolved names;
+    attributes fetched per worker (a list answer has them null)."""
     if where is not None:
         check_expression(where, "--where")
     params = {
@@ -31,7 +33,8 @@ def list_workers(
         "TaskQueueSid": resolver.optional_sid(QUEUE, queue),
         "FriendlyName": name,
     }
-    return resolver.api.list(resolver.path(WORKER), params, limit=limit)
+    workers = resolver.api.list(resolver.path(WORKER), params, limit=limit)
+    return fill_attributes(resolver.api, workers, lambda w: resolver.path(WORKER, w["sid"]))
 
 
 def create_worker(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from trctl.errors import UsageError
+from trctl.services.listed import fill_attributes
 from trctl.services.rest import TaskRouterApi
 from trctl.services.workspace_checks import check_references
 from trctl.services.workspace_spec import (
@@ -61,12 +62,14 @@ def new_workspace_live(name: str) -> LiveWorkspace:
 
 
 def read_live(api: TaskRouterApi, workspace: Mapping[str, Any]) -> LiveWorkspace:
-    """One list per resource type (plus the workspace record already fetched)."""
+    """One list per resource type (plus the workspace record already fetched), and one fetch per
+    worker for its attributes, which a list answer leaves null."""
     sid = str(workspace["sid"])
     base = f"/Workspaces/{sid}"
     activities = api.list(f"{base}/Activities")
     queues = api.list(f"{base}/TaskQueues")
     workers = api.list(f"{base}/Workers")
+    fill_attributes(api, workers, lambda worker: f"{base}/Workers/{worker['sid']}")
     workflows = api.list(f"{base}/Workflows")
     activity_names = {a["sid"]: a["friendly_name"] for a in activities}
     queue_names = {q["sid"]: q["friendly_name"] for q in queues}

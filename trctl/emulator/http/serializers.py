@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from trctl.emulator.core import records as rec
 from trctl.emulator.core.clock import iso
+
+
+def listed(serialize: Callable[[Any, str, str], dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """The serializer of a record in a list answer: `attributes` null, as the spec says for tasks
+    and workers ("only displayed in FETCH actions that return a single resource")."""
+
+    def without_attributes(record: Any, base: str, account: str) -> dict[str, Any]:
+        return {**serialize(record, base, account), "attributes": None}
+
+    return without_attributes
 
 
 def ws_url(base: str, workspace_sid: str) -> str:

@@ -122,7 +122,7 @@ def list_tasks(call: Call) -> Response:
         ordering=order,
     )
     page = call.core.queries.tasks(call.ws, flt, cursor_of(p))
-    return list_response(call, page, "tasks", ser.task)
+    return list_response(call, page, "tasks", ser.listed(ser.task))
 
 
 # -- task-scoped reservations -------------------------------------------------------------------

@@ -75,7 +75,7 @@ def list_workers(call: Call) -> Response:
         ordering=ordering(p.raw("Ordering"), {"DateStatusChanged": "date_status_changed"}),
     )
     page = call.core.queries.workers(call.ws, flt, cursor_of(p))
-    return list_response(call, page, "workers", ser.worker)
+    return list_response(call, page, "workers", ser.listed(ser.worker))
 
 
 def ordering(text: str | None, allowed: dict[str, str]) -> Ordering:
