@@ -205,3 +205,17 @@ def test_retention_flags_are_checked() -> None:
     )
     assert done.returncode == 2 and "positive" in done.stderr
 
+
+def test_start_says_it_is_an_emulator_and_where_the_parity_report_is() -> None:
+    proc = Proc("--memory")
+    try:
+        assert proc.popen.stderr is not None
+        proc.popen.stderr.readline()  # the URL, store and retention
+        line = proc.popen.stderr.readline()
+    finally:
+        proc.stop()
+    assert "not Twilio" in line
+    report = Path(line.rsplit(": ", 1)[1].strip())
+    assert report.name == "emulator-parity.md" and report.is_file()
+    assert report.read_text(encoding="utf-8").startswith("# Emulator parity")
+

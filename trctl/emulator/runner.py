@@ -17,6 +17,13 @@ DEFAULT_PORT = 7401
 TOKEN_ENV = "TRCTL_EMULATOR_AUTH_TOKEN"
 
 
+def parity_report() -> str:
+    """Where the parity report is: the file beside this package in a source checkout (also an
+    editable install), else its place in trctl's sources."""
+    path = Path(__file__).resolve().parents[2] / "docs" / "emulator-parity.md"
+    return str(path) if path.exists() else "docs/emulator-parity.md in trctl's source"
+
+
 def data_dir() -> Path:
     """TRCTL_DATA_DIR, else $XDG_DATA_HOME/trctl, else ~/.local/share/trctl."""
     if os.environ.get("TRCTL_DATA_DIR"):
@@ -104,6 +111,10 @@ def serve(
             out(export_lines(emu.env()).rstrip("\n"))
             kept = emu.core.kernel.retention.describe()
             note(f"TaskRouter emulator on {emu.url} (store: {db_path}; {kept}); Ctrl-C stops it.")
+            note(
+                "An offline emulator, not Twilio: what it covers and where it differs, "
+                f"operation by operation: {parity_report()}"
+            )
             stop.wait()
             note("stopping the emulator")
     finally:
