@@ -5,7 +5,6 @@ everything. Through the official SDK, with the fake clock."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -16,7 +15,6 @@ from quickstart_setup import SPANISH_QUEUE, build_quickstart, make_sdk
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from trctl.emulator import Emulator, FakeClock
-from trctl.emulator.core.retention import Retention
 
 ES = json.dumps({"selected_language": "es"})
 FIVE_MINUTES = 300
@@ -201,30 +199,3 @@ def test_delivered_callbacks_are_deleted_with_the_tasks(emulator: Any, sdk: Any)
     assert emulator.store.scalar(count) == 1
     emulator.advance(1)
     assert emulator.store.scalar("SELECT COUNT(*) FROM outbox") == 0
-
-
-class JumpingClock(FakeClock):
-    """A clock the scheduler thread treats like the system clock, but that the test moves."""
-
-    manual = False
-
-
-def test_the_scheduler_thread_deletes_finished_tasks_on_time() -> None:
-    clock = JumpingClock()
-    with Emulator(clock=clock, retention=Retention.uniform(60)) as emu:
-        sdk = make_sdk(emu)
-        quickstart = build_quickstart(sdk)
-        ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
-        sid = ws.tasks.create(attributes=ES, workflow_sid=quickstart.workflow_sid).sid
-        deleted = threading.Event()
-        emu.core.kernel.commit_hooks.append(
-            lambda: emu.store.get("tasks", sid) is None and deleted.set()
-        )
-        ws.tasks(sid).update(assignment_status="canceled", reason="hung up")
-        clock.advance(59)
-        emu.scheduler.poke()
-        assert not deleted.wait(0.1)
-        clock.advance(1)
-        emu.scheduler.poke()
-        assert deleted.wait(5)
-        assert gone(ws.tasks(sid).fetch)
