@@ -263,8 +263,8 @@ def test_an_unknown_task_is_exit_4(cli_env):
 
 def test_explain_and_lint_read_with_plain_gets_only(cli_env, sdk, quickstart, emulator, tmp_path):
     """Never a write, never a list filter that evaluates an expression (rate limited on
-    TaskRouter), and explain's cost is fixed: 7 requests plus the load of the workers whose
-    verdict depends on it."""
+    TaskRouter), and explain's cost is fixed: 7 requests, one fetch per worker (a list answer
+    leaves attributes null), plus the load of the workers whose verdict depends on it."""
     set_activity(sdk, quickstart, "Alice", "Idle")
     busy = new_task(sdk, quickstart, emulator, {"selected_language": "es"})
     task = new_task(sdk, quickstart, emulator, {"selected_language": "es"})
@@ -280,14 +280,17 @@ def test_explain_and_lint_read_with_plain_gets_only(cli_env, sdk, quickstart, em
     assert seen and all(method == "GET" for method, _, _ in seen)
     assert not [params for _, _, params in seen if set(params) & set(RATE_LIMITED)]
     paths = [path.split("/", 2)[-1] for _, path, _ in explain_requests]
-    assert paths[:7] == [
+    worker_fetches = sorted(paths[5 : 5 + len(quickstart.workers)])
+    paths[5 : 5 + len(quickstart.workers)] = worker_fetches
+    assert paths[: 7 + len(quickstart.workers)] == [
         f"Tasks/{task}",
         quickstart.workspace_sid,
         f"Workflows/{quickstart.workflow_sid}",
         "TaskQueues",
         "Workers",
+        *sorted(f"Workers/{sid}" for sid in quickstart.workers.values()),
         f"Tasks/{task}/Reservations",
         "Events",
     ]
-    assert paths[7:] == []  # Alice holds `busy` in the Reserved activity: no load to read
+    assert paths[7 + len(quickstart.workers) :] == []  # Alice holds `busy`: no load to read
     assert busy != task

@@ -48,7 +48,7 @@ class Doctor:
         self.workspace = api.fetch(f"/Workspaces/{resolver.workspace_sid}")
         self.workflows = resolver.records(WORKFLOW)
         self.queues = {str(q["sid"]): q for q in resolver.records(QUEUE)}
-        self.workers = resolver.records(WORKER)
+        self.workers = resolver.records_with_attributes(WORKER)
         tasks = resolver.path(TASK)
         self.pending = api.list(tasks, {"AssignmentStatus": "pending"}, limit=1000)
         self.reserved = api.list(tasks, {"AssignmentStatus": "reserved"}, limit=1000)

@@ -34,13 +34,17 @@ def worker_contexts(workers: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def read_samples(resolver: Resolver, sample: int) -> Samples:
-    """Every worker (one list) and the newest `sample` tasks (one request)."""
-    workers = resolver.records(WORKER)
+    """Every worker and the newest `sample` tasks, with their attributes (a list answer leaves
+    them null: one fetch each, a few at a time)."""
+    from trctl.services.listed import fill_attributes
+
+    workers = resolver.records_with_attributes(WORKER)
     tasks = (
         resolver.api.list(resolver.path(TASK), {"Ordering": "DateCreated:desc"}, limit=sample)
         if sample
         else []
     )
+    fill_attributes(resolver.api, tasks, lambda task: resolver.path(TASK, task["sid"]))
     return Samples(
         workers=worker_contexts(workers),
         tasks=[t["attributes"] for t in tasks if isinstance(t.get("attributes"), dict)],

@@ -165,6 +165,7 @@ class Resolver:
         self.workspace_sid = workspace_sid
         self.default_workflow = default_workflow
         self._lists: dict[str, list[dict[str, Any]]] = {}
+        self._filled: set[tuple[str, str]] = set()
 
     def path(self, kind: Kind, sid: str | None = None) -> str:
         base = f"/Workspaces/{self.workspace_sid}/{kind.collection}"
@@ -176,9 +177,21 @@ class Resolver:
             self._lists[kind.prefix] = self.api.list(self.path(kind))
         return self._lists[kind.prefix]
 
+    def records_with_attributes(self, kind: Kind) -> list[dict[str, Any]]:
+        """records(kind) with each record's `attributes`, which list answers leave null: one
+        fetch per record (a few at a time), once per run."""
+        from trctl.services.listed import fill_attributes
+
+        records = self.records(kind)
+        if ("attributes", kind.prefix) not in self._filled:
+            fill_attributes(self.api, records, lambda record: self.path(kind, record["sid"]))
+            self._filled.add(("attributes", kind.prefix))
+        return records
+
     def forget(self, kind: Kind) -> None:
         """Drop the cached list of a type: the next use lists it again (it changed)."""
         self._lists.pop(kind.prefix, None)
+        self._filled.discard(("attributes", kind.prefix))
 
     def resolve(self, kind: Kind, name_or_sid: str) -> dict[str, Any]:
         """The record for a SID (fetched unless already listed) or a friendly name (listed)."""

@@ -123,7 +123,7 @@ def read_task_facts(resolver: Resolver, task: str) -> TaskFacts:
         workflow = api.fetch(resolver.path(WORKFLOW, str(record["workflow_sid"])))
         config, config_error = parse_configuration(workflow)
     queues = {str(q["sid"]): q for q in resolver.records(QUEUE)}
-    workers = resolver.records(WORKER)
+    workers = resolver.records_with_attributes(WORKER)
     reservations = api.list(f"{resolver.path(TASK, sid)}/Reservations")
     events = api.list(
         f"/Workspaces/{resolver.workspace_sid}/Events",
