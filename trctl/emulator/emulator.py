@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from types import TracebackType
 
@@ -19,6 +18,7 @@ from trctl.emulator.http.app import App
 from trctl.emulator.http.routes import build_routes
 from trctl.emulator.http.server import EmulatorHTTPServer
 from trctl.emulator.http.statistics import ROUTES as STATS_ROUTES
+from trctl.emulator.loop import Loop
 from trctl.emulator.requestlog import Logged, Observer
 
 log = logging.getLogger("trctl.emulator")
@@ -65,8 +65,8 @@ class Emulator:
         )
         self.host = host
         self._port = port
+        self.loop = Loop()
         self.server: EmulatorHTTPServer | None = None
-        self._serve_thread: threading.Thread | None = None
         self.outbox = Outbox(
             self.core, self.auth_token, threads=outbox_threads, observer=self._observe
         )
@@ -76,15 +76,10 @@ class Emulator:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> Emulator:
-        self.server = EmulatorHTTPServer((self.host, self._port), self.app)
+        self.server = EmulatorHTTPServer(self.loop, (self.host, self._port), self.app)
         self.app.allow_port(self.host, self.port)
-        self._serve_thread = threading.Thread(
-            target=self.server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="trctl-emulator-http",
-            daemon=True,
-        )
-        self._serve_thread.start()
+        self.server.start()
+        self.loop.start()
         self.outbox.start()
         self.scheduler.start()
         return self
@@ -93,8 +88,8 @@ class Emulator:
         self.scheduler.stop()
         self.outbox.stop()
         if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+            self.loop.call_soon_threadsafe(self.server.close)
+            self.loop.stop()
             self.server = None
         self.store.close()
 

@@ -148,7 +148,11 @@ class App:
             )
             return handler(call)
         if allowed:
-            raise ApiError(405, 20004, f"Method {method} not allowed on {request.path}")
+            refused = error_response(
+                ApiError(405, 20004, f"Method {method} not allowed on {request.path}")
+            )
+            refused.headers.append(("Allow", ", ".join(sorted(set(allowed)))))
+            return refused
         raise not_found(request.path)
 
     def _authenticate(self, header: str | None) -> None:
