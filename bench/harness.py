@@ -34,7 +34,7 @@ class EmulatorProcess:
         env = {**os.environ, "TRCTL_EMULATOR_AUTH_TOKEN": self.auth_token, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "trctl.emulator", "--port", "0", *where,
-             "--account-sid", self.account_sid, *extra],
+             "--account-sid", self.account_sid, "--quiet", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
         )  # fmt: skip
         assert self.process.stdout is not None
@@ -155,7 +155,11 @@ class Receiver:
                 self.wfile.write(body)
                 receiver.calls.put((time.perf_counter(), params))
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                return  # a peer closing a kept-alive connection at the end is no news
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

@@ -19,7 +19,7 @@ def test_restart_keeps_credentials_timers_and_pending_callbacks(tmp_path: Path) 
     db = tmp_path / "emulator.db"
     clock = FakeClock()
     with CallbackServer("unused", defer) as receiver:
-        with Emulator(db_path=db, clock=clock, outbox_threads=0) as first:
+        with Emulator(db_path=db, clock=clock, deliver=False) as first:
             receiver.validator = RequestValidator(first.auth_token)
             sdk = make_sdk(first)
             qs = build_quickstart(
@@ -29,7 +29,7 @@ def test_restart_keeps_credentials_timers_and_pending_callbacks(tmp_path: Path) 
             ws.workers(qs.workers["Alice"]).update(activity_sid=qs.activities["Idle"])
             task = ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
             credentials = (first.account_sid, first.auth_token)
-            assert not receiver.received  # no delivery thread: the outbox row waits
+            assert not receiver.received  # not delivering: the outbox row waits
         with Emulator(db_path=db, clock=clock) as second:
             assert (second.account_sid, second.auth_token) == credentials
             assert second.wait_idle(5)

@@ -11,7 +11,6 @@ from trctl.emulator.core.core import Core
 from trctl.emulator.core.credentials import credential
 from trctl.emulator.core.ids import SidFactory, random_sid
 from trctl.emulator.core.retention import Retention
-from trctl.emulator.core.scheduler import Scheduler
 from trctl.emulator.core.store import Store
 from trctl.emulator.delivery.outbox import Outbox
 from trctl.emulator.http.app import App
@@ -20,6 +19,7 @@ from trctl.emulator.http.server import EmulatorHTTPServer
 from trctl.emulator.http.statistics import ROUTES as STATS_ROUTES
 from trctl.emulator.loop import Loop
 from trctl.emulator.requestlog import Logged, Observer
+from trctl.emulator.scheduler import Scheduler
 
 log = logging.getLogger("trctl.emulator")
 
@@ -36,7 +36,7 @@ class Emulator:
         auth_token: str | None = None,
         clock: Clock | None = None,
         sids: SidFactory | None = None,
-        outbox_threads: int = 4,
+        deliver: bool = True,
         observer: Observer | None = None,
         keep_finished: bool = False,
         retention: Retention | None = None,
@@ -44,7 +44,8 @@ class Emulator:
         """observer is told of every API request and callback delivery (the request log; None:
         silent; it may be set later: the demo turns its log on once the tutorial has played).
         keep_finished keeps finished tasks, events and delivered callbacks forever; otherwise
-        they go as TaskRouter's do (`retention`, default: Retention(), TaskRouter's periods)."""
+        they go as TaskRouter's do (`retention`, default: Retention(), TaskRouter's periods).
+        deliver=False leaves callbacks in the outbox (a test of what a restart resumes)."""
         self.observer = observer
         self.clock = clock or SystemClock()
         self.store = Store(db_path)
@@ -67,11 +68,13 @@ class Emulator:
         self._port = port
         self.loop = Loop()
         self.server: EmulatorHTTPServer | None = None
-        self.outbox = Outbox(
-            self.core, self.auth_token, threads=outbox_threads, observer=self._observe
-        )
+        self.deliver = deliver
+        self.outbox = Outbox(self.core, self.auth_token, self.loop, observer=self._observe)
         self.scheduler = Scheduler(
-            self.core.kernel, self.core.timers, manual=bool(getattr(self.clock, "manual", False))
+            self.core.kernel,
+            self.core.timers,
+            self.loop,
+            manual=bool(getattr(self.clock, "manual", False)),
         )
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -80,17 +83,18 @@ class Emulator:
         self.app.allow_port(self.host, self.port)
         self.server.start()
         self.loop.start()
-        self.outbox.start()
+        if self.deliver:
+            self.outbox.start()
         self.scheduler.start()
         return self
 
     def stop(self) -> None:
-        self.scheduler.stop()
         self.outbox.stop()
         if self.server is not None:
-            self.loop.call_soon_threadsafe(self.server.close)
+            server, self.server = self.server, None
+            self.loop.call_soon_threadsafe(server.close)
+            self.loop.call_soon_threadsafe(self.outbox.poster.close)
             self.loop.stop()
-            self.server = None
         self.store.close()
 
     def __enter__(self) -> Emulator:

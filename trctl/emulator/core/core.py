@@ -6,6 +6,7 @@ from trctl.emulator.core.activities import Activities
 from trctl.emulator.core.channels import TaskChannels
 from trctl.emulator.core.clock import Clock
 from trctl.emulator.core.deliveries import Deliveries
+from trctl.emulator.core.eligibility import Eligibility
 from trctl.emulator.core.events import EventLog
 from trctl.emulator.core.ids import SidFactory
 from trctl.emulator.core.kernel import Kernel
@@ -38,7 +39,10 @@ class Core:
         k = self.kernel = Kernel(store, clock, sids, retention)
         events = self.events = EventLog(k)
         worker_state = WorkerState(k, events=events)
-        router = self.router = Router(k, events=events, worker_state=worker_state)
+        eligibility = Eligibility(k)
+        router = self.router = Router(
+            k, events=events, worker_state=worker_state, eligibility=eligibility
+        )
         lifecycle = Lifecycle(k, events=events, worker_state=worker_state, router=router)
         placer = Placer(k, events=events, router=router, lifecycle=lifecycle)
         self.reservations = Reservations(
@@ -65,6 +69,10 @@ class Core:
         self.queries = Queries(k)
         self.statistics = Statistics(k, router=router)
         self.deliveries = Deliveries(k)
+        if store.get_meta("classify_waiting"):  # a store from before routing classes
+            router.classify_waiting()
+            with store.tx():
+                store.execute("DELETE FROM meta WHERE key = 'classify_waiting'")
 
     @property
     def store(self) -> Store:

@@ -149,8 +149,11 @@ class EventLog(Service):
         idempotency_token: str,
         reservation_sid: str | None,
     ) -> None:
-        """Add an outbox row inside the current transaction; the delivery threads send it."""
-        self.store.insert(
+        """Add an outbox row inside the current transaction; once it commits, the kernel hands
+        the delivery to the sender (a rollback forgets both)."""
+        from trctl.emulator.core.deliveries import Delivery
+
+        row_id = self.store.insert(
             "outbox",
             {
                 "kind": kind,
@@ -162,6 +165,18 @@ class EventLog(Service):
                 "reservation_sid": reservation_sid,
                 "created": self.kernel.now(),
             },
+        )
+        self.kernel.queued_deliveries.append(
+            Delivery(
+                row_id,
+                kind,
+                workspace_sid,
+                url,
+                fallback_url,
+                params,
+                idempotency_token,
+                reservation_sid,
+            )
         )
 
     # -- events of one resource -----------------------------------------------------------------

@@ -32,17 +32,33 @@ class Kernel:
         self.retention = retention or Retention()
         self._as_of = threading.local()  # the moment a late timer fires at, in its thread
         self.commit_hooks: list[Callable[[], None]] = []
-        self._worker_attrs: dict[str, tuple[int, dict[str, Any]]] = {}
+        # callbacks queued by the transaction in progress, and who sends them once committed
+        self.queued_deliveries: list[Any] = []
+        self.delivery_sink: Callable[[list[Any]], None] | None = None
+        self._worker_attrs: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._task_attrs: dict[str, tuple[str, dict[str, Any]]] = {}
         self._configs: dict[str, tuple[str, WorkflowConfig]] = {}
         self._deadline_hint: float | None = None
 
     # -- transactions and time ------------------------------------------------------------------
     @contextmanager
     def tx(self) -> Iterator[None]:
+        """One transaction; nested calls join the outer one. After the outermost commit, the
+        callbacks it queued go to the delivery sink (still under the lock, so in commit order)
+        and the commit hooks run; a rollback forgets them."""
         with self.store.lock:  # read the depth under the lock: another thread may be in a tx
             outer = not self.store.in_tx
-            with self.store.tx():
-                yield
+            try:
+                with self.store.tx():
+                    yield
+            except BaseException:
+                if outer:
+                    self.queued_deliveries.clear()
+                raise
+            if outer and self.queued_deliveries:
+                queued, self.queued_deliveries = self.queued_deliveries, []
+                if self.delivery_sink is not None:
+                    self.delivery_sink(queued)
         if outer:
             for hook in self.commit_hooks:
                 hook()
@@ -125,13 +141,27 @@ class Kernel:
             raise Missing(ref)
         return row
 
-    def worker_attributes(self, worker: Row) -> dict[str, Any]:
-        """Parsed worker attributes, cached by worker version."""
-        cached = self._worker_attrs.get(worker["sid"])
-        if cached is not None and cached[0] == worker["version"]:
+    def task_attributes(self, task: Row) -> dict[str, Any]:
+        """Parsed task attributes, cached for recent tasks (by their text: treat as read-only)."""
+        text = task["attributes"]
+        cached = self._task_attrs.get(task["sid"])
+        if cached is not None and cached[0] == text:
             return cached[1]
-        parsed = json.loads(worker["attributes"])
-        self._worker_attrs[worker["sid"]] = (worker["version"], parsed)
+        parsed = json.loads(text)
+        if len(self._task_attrs) >= 4096:
+            self._task_attrs.clear()
+        self._task_attrs[task["sid"]] = (text, parsed)
+        return parsed
+
+    def worker_attributes(self, worker: Row) -> dict[str, Any]:
+        """Parsed worker attributes, cached by their text (a rolled-back update cannot leave a
+        stale entry behind): treat as read-only."""
+        text = worker["attributes"]
+        cached = self._worker_attrs.get(worker["sid"])
+        if cached is not None and cached[0] == text:
+            return cached[1]
+        parsed = json.loads(text)
+        self._worker_attrs[worker["sid"]] = (text, parsed)
         return parsed
 
     def queue_expression(self, queue: Row) -> Any:

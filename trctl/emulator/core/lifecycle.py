@@ -13,6 +13,7 @@ from trctl.emulator.core.routing import Router
 from trctl.emulator.core.store import Row
 from trctl.emulator.core.worker_state import WorkerState
 
+LIVE_STATES = ("pending", "accepted", "wrapping")  # a reservation in these holds capacity
 EVENT_VERBS = {
     "accepted": ("reservation.accepted", "accepted"),
     "rejected": ("reservation.rejected", "rejected"),
@@ -35,6 +36,10 @@ class Lifecycle(Service):
     # -- reservations ---------------------------------------------------------------------------
     def set_reservation(self, reservation: Row, status: str, **extra: Any) -> Row:
         """Give a reservation its new status (no timer left) and record the event."""
+        if reservation["status"] in LIVE_STATES and status not in LIVE_STATES:
+            self.worker_state.count_live(
+                reservation["worker_sid"], reservation["task_channel_sid"], -1
+            )
         self.store.update(
             "reservations",
             reservation["sid"],
@@ -106,6 +111,16 @@ class Lifecycle(Service):
             self.worker_state.set_activity(worker, queue["assignment_activity_sid"])
         for other in losers:
             self.router.route_worker_sid(other["worker_sid"])
+
+    def delete_reservations(self, task_sid: str) -> None:
+        """Remove a deleted task's reservations; those still holding capacity give it back."""
+        for row in self.store.all(
+            "SELECT worker_sid, task_channel_sid FROM reservations WHERE task_sid = ? "
+            f"AND status IN {LIVE_STATES}",
+            (task_sid,),
+        ):
+            self.worker_state.count_live(row["worker_sid"], row["task_channel_sid"], -1)
+        self.store.execute("DELETE FROM reservations WHERE task_sid = ?", (task_sid,))
 
     # -- tasks ----------------------------------------------------------------------------------
     def cancel_task(self, task: Row, reason: str, event_type: str = "task.canceled") -> None:

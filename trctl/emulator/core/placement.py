@@ -141,10 +141,7 @@ class Placer(Service):
             return
         if timed_out and self.move_on_after_timeout(task):
             return
-        if task["task_queue_sid"]:
-            queue = self.store.get("task_queues", task["task_queue_sid"])
-            if queue is not None:
-                self.router.route_queue(queue)
+        self.router.route_task(task)
 
     def enter_queue(self, task: Row, queue: Row) -> None:
         """Put the task in the queue (with its events when it changes queue) and route it."""
@@ -167,10 +164,7 @@ class Placer(Service):
                 "task-queue.entered",
                 f"Task {task['sid']} entered TaskQueue {queue['friendly_name']}",
             )
-        if task["ignore_capacity"] and (task["routing_target"] or "").startswith("WK"):
-            self.router.route_direct(self.kernel.load("tasks", task["sid"]), queue)
-            return
-        self.router.route_queue(queue)
+        self.router.route_task(self.kernel.load("tasks", task["sid"]))
 
     # -- inside placement -----------------------------------------------------------------------
     def _apply(

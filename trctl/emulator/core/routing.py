@@ -1,20 +1,23 @@
-"""Routing: free workers, matching them with queued tasks, and creating reservations."""
+"""Routing: a task that becomes routable meets the free workers; a worker that becomes free meets
+the head of each routing class it fits; reservations are made here.
+
+Routing keeps one invariant: no free worker fits a waiting task. So a new or returning task is
+offered only to the free workers (longest idle first, stopping at the first that fits), and a
+worker that frees up looks only at the head of each routing class of its queues (one indexed
+query per class, however many tasks wait behind the heads it cannot take)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
+from trctl.emulator.core.eligibility import Eligibility, routing_class
 from trctl.emulator.core.events import EventLog
 from trctl.emulator.core.kernel import Service
-from trctl.emulator.core.keyset import keyset
 from trctl.emulator.core.store import Row
 from trctl.emulator.core.worker_state import WorkerState
-from trctl.workflow.matching import TaskView, WorkerView, choose_workers, eligible
+from trctl.workflow.matching import TaskView, WorkerView, order_workers
 
-LIVE = "('pending','accepted','wrapping')"
+MAX_ROUNDS = 64  # reservations one worker can receive in one routing pass
 
 
 @dataclass(eq=False)
@@ -23,246 +26,234 @@ class Router(Service):
 
     events: EventLog
     worker_state: WorkerState
+    eligibility: Eligibility
 
-    # -- worker views ---------------------------------------------------------------------------
-    def _view(self, worker: Row, free: int) -> Any:
-        return WorkerView(
-            sid=worker["sid"],
-            friendly_name=worker["friendly_name"],
-            activity_sid=worker["activity_sid"],
-            activity_name=worker["activity_name"],
-            available=bool(worker["available"]),
-            attributes=self.kernel.worker_attributes(worker),
-            idle_since=worker["date_status_changed"],
-            free_capacity=free,
+    # -- a task that can be routed --------------------------------------------------------------
+    def route_task(self, task: Row) -> None:
+        """The task entered a queue, came back to it, or changed: offer it to free workers."""
+        task = self.classify(task)
+        queue = self.store.get("task_queues", task["task_queue_sid"] or "")
+        if queue is None or task["assignment_status"] not in ("pending", "reserved"):
+            return
+        direct = task["routing_target"] or ""
+        if task["ignore_capacity"] and direct.startswith("WK"):
+            self.route_direct(task, queue)
+            return
+        slots = self._open_slots(task, queue)
+        if slots <= 0:
+            return
+        workspace = self.kernel.workspace(task["workspace_sid"])
+        excluded = self._excluded(task) if task["assignment_count"] else set()
+        target = self.kernel.current_target(task)
+        ranked = target is not None and bool(target.order_by)
+        chosen: list[tuple[Row, int]] = []
+        for worker, free in self.eligibility.free_workers(workspace, task["task_channel_sid"]):
+            if worker["sid"] in excluded or (direct.startswith("WK") and worker["sid"] != direct):
+                continue
+            if not self.eligibility.fits(task, queue, worker):
+                continue
+            chosen.append((worker, free))
+            if not ranked and len(chosen) >= slots:
+                break
+        if ranked and target is not None:
+            views = {view.sid: view for view in (self.eligibility.view(w, f) for w, f in chosen)}
+            order = order_workers(list(views.values()), target.order_by)[:slots]
+            rows = {worker["sid"]: worker for worker, _ in chosen}
+            chosen = [(rows[view.sid], 1) for view in order]
+        for worker, _ in chosen[:slots]:
+            self.reserve(self.kernel.load("tasks", task["sid"]), worker, queue)
+
+    def classify(self, task: Row) -> Row:
+        """The task with its routing class up to date (written when it changed)."""
+        wanted = routing_class(
+            task, self.kernel.current_target(task), self.kernel.task_attributes(task)
         )
+        if task["routing_class"] == wanted:
+            return task
+        self.store.update("tasks", task["sid"], {"routing_class": wanted})
+        return self.kernel.load("tasks", task["sid"])
 
-    def _workers_sql(self, only_available: bool) -> str:
-        sql = (
-            "SELECT w.*, a.friendly_name AS activity_name FROM workers w "
-            "JOIN activities a ON a.sid = w.activity_sid WHERE w.workspace_sid = ?"
-        )
-        return sql + (" AND w.available = 1" if only_available else "")
+    def classify_waiting(self, workflow_sid: str | None = None) -> None:
+        """Refresh the routing class of every waiting task (of one workflow, whose configuration
+        changed; or all, in a store an older trctl made)."""
+        sql = "SELECT * FROM tasks WHERE assignment_status IN ('pending','reserved')"
+        args: tuple = ()
+        if workflow_sid is not None:
+            sql, args = sql + " AND workflow_sid = ?", (workflow_sid,)
+        with self.kernel.tx():
+            for task in self.store.all(sql, args):
+                self.classify(task)
 
-    def free_capacity(self, workspace: Row, worker_sid: str, channel_sid: str) -> int:
-        if not workspace["multi_task_enabled"]:
-            live = self.store.scalar(
-                f"SELECT COUNT(*) FROM reservations WHERE worker_sid = ? AND status IN {LIVE}",
-                (worker_sid,),
-            )
-            return 0 if live else 1
-        channel = self.store.one(
-            "SELECT capacity, available FROM worker_channels WHERE worker_sid = ? "
-            "AND task_channel_sid = ?",
-            (worker_sid, channel_sid),
-        )
-        if channel is None or not channel["available"]:
-            return 0
-        live = self.store.scalar(
-            f"SELECT COUNT(*) FROM reservations WHERE worker_sid = ? AND task_channel_sid = ? "
-            f"AND status IN {LIVE}",
-            (worker_sid, channel_sid),
-        )
-        return max(channel["capacity"] - live, 0)
-
-    def free_views(self, workspace_sid: str, channel_sid: str) -> list[Any]:
-        """Available workers with free capacity on the channel, as matching.WorkerView."""
-        workspace = self.kernel.workspace(workspace_sid)
-        views = []
-        for worker in self.store.all(self._workers_sql(True), (workspace_sid,)):
-            free = self.free_capacity(workspace, worker["sid"], channel_sid)
-            if free > 0:
-                views.append(self._view(worker, free))
-        return views
-
-    def member_views(self, queue: Row) -> list[Any]:
-        """Every worker (any activity) that the queue's TargetWorkers matches."""
-        expr = self.kernel.queue_expression(queue)
-        views = [
-            self._view(worker, 0)
-            for worker in self.store.all(self._workers_sql(False), (queue["workspace_sid"],))
-        ]
-        return [view for view in views if eligible(view, expr)]
-
-    def task_view(self, task: Row) -> Any:
-        return TaskView(
-            sid=task["sid"],
-            attributes=json.loads(task["attributes"]),
-            priority=task["priority"],
-            created=task["date_created"],
-            queue_entered=task["queue_entered"] or task["date_created"],
-        )
-
-    # -- matching -------------------------------------------------------------------------------
-    def free_channels(self, workspace: Row, worker_sid: str) -> list[str] | None:
-        """Channels the worker can take a task on: None means any, [] means none."""
-        if not workspace["multi_task_enabled"]:
-            return None if self.free_capacity(workspace, worker_sid, "") > 0 else []
-        rows = self.store.all(
-            "SELECT wc.task_channel_sid AS channel, wc.capacity - (SELECT COUNT(*) FROM "
-            f"reservations r WHERE r.worker_sid = wc.worker_sid AND r.task_channel_sid = "
-            f"wc.task_channel_sid AND r.status IN {LIVE}) AS free FROM worker_channels wc "
-            "WHERE wc.worker_sid = ? AND wc.available = 1",
-            (worker_sid,),
-        )
-        return [row["channel"] for row in rows if row["free"] > 0]
-
-    def _queue_tasks(self, queue: Row, channels: list[str] | None = None) -> Iterator[Row]:
-        """Routable tasks of a queue in queue order (optionally only on some channels)."""
-        lifo = queue["task_order"] == "LIFO"
-        columns = [("priority", True), ("queue_entered", lifo), ("id", False)]
-        states = "('pending')" if queue["max_reserved_workers"] <= 1 else "('pending','reserved')"
-        order = ", ".join(f"{c} {'DESC' if d else 'ASC'}" for c, d in columns)
-        key: list[Any] | None = None
-        while True:
-            where = f"task_queue_sid = ? AND assignment_status IN {states}"
-            args: list[Any] = [queue["sid"]]
-            if channels is not None:
-                where += f" AND task_channel_sid IN ({', '.join('?' for _ in channels)})"
-                args.extend(channels)
-            if key is not None:
-                clause, extra = keyset(columns, key, after=True)
-                where += " AND " + clause
-                args.extend(extra)
-            rows = self.store.all(
-                f"SELECT * FROM tasks WHERE {where} ORDER BY {order} LIMIT 64", args
-            )
-            if not rows:
+    # -- a worker that may take more ------------------------------------------------------------
+    def route_worker(self, worker: Row) -> None:
+        """A worker became available or gained room: give it the best task it fits, again and
+        again while it has room (priority first, then the longest in its queue)."""
+        workspace = self.kernel.workspace(worker["workspace_sid"])
+        for _ in range(MAX_ROUNDS):
+            row = self.store.get("workers", worker["sid"])
+            if row is None or not row["available"]:
                 return
-            yield from rows
-            last = rows[-1]
-            key = [last["priority"], last["queue_entered"], last["id"]]
+            room = self._room(workspace, row)
+            if not room:
+                return
+            best: tuple[tuple, Row, Row] | None = None
+            for queue in self._queues(workspace["sid"]):
+                if not self.eligibility.is_member(queue, row):
+                    continue
+                found = self._best_in_queue(queue, row, room)
+                if found is not None and (best is None or found[0] < best[0]):
+                    best = (found[0], found[1], queue)
+            if best is None:
+                return
+            _, task, queue = best
+            self.reserve(task, row, queue)
+            if queue["max_reserved_workers"] > 1:
+                self.route_task(self.kernel.load("tasks", task["sid"]))
+
+    def route_worker_sid(self, worker_sid: str) -> None:
+        """Route a worker (by SID) if it still exists and is available."""
+        worker = self.store.get("workers", worker_sid)
+        if worker is not None and worker["available"]:
+            self.route_worker(worker)
+
+    def route_queue(self, queue: Row) -> None:
+        """Everything in the queue may have changed (its TargetWorkers did): every available
+        worker of the workspace that belongs to it looks again."""
+        for worker in self.store.all(
+            "SELECT * FROM workers WHERE workspace_sid = ? AND available = 1 "
+            "ORDER BY date_status_changed, sid",
+            (queue["workspace_sid"],),
+        ):
+            if self.eligibility.is_member(queue, worker):
+                self.route_worker(worker)
+
+    def route_direct(self, task: Row, queue: Row) -> None:
+        """RoutingTarget=WK with IgnoreCapacity: reserve that worker whatever its capacity."""
+        worker = self.store.get("workers", task["routing_target"])
+        if worker is None or task["assignment_status"] != "pending":
+            return
+        if worker["sid"] not in self._excluded(task):
+            self.reserve(task, worker, queue)
+
+    # -- inside ---------------------------------------------------------------------------------
+    def _queues(self, workspace_sid: str) -> list[Row]:
+        return self.store.all(
+            "SELECT * FROM task_queues WHERE workspace_sid = ? ORDER BY id", (workspace_sid,)
+        )
+
+    def _room(self, workspace: Row, worker: Row) -> dict[str | None, int]:
+        """Where the worker can take a task: {channel SID: free slots}, or {None: 1} for any
+        channel in a single-tasking workspace; empty when it has no room."""
+        if not workspace["multi_task_enabled"]:
+            return {} if worker["live"] else {None: 1}
+        return {
+            row["task_channel_sid"]: row["free"]
+            for row in self.store.all(
+                "SELECT task_channel_sid, capacity - live AS free FROM worker_channels "
+                "WHERE worker_sid = ? AND available = 1 AND live < capacity",
+                (worker["sid"],),
+            )
+        }
+
+    def _best_in_queue(
+        self, queue: Row, worker: Row, room: dict[str | None, int]
+    ) -> tuple[tuple, Row] | None:
+        """The queue's best task the worker can take, with its rank across queues: one look at
+        the head of each routing class (the classes are few; the tasks behind them may be many)."""
+        states = ("pending",) if queue["max_reserved_workers"] <= 1 else ("pending", "reserved")
+        best: tuple[tuple, Row] | None = None
+        for status in states:
+            for head in self._class_heads(queue, status):
+                if None not in room and head["task_channel_sid"] not in room:
+                    continue
+                direct = head["routing_target"] or ""
+                if direct.startswith("WK") and direct != worker["sid"]:
+                    continue
+                if not self.eligibility.fits(head, queue, worker):
+                    continue
+                task = self._first_takeable(queue, status, head, worker)
+                if task is None:
+                    continue
+                rank = (-task["priority"], task["queue_entered"] or 0, task["id"])
+                if best is None or rank < best[0]:
+                    best = (rank, task)
+        return best
+
+    def _class_heads(self, queue: Row, status: str) -> list[Row]:
+        """The first task of each routing class waiting in the queue with this status, found by
+        skipping from class to class along the index (never reading the tasks in between)."""
+        lifo = queue["task_order"] == "LIFO"
+        heads = []
+        after = ""
+        while True:
+            row = self.store.one(
+                "SELECT routing_class FROM tasks WHERE task_queue_sid = ? "
+                "AND assignment_status = ? AND routing_class > ? ORDER BY routing_class LIMIT 1",
+                (queue["sid"], status, after),
+            )
+            if row is None:
+                return heads
+            after = row["routing_class"]
+            head = self.store.one(
+                "SELECT * FROM tasks WHERE task_queue_sid = ? AND assignment_status = ? "
+                f"AND routing_class = ? ORDER BY priority DESC, queue_entered {_dir(lifo)}, id "
+                "LIMIT 1",
+                (queue["sid"], status, after),
+            )
+            if head is not None:
+                heads.append(head)
+
+    def _first_takeable(self, queue: Row, status: str, head: Row, worker: Row) -> Row | None:
+        """The class's first task (from `head` on) with an open slot that the worker has not
+        already been offered or rejected."""
+        task: Row | None = head
+        lifo = queue["task_order"] == "LIFO"
+        while task is not None:
+            open_slot = status == "pending" or self._open_slots(task, queue) > 0
+            if open_slot and worker["sid"] not in self._excluded(task):
+                return task
+            sign = "<" if lifo else ">"
+            task = self.store.one(
+                "SELECT * FROM tasks WHERE task_queue_sid = ? AND assignment_status = ? "
+                "AND routing_class = ? AND (priority < ? OR (priority = ? AND "
+                f"(queue_entered {sign} ? OR (queue_entered = ? AND id > ?)))) "
+                f"ORDER BY priority DESC, queue_entered {_dir(lifo)}, id LIMIT 1",
+                (queue["sid"], status, task["routing_class"], task["priority"],
+                 task["priority"], task["queue_entered"], task["queue_entered"], task["id"]),
+            )  # fmt: skip
+        return None
 
     def _open_slots(self, task: Row, queue: Row) -> int:
+        if task["assignment_status"] == "pending" and queue["max_reserved_workers"] <= 1:
+            return 1
         live = self.store.scalar(
             "SELECT COUNT(*) FROM reservations WHERE task_sid = ? AND status = 'pending'",
             (task["sid"],),
         )
         return max(queue["max_reserved_workers"] - live, 0)
 
-    def _excluded(self, task_sid: str) -> set[str]:
-        """Workers who already hold or rejected a reservation for this task."""
+    def _excluded(self, task: Row) -> set[str]:
+        """Workers who hold or rejected a reservation for this task (none before its first)."""
+        if not task["assignment_count"]:
+            return set()
         return {
             row["worker_sid"]
             for row in self.store.all(
                 "SELECT worker_sid FROM reservations WHERE task_sid = ? AND status IN "
                 "('pending','rejected')",
-                (task_sid,),
+                (task["sid"],),
             )
         }
 
-    def free_pools(self, workspace: Row, queue: Row) -> dict[str | None, list[Any]]:
-        """Free eligible workers of the queue, by task channel (key None: single-tasking)."""
-        expr = self.kernel.queue_expression(queue)
-        base = self._workers_sql(True)
-        if not workspace["multi_task_enabled"]:
-            rows = self.store.all(
-                base + " AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.worker_sid = w.sid "
-                f"AND r.status IN {LIVE})",
-                (workspace["sid"],),
-            )
-            views = [self._view(row, 1) for row in rows]
-            return {None: [view for view in views if eligible(view, expr)]}
-        rows = self.store.all(
-            "SELECT w.*, a.friendly_name AS activity_name, wc.task_channel_sid AS channel, "
-            "wc.capacity - (SELECT COUNT(*) FROM reservations r WHERE r.worker_sid = w.sid "
-            f"AND r.task_channel_sid = wc.task_channel_sid AND r.status IN {LIVE}) AS free "
-            "FROM workers w JOIN activities a ON a.sid = w.activity_sid "
-            "JOIN worker_channels wc ON wc.worker_sid = w.sid AND wc.available = 1 "
-            "WHERE w.workspace_sid = ? AND w.available = 1",
-            (workspace["sid"],),
-        )
-        pools: dict[str | None, list[Any]] = {}
-        verdict: dict[str, bool] = {}
-        for row in rows:
-            if row["free"] <= 0:
-                continue
-            view = self._view(row, row["free"])
-            if row["sid"] not in verdict:
-                verdict[row["sid"]] = eligible(view, expr)
-            if verdict[row["sid"]]:
-                pools.setdefault(row["channel"], []).append(view)
-        return pools
+    # -- views for placement (skip_if) and statistics -------------------------------------------
+    def free_views(self, workspace_sid: str, channel_sid: str) -> list[WorkerView]:
+        return self.eligibility.free_views(workspace_sid, channel_sid)
 
-    def route_queue(self, queue: Row) -> None:
-        """Offer the queue's tasks, in order, to its free eligible workers."""
-        expr = self.kernel.queue_expression(queue)
-        workspace = self.kernel.workspace(queue["workspace_sid"])
-        pools = self.free_pools(workspace, queue)
-        if not any(pools.values()):
-            return
-        single = not workspace["multi_task_enabled"]
-        channels = None if single else [c for c, views in pools.items() if views]
-        for task in self._queue_tasks(queue, channels):
-            pool = pools.get(None if single else task["task_channel_sid"])
-            if not pool:
-                continue
-            slots = self._open_slots(task, queue)
-            if slots <= 0:
-                continue
-            excluded = self._excluded(task["sid"])
-            candidates = [view for view in pool if view.sid not in excluded]
-            direct = task["routing_target"] or ""
-            if direct.startswith("WK"):  # only the named worker may take it
-                candidates = [view for view in candidates if view.sid == direct]
-            target = self.kernel.current_target(task)
-            chosen = choose_workers(self.task_view(task), target, expr, candidates, slots)
-            for view in chosen:
-                self.reserve(
-                    self.kernel.load("tasks", task["sid"]),
-                    self.kernel.load("workers", view.sid),
-                    queue,
-                )
-            if chosen:
-                pools = self.free_pools(workspace, queue)
-                if not any(pools.values()):
-                    return
+    def member_views(self, queue: Row) -> list[WorkerView]:
+        return self.eligibility.member_views(queue)
 
-    def route_worker(self, worker: Row) -> None:
-        """A worker became available or gained capacity: give it the best task it can take."""
-        workspace = self.kernel.workspace(worker["workspace_sid"])
-        queues = self.store.all(
-            "SELECT * FROM task_queues WHERE workspace_sid = ? ORDER BY id",
-            (worker["workspace_sid"],),
-        )
-        for _ in range(64):  # bounded: one reservation per round
-            row = self.store.one(
-                self._workers_sql(True) + " AND w.sid = ?", (worker["workspace_sid"], worker["sid"])
-            )
-            if row is None:
-                return
-            channels = self.free_channels(workspace, row["sid"])
-            if channels == []:
-                return
-            best: tuple[tuple, Row, Row] | None = None
-            probe = self._view(row, 1)
-            for queue in queues:
-                expr = self.kernel.queue_expression(queue)
-                if not eligible(probe, expr):
-                    continue
-                for task in self._queue_tasks(queue, channels):
-                    free = self.free_capacity(workspace, row["sid"], task["task_channel_sid"])
-                    if free <= 0 or self._open_slots(task, queue) <= 0:
-                        continue
-                    if row["sid"] in self._excluded(task["sid"]):
-                        continue
-                    direct = task["routing_target"] or ""
-                    if direct.startswith("WK") and direct != row["sid"]:
-                        continue
-                    view = self._view(row, free)
-                    if choose_workers(
-                        self.task_view(task), self.kernel.current_target(task), expr, [view], 1
-                    ):
-                        rank = (-task["priority"], task["queue_entered"] or 0, task["id"])
-                        if best is None or rank < best[0]:
-                            best = (rank, task, queue)
-                        break
-            if best is None:
-                return
-            _, task, queue = best
-            self.reserve(task, self.kernel.load("workers", row["sid"]), queue)
-            if queue["max_reserved_workers"] > 1:
-                self.route_queue(queue)
+    def task_view(self, task: Row) -> TaskView:
+        return self.eligibility.task_view(task)
 
     # -- reservations ---------------------------------------------------------------------------
     def reserve(self, task: Row, worker: Row, queue: Row) -> Row:
@@ -291,6 +282,7 @@ class Router(Service):
                 "date_updated": now,
             },
         )
+        self.worker_state.count_live(worker["sid"], task["task_channel_sid"], +1)
         self.store.update(
             "tasks",
             task["sid"],
@@ -336,16 +328,6 @@ class Router(Service):
             "Timestamp": str(int(now)),
         }
 
-    def route_worker_sid(self, worker_sid: str) -> None:
-        """Route a worker (by SID) if it still exists and is available."""
-        worker = self.store.get("workers", worker_sid)
-        if worker is not None and worker["available"]:
-            self.route_worker(worker)
 
-    def route_direct(self, task: Row, queue: Row) -> None:
-        """RoutingTarget=WK with IgnoreCapacity: reserve that worker whatever its capacity."""
-        worker = self.store.get("workers", task["routing_target"])
-        if worker is None or task["assignment_status"] != "pending":
-            return
-        if worker["sid"] not in self._excluded(task["sid"]):
-            self.reserve(task, worker, queue)
+def _dir(lifo: bool) -> str:
+    return "DESC" if lifo else "ASC"

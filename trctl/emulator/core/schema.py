@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -17,7 +17,6 @@ CREATE TABLE IF NOT EXISTS activities (
     id INTEGER PRIMARY KEY, sid TEXT NOT NULL UNIQUE, workspace_sid TEXT NOT NULL,
     friendly_name TEXT NOT NULL, available INTEGER NOT NULL,
     date_created REAL NOT NULL, date_updated REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS activities_ws ON activities (workspace_sid, id);
 
 CREATE TABLE IF NOT EXISTS task_channels (
     id INTEGER PRIMARY KEY, sid TEXT NOT NULL UNIQUE, workspace_sid TEXT NOT NULL,
@@ -31,14 +30,14 @@ CREATE TABLE IF NOT EXISTS workers (
     friendly_name TEXT NOT NULL, activity_sid TEXT NOT NULL, attributes TEXT NOT NULL,
     available INTEGER NOT NULL, version INTEGER NOT NULL DEFAULT 0,
     date_created REAL NOT NULL, date_updated REAL NOT NULL, date_status_changed REAL NOT NULL,
+    live INTEGER NOT NULL DEFAULT 0,
     UNIQUE (workspace_sid, friendly_name));
-CREATE INDEX IF NOT EXISTS workers_ws ON workers (workspace_sid, id);
-CREATE INDEX IF NOT EXISTS workers_avail ON workers (workspace_sid, available, date_status_changed);
 
 CREATE TABLE IF NOT EXISTS worker_channels (
     id INTEGER PRIMARY KEY, sid TEXT NOT NULL UNIQUE, workspace_sid TEXT NOT NULL,
     worker_sid TEXT NOT NULL, task_channel_sid TEXT NOT NULL, capacity INTEGER NOT NULL,
     available INTEGER NOT NULL, date_created REAL NOT NULL, date_updated REAL NOT NULL,
+    live INTEGER NOT NULL DEFAULT 0,
     UNIQUE (worker_sid, task_channel_sid));
 
 CREATE TABLE IF NOT EXISTS task_queues (
@@ -47,7 +46,6 @@ CREATE TABLE IF NOT EXISTS task_queues (
     max_reserved_workers INTEGER NOT NULL, task_order TEXT NOT NULL,
     reservation_activity_sid TEXT, assignment_activity_sid TEXT,
     date_created REAL NOT NULL, date_updated REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS task_queues_ws ON task_queues (workspace_sid, id);
 
 CREATE TABLE IF NOT EXISTS workflows (
     id INTEGER PRIMARY KEY, sid TEXT NOT NULL UNIQUE, workspace_sid TEXT NOT NULL,
@@ -55,7 +53,6 @@ CREATE TABLE IF NOT EXISTS workflows (
     assignment_callback_url TEXT, fallback_assignment_callback_url TEXT,
     task_reservation_timeout INTEGER NOT NULL,
     date_created REAL NOT NULL, date_updated REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS workflows_ws ON workflows (workspace_sid, id);
 
 CREATE TABLE IF NOT EXISTS tasks (
     id INTEGER PRIMARY KEY, sid TEXT NOT NULL UNIQUE, workspace_sid TEXT NOT NULL,
@@ -66,16 +63,7 @@ CREATE TABLE IF NOT EXISTS tasks (
     routing_target TEXT, ignore_capacity INTEGER NOT NULL DEFAULT 0,
     filter_index INTEGER, target_index INTEGER, target_deadline REAL,
     assignment_count INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 0,
-    date_created REAL NOT NULL, date_updated REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS tasks_ws ON tasks (workspace_sid, id);
-CREATE INDEX IF NOT EXISTS tasks_queue_order
-    ON tasks (task_queue_sid, assignment_status, priority DESC, queue_entered, id);
-CREATE INDEX IF NOT EXISTS tasks_status ON tasks (workspace_sid, assignment_status, id);
-CREATE INDEX IF NOT EXISTS tasks_ttl ON tasks (ttl_deadline) WHERE ttl_deadline IS NOT NULL;
-CREATE INDEX IF NOT EXISTS tasks_target_deadline ON tasks (target_deadline)
-    WHERE target_deadline IS NOT NULL;
-CREATE INDEX IF NOT EXISTS tasks_finished ON tasks (date_updated)
-    WHERE assignment_status IN ('completed','canceled');
+    date_created REAL NOT NULL, date_updated REAL NOT NULL, routing_class TEXT);
 
 CREATE TABLE IF NOT EXISTS reservations (
     id INTEGER PRIMARY KEY, sid TEXT NOT NULL UNIQUE, workspace_sid TEXT NOT NULL,
@@ -83,10 +71,6 @@ CREATE TABLE IF NOT EXISTS reservations (
     task_queue_sid TEXT, workflow_sid TEXT, status TEXT NOT NULL, deadline REAL,
     worker_previous_activity_sid TEXT, instruction TEXT,
     date_created REAL NOT NULL, date_updated REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS reservations_task ON reservations (task_sid, id);
-CREATE INDEX IF NOT EXISTS reservations_worker ON reservations (worker_sid, status, id);
-CREATE INDEX IF NOT EXISTS reservations_deadline ON reservations (deadline)
-    WHERE deadline IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY, sid TEXT NOT NULL UNIQUE, workspace_sid TEXT NOT NULL,
@@ -95,15 +79,50 @@ CREATE TABLE IF NOT EXISTS events (
     actor_url TEXT NOT NULL, description TEXT NOT NULL, event_data TEXT NOT NULL,
     task_sid TEXT, worker_sid TEXT, reservation_sid TEXT, task_queue_sid TEXT,
     workflow_sid TEXT, task_channel TEXT, event_date REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS events_ws ON events (workspace_sid, event_date, id);
 
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, workspace_sid TEXT NOT NULL,
     url TEXT NOT NULL, fallback_url TEXT, params TEXT NOT NULL,
     idempotency_token TEXT NOT NULL, reservation_sid TEXT, attempts INTEGER NOT NULL DEFAULT 0,
     state TEXT NOT NULL DEFAULT 'pending', result TEXT, created REAL NOT NULL);
+"""
+
+# Columns added since a store was first made: (table, column, definition). A store of an older
+# trctl gets them on open (ALTER TABLE); Store.upgrade fills them in.
+ADDED_COLUMNS = (
+    ("workers", "live", "INTEGER NOT NULL DEFAULT 0"),  # live reservations (v2)
+    ("worker_channels", "live", "INTEGER NOT NULL DEFAULT 0"),  # ... on this channel (v2)
+    ("tasks", "routing_class", "TEXT"),  # see eligibility.routing_class (v2)
+)
+
+# Created after the columns they need exist. Routing reads tasks by class within a queue and
+# free workers in the order they are offered work (longest idle first).
+INDEXES = """
+CREATE INDEX IF NOT EXISTS activities_ws ON activities (workspace_sid, id);
+CREATE INDEX IF NOT EXISTS task_queues_ws ON task_queues (workspace_sid, id);
+CREATE INDEX IF NOT EXISTS workflows_ws ON workflows (workspace_sid, id);
+CREATE INDEX IF NOT EXISTS tasks_ws ON tasks (workspace_sid, id);
+CREATE INDEX IF NOT EXISTS tasks_status ON tasks (workspace_sid, assignment_status, id);
+CREATE INDEX IF NOT EXISTS tasks_ttl ON tasks (ttl_deadline) WHERE ttl_deadline IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_target_deadline ON tasks (target_deadline)
+    WHERE target_deadline IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_finished ON tasks (date_updated)
+    WHERE assignment_status IN ('completed','canceled');
+CREATE INDEX IF NOT EXISTS reservations_task ON reservations (task_sid, id);
+CREATE INDEX IF NOT EXISTS reservations_worker ON reservations (worker_sid, status, id);
+CREATE INDEX IF NOT EXISTS reservations_deadline ON reservations (deadline)
+    WHERE deadline IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_ws ON events (workspace_sid, event_date, id);
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, id);
 CREATE INDEX IF NOT EXISTS outbox_finished ON outbox (id) WHERE state != 'pending';
+CREATE INDEX IF NOT EXISTS tasks_routing ON tasks
+    (task_queue_sid, assignment_status, routing_class, priority DESC, queue_entered, id);
+CREATE INDEX IF NOT EXISTS workers_free ON workers
+    (workspace_sid, available, live, date_status_changed, sid);
+CREATE INDEX IF NOT EXISTS workers_idle ON workers
+    (workspace_sid, available, date_status_changed, sid);
+DROP INDEX IF EXISTS tasks_queue_order;
+DROP INDEX IF EXISTS workers_avail;
 """
 
 # Tables emptied by `trctl emulator reset` (meta keeps the credentials).

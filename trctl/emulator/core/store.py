@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from trctl.emulator.core.schema import DATA_TABLES, DDL, SCHEMA_VERSION
+from trctl.emulator.core.schema import ADDED_COLUMNS, DATA_TABLES, DDL, INDEXES, SCHEMA_VERSION
 
 Row = sqlite3.Row
 _WRITE_RE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
@@ -40,10 +40,42 @@ class Store:
         with self.tx():
             for statement in _statements(DDL):
                 self.conn.execute(statement)
-            self.conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
+            self._upgrade()
+            for statement in _statements(INDEXES):
+                self.conn.execute(statement)
+
+    def _upgrade(self) -> None:
+        """Bring a store made by an older trctl to SCHEMA_VERSION, keeping its data: add the
+        columns it lacks and fill them from what it has."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else SCHEMA_VERSION
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} was made by a newer trctl (schema {version} > {SCHEMA_VERSION})"
             )
+        for table, column, definition in ADDED_COLUMNS:
+            present = {info[1] for info in self.conn.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        if version < 2:  # live reservation counters, from the reservations themselves
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('classify_waiting', '1')"
+            )
+            live = "status IN ('pending','accepted','wrapping')"
+            self.conn.execute(
+                f"UPDATE workers SET live = (SELECT COUNT(*) FROM reservations r "
+                f"WHERE r.worker_sid = workers.sid AND r.{live})"
+            )
+            self.conn.execute(
+                f"UPDATE worker_channels SET live = (SELECT COUNT(*) FROM reservations r "
+                f"WHERE r.worker_sid = worker_channels.worker_sid "
+                f"AND r.task_channel_sid = worker_channels.task_channel_sid AND r.{live})"
+            )
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (str(SCHEMA_VERSION),),
+        )
 
     # -- transactions -------------------------------------------------------------------------
     @contextmanager
@@ -100,10 +132,18 @@ class Store:
                     self._cache.clear()
             return self.conn.execute(sql, args)
 
-    def insert(self, table: str, values: Mapping[str, Any]) -> None:
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.lock:
+            self.conn.executemany(sql, rows)
+
+    def insert(self, table: str, values: Mapping[str, Any]) -> int:
+        """Insert one row; its rowid."""
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        self.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values()))
+        cursor = self.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
+        )
+        return int(cursor.lastrowid or 0)
 
     def update(self, table: str, sid: str, values: Mapping[str, Any]) -> None:
         if not values:

@@ -129,10 +129,8 @@ class Tasks(Service):
                 if task["assignment_status"] == "pending":
                     if "attributes" in changes and task["workflow_sid"]:
                         self.placer.place_task(task, entering=False)
-                    elif task["task_queue_sid"]:
-                        self.router.route_queue(
-                            self.kernel.load("task_queues", task["task_queue_sid"])
-                        )
+                    else:
+                        self.router.route_task(task)
             if status is not None:
                 self._change_status(self.kernel.load("tasks", sid), status, reason)
         return sid
@@ -186,7 +184,7 @@ class Tasks(Service):
             ):
                 self.lifecycle.end_reservation(reservation, "canceled", restore_worker=True)
             self.events.task_event(task, "task.deleted", f"Task {sid} deleted")
-            self.store.execute("DELETE FROM reservations WHERE task_sid = ?", (sid,))
+            self.lifecycle.delete_reservations(sid)
             self.store.execute("DELETE FROM tasks WHERE sid = ?", (sid,))
             for worker_sid in workers:
                 worker = self.store.get("workers", worker_sid)

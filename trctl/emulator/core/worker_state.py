@@ -50,6 +50,16 @@ class WorkerState(Service):
         )
         return updated
 
+    def count_live(self, worker_sid: str, channel_sid: str, delta: int) -> None:
+        """A reservation of the worker on the channel started (+1) or stopped (-1) holding
+        capacity (pending, accepted and wrapping reservations hold it)."""
+        self.store.execute("UPDATE workers SET live = live + ? WHERE sid = ?", (delta, worker_sid))
+        self.store.execute(
+            "UPDATE worker_channels SET live = live + ? WHERE worker_sid = ? "
+            "AND task_channel_sid = ?",
+            (delta, worker_sid, channel_sid),
+        )
+
     def add_channel(self, workspace_sid: str, worker_sid: str, channel_sid: str) -> None:
         """A WorkerChannel for a (new worker, task channel) pair, with the default capacity."""
         now = self.kernel.now()

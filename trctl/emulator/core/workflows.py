@@ -78,6 +78,8 @@ class Workflows(Service):
             self.store.update("workflows", sid, changes)
             row = self.kernel.load("workflows", sid)
             self._event(row, "workflow.updated", "updated")
+            if "configuration" in changes:  # the targets the waiting tasks sit in may differ
+                self.placer.router.classify_waiting(sid)
             if re_evaluate:
                 for task in self.store.all(
                     "SELECT * FROM tasks WHERE workflow_sid = ? AND assignment_status = 'pending' "

@@ -78,7 +78,7 @@ def callback_retries(url: str, default: int = 1) -> int:
     return default
 
 
-def _credentials(url: str) -> tuple[str, str] | None:
+def credentials_in(url: str) -> tuple[str, str] | None:
     """(user, password) from `http://user:pass@host/...`, percent-decoded; None without userinfo."""
     parts = urlsplit(url.partition("#")[0])
     if parts.username is None:
@@ -86,12 +86,12 @@ def _credentials(url: str) -> tuple[str, str] | None:
     return unquote(parts.username), unquote(parts.password or "")
 
 
-def _basic_authorization(credentials: tuple[str, str]) -> str:
+def basic_authorization(credentials: tuple[str, str]) -> str:
     token = base64.b64encode(f"{credentials[0]}:{credentials[1]}".encode()).decode("ascii")
     return f"Basic {token}"
 
 
-def _offers_basic(challenges: list[str]) -> bool:
+def offers_basic(challenges: list[str]) -> bool:
     return any(challenge.strip().lower().startswith("basic") for challenge in challenges)
 
 
@@ -157,7 +157,7 @@ def _send(
         connection.close()
 
 
-def _describe(exc: BaseException) -> str:
+def describe_failure(exc: BaseException) -> str:
     """A one-line reason for a failed delivery (never contains the URL or credentials)."""
     if isinstance(exc, (TimeoutError, socket.timeout)):
         return "timed out"
@@ -167,6 +167,23 @@ def _describe(exc: BaseException) -> str:
         return f"bad HTTP response ({type(exc).__name__})"
     reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return f"connection failed: {reason}"
+
+
+def callback_headers(
+    target: str, params: Mapping[str, str], auth_token: str, idempotency_token: str
+) -> dict[str, str]:
+    """The headers of a callback POST to the signed URL `target`: form type, Twilio's user
+    agent, the signature and the idempotency token."""
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": "*/*",
+        "User-Agent": USER_AGENT,
+        SIGNATURE_HEADER: compute_signature(auth_token, target, params),
+        IDEMPOTENCY_HEADER: idempotency_token,
+    }
+
+
+UNSUPPORTED_URL = "unsupported callback URL (need http:// or https://)"
 
 
 def post_callback(
@@ -196,26 +213,20 @@ def post_callback(
         return CallbackResult(target, status, content_type, body, elapsed, error)
 
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        return finished(None, None, "", "unsupported callback URL (need http:// or https://)")
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Accept": "*/*",
-        "User-Agent": USER_AGENT,
-        SIGNATURE_HEADER: compute_signature(auth_token, target, params),
-        IDEMPOTENCY_HEADER: idempotency_token,
-        "Connection": "close",
-    }
+        return finished(None, None, "", UNSUPPORTED_URL)
+    headers = callback_headers(target, params, auth_token, idempotency_token)
+    headers["Connection"] = "close"
     body = urlencode(list(params.items()), doseq=True).encode("utf-8")
     try:
         timeouts = callback_timeouts(url, timeout)
         deadline = _Deadline(timeouts.total)
         response = _send(target, body, headers, timeouts, deadline)
-        credentials = _credentials(url)
-        if response.status == 401 and credentials and _offers_basic(response.challenges):
-            headers["Authorization"] = _basic_authorization(credentials)
+        credentials = credentials_in(url)
+        if response.status == 401 and credentials and offers_basic(response.challenges):
+            headers["Authorization"] = basic_authorization(credentials)
             response = _send(target, body, headers, timeouts, deadline)
     except (OSError, ValueError, http.client.HTTPException) as exc:
-        return finished(None, None, "", _describe(exc))
+        return finished(None, None, "", describe_failure(exc))
     text = response.body.decode("utf-8", errors="replace")
     error = f"response body larger than {MAX_BODY_BYTES} bytes" if response.oversized else None
     return finished(response.status, response.content_type, text, error)

@@ -1,139 +1,212 @@
-"""Durable callback delivery: worker threads send outbox rows (signed) and apply the answers."""
+"""Durable callback delivery on the loop: a lane per destination URL, so a stuck or dead URL
+delays nobody else; assignment callbacks never wait behind events; events to one URL go in
+order; a backlog is bounded and its drops counted; outcomes are recorded in batches."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from trctl.emulator.core.core import Core
 from trctl.emulator.core.deliveries import Delivery
+from trctl.emulator.delivery.answers import Instruction, parse_instruction
+from trctl.emulator.delivery.client import CallbackResult, callback_retries
+from trctl.emulator.delivery.poster import Poster
+from trctl.emulator.loop import Loop
 from trctl.emulator.requestlog import Logged, Observer, public_url
 
 log = logging.getLogger("trctl.emulator")
 
-CALLBACK_TIMEOUT = 5.0
-EVENT_TIMEOUT = 15.0
-EVENT_ATTEMPTS = 2  # one retry, Twilio's default for webhooks
+CALLBACK_TIMEOUT = 5.0  # TaskRouter's deadline for an assignment callback
+EVENT_TIMEOUT = 15.0  # ... and for an event callback
+ASSIGNMENTS_IN_FLIGHT = 64  # per destination URL; more wait their turn
+MAX_BACKLOG = 10_000  # waiting deliveries per lane; beyond it the oldest is dropped
+
+
+@dataclass(eq=False)
+class Lane:
+    """The deliveries of one kind to one URL: waiting, in flight, and what became of them."""
+
+    kind: str
+    url: str
+    waiting: deque[Delivery] = field(default_factory=deque)
+    in_flight: int = 0
+    delivered: int = 0
+    failed: int = 0
+    dropped: int = 0
+
+    @property
+    def limit(self) -> int:
+        return 1 if self.kind == "event" else ASSIGNMENTS_IN_FLIGHT  # events keep their order
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "url": public_url(self.url), "waiting": len(self.waiting),
+            "in_flight": self.in_flight, "delivered": self.delivered, "failed": self.failed,
+            "dropped": self.dropped,
+        }  # fmt: skip
 
 
 class Outbox:
-    """Claims pending outbox rows, posts them outside the lock, records the outcome."""
+    """Sends what the core queued at commit time (and, after a restart, every row not yet
+    delivered). All of its state lives on the loop's thread; other threads only hand
+    deliveries over (accept) and wait for quiet (wait_idle)."""
 
     def __init__(
-        self, core: Core, auth_token: str, threads: int = 4, observer: Observer | None = None
+        self, core: Core, auth_token: str, loop: Loop, observer: Observer | None = None
     ) -> None:
         self.core = core
         self.auth_token = auth_token
+        self.loop = loop
         self.observer = observer  # told of every POST: URL, status, time taken, the answer
-        self.cond = threading.Condition()
-        self.in_flight: set[int] = set()
-        self.stopping = False
-        self.threads = [
-            threading.Thread(target=self._run, name=f"trctl-outbox-{n}", daemon=True)
-            for n in range(threads)
-        ]
-        core.kernel.commit_hooks.append(self.kick)
+        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="trctl-callback")
+        self.poster = Poster(loop, self.executor)
+        self.lanes: dict[tuple[str, str], Lane] = {}
+        self.outcomes: list[tuple[int, str, str]] = []
+        self._flush_planned = False
+        self.outstanding = 0  # accepted and not yet finished (delivered, failed or dropped)
+        self.quiet = threading.Condition()
 
+    # -- from any thread ------------------------------------------------------------------------
     def start(self) -> None:
-        for thread in self.threads:
-            thread.start()
+        """Deliver again whatever a previous run left undelivered, then everything new."""
+        with self.core.store.lock:  # no commit between reading the rows and taking new ones
+            pending = self.core.deliveries.pending()
+            self.core.kernel.delivery_sink = self.accept
+        if pending:
+            self.accept(pending)
 
-    def stop(self, timeout: float = 5.0) -> None:
-        with self.cond:
-            self.stopping = True
-            self.cond.notify_all()
-        for thread in self.threads:
-            if thread.is_alive():
-                thread.join(timeout)
-
-    def kick(self) -> None:
-        with self.cond:
-            self.cond.notify_all()
-
-    # -- idle detection -------------------------------------------------------------------------
-    def idle(self) -> bool:
-        return not self.in_flight and self.core.deliveries.pending_count() == 0
+    def accept(self, deliveries: list[Delivery]) -> None:
+        """Take committed deliveries (called by the kernel right after the commit)."""
+        with self.quiet:
+            self.outstanding += len(deliveries)
+        self.loop.call_soon_threadsafe(lambda: self._enqueue(deliveries))
 
     def wait_idle(self, timeout: float) -> bool:
-        with self.cond:
-            return self.cond.wait_for(self.idle, timeout)
+        """True once every accepted callback was delivered and its answer applied."""
+        with self.quiet:
+            return self.quiet.wait_for(lambda: self.outstanding == 0, timeout)
 
-    # -- delivery -------------------------------------------------------------------------------
-    def _claim(self) -> Delivery | None:
-        delivery = self.core.deliveries.next(self.in_flight)
-        if delivery is not None:
-            self.in_flight.add(delivery.id)
-        return delivery
+    def stop(self) -> None:
+        """Stop sending (the loop stops separately); unsent rows stay pending for next time."""
+        self.core.kernel.delivery_sink = None
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self) -> None:
-        while True:
-            with self.cond:
-                row = None
-                while not self.stopping:
-                    row = self._claim()
-                    if row is not None:
-                        break
-                    self.cond.wait()
-                if self.stopping:
-                    return
-            try:
-                self._deliver(row)
-            except Exception:  # delivery problems must not kill the thread
-                log.exception("outbox delivery of row %s failed", row.id)
-                self._finish(row.id, "failed", "internal error")
-            finally:
-                with self.cond:
-                    self.in_flight.discard(row.id)
-                    self.cond.notify_all()
+    def summary(self) -> list[dict[str, Any]]:
+        """Per lane: waiting, in flight, delivered, failed, dropped (read on the loop)."""
+        return [lane.summary() for lane in self.lanes.values()]
 
-    def _deliver(self, row: Delivery) -> None:
-        from trctl.emulator.delivery.answers import parse_instruction
-        from trctl.emulator.delivery.client import post_callback
+    # -- on the loop ----------------------------------------------------------------------------
+    def _enqueue(self, deliveries: list[Delivery]) -> None:
+        touched = []
+        for delivery in deliveries:
+            key = (delivery.kind, delivery.url)
+            lane = self.lanes.get(key)
+            if lane is None:
+                lane = self.lanes[key] = Lane(delivery.kind, delivery.url)
+            lane.waiting.append(delivery)
+            if len(lane.waiting) > MAX_BACKLOG:
+                self._drop(lane, lane.waiting.popleft())
+            touched.append(lane)
+        for lane in dict.fromkeys(touched):
+            self._pump(lane)
 
-        params = row.params
-        token = row.idempotency_token
-        if row.kind == "event":
-            result = None
-            for _ in range(EVENT_ATTEMPTS):
-                result = post_callback(
-                    row.url, params, auth_token=self.auth_token, idempotency_token=token,
-                    timeout=EVENT_TIMEOUT,
-                )  # fmt: skip
-                self._report("event", result, params.get("EventType", ""))
-                if result.error is None and result.status is not None and result.status < 300:
-                    break
-            ok = result is not None and result.error is None and (result.status or 500) < 300
-            self._finish(row.id, "delivered" if ok else "failed", _describe(result))
-            return
-        result = post_callback(
-            row.url, params, auth_token=self.auth_token, idempotency_token=token,
-            timeout=CALLBACK_TIMEOUT,
+    def _pump(self, lane: Lane) -> None:
+        while lane.waiting and lane.in_flight < lane.limit:
+            delivery = lane.waiting.popleft()
+            lane.in_flight += 1
+            if delivery.kind == "event":
+                attempts = 1 + callback_retries(delivery.url, default=1)
+                self._send_event(lane, delivery, attempts)
+            else:
+                self._send_assignment(lane, delivery, delivery.url)
+
+    def _post(self, url: str, delivery: Delivery, timeout: float,
+              then: Callable[[CallbackResult], None]) -> None:  # fmt: skip
+        self.poster.post(
+            url, delivery.params, auth_token=self.auth_token,
+            token=delivery.idempotency_token, timeout=timeout, done=then,
         )  # fmt: skip
-        instruction = parse_instruction(result)
-        self._report("callback", result, _answered(instruction))
-        if instruction.kind == "invalid" and row.fallback_url:
-            log.info(
-                "assignment callback failed (%s); trying the fallback URL", instruction.problem
-            )
-            result = post_callback(
-                row.fallback_url, params, auth_token=self.auth_token, idempotency_token=token,
-                timeout=CALLBACK_TIMEOUT,
-            )  # fmt: skip
+
+    def _send_event(self, lane: Lane, delivery: Delivery, attempts_left: int) -> None:
+        def answered(result: CallbackResult) -> None:
+            self._report("event", result, delivery.params.get("EventType", ""))
+            ok = result.error is None and result.status is not None and result.status < 300
+            if not ok and attempts_left > 1:
+                self._send_event(lane, delivery, attempts_left - 1)
+                return
+            self._finish(lane, delivery, ok, _describe(result))
+
+        self._post(delivery.url, delivery, EVENT_TIMEOUT, answered)
+
+    def _send_assignment(self, lane: Lane, delivery: Delivery, url: str) -> None:
+        def answered(result: CallbackResult) -> None:
             instruction = parse_instruction(result)
             self._report("callback", result, _answered(instruction))
+            fallback = delivery.fallback_url
+            if instruction.kind == "invalid" and fallback and url != fallback:
+                log.info("assignment callback failed (%s); trying the fallback URL",
+                         instruction.problem)  # fmt: skip
+                self._send_assignment(lane, delivery, delivery.fallback_url)
+                return
+            self._apply(lane, delivery, result, instruction)
+
+        self._post(url, delivery, CALLBACK_TIMEOUT, answered)
+
+    def _apply(
+        self, lane: Lane, delivery: Delivery, result: CallbackResult, instruction: Instruction
+    ) -> None:
         outcome = "no action"
-        if instruction.kind != "invalid" and row.reservation_sid:
-            outcome = self.core.reservations.apply_answer(
-                row.reservation_sid, instruction.kind, dict(instruction.params)
-            )
-        state = "failed" if instruction.kind == "invalid" else "delivered"
-        self._finish(row.id, state, f"{_describe(result)}; {instruction.kind}: {outcome}")
+        if instruction.kind != "invalid" and delivery.reservation_sid:
+            try:
+                outcome = self.core.reservations.apply_answer(
+                    delivery.reservation_sid, instruction.kind, dict(instruction.params)
+                )
+            except Exception:  # a failed answer must not stop the deliveries behind it
+                log.exception("applying the answer to %s failed", delivery.reservation_sid)
+                outcome = "internal error"
+        ok = instruction.kind != "invalid"
+        self._finish(lane, delivery, ok, f"{_describe(result)}; {instruction.kind}: {outcome}")
 
-    def _finish(self, row_id: int, state: str, result: str) -> None:
-        self.core.deliveries.finish(row_id, state, result)
+    def _finish(self, lane: Lane, delivery: Delivery, ok: bool, result: str) -> None:
+        lane.in_flight -= 1
+        if ok:
+            lane.delivered += 1
+        else:
+            lane.failed += 1
+        self._record(delivery, "delivered" if ok else "failed", result)
+        self._pump(lane)
 
-    def _report(self, kind: str, result: Any, outcome: str) -> None:
+    def _drop(self, lane: Lane, delivery: Delivery) -> None:
+        lane.dropped += 1
+        if lane.dropped == 1 or lane.dropped % 1000 == 0:
+            log.warning("%d %s callback(s) to %s dropped: more than %d waiting",
+                        lane.dropped, lane.kind, public_url(lane.url), MAX_BACKLOG)  # fmt: skip
+        self._record(delivery, "failed", f"dropped: more than {MAX_BACKLOG} waiting")
+
+    def _record(self, delivery: Delivery, state: str, result: str) -> None:
+        self.outcomes.append((delivery.id, state, result))
+        if not self._flush_planned:
+            self._flush_planned = True
+            self.loop.call_soon(self._flush)
+        with self.quiet:
+            self.outstanding -= 1
+            if self.outstanding == 0:
+                self.quiet.notify_all()
+
+    def _flush(self) -> None:
+        """Write the outcomes gathered this turn in one transaction."""
+        self._flush_planned = False
+        outcomes, self.outcomes = self.outcomes, []
+        if outcomes:
+            self.core.deliveries.finish(outcomes)
+
+    def _report(self, kind: str, result: CallbackResult, outcome: str) -> None:
         if self.observer is not None:
             status = result.status if result.error is None else None
             outcome = f"error: {result.error}" if result.error else outcome
@@ -142,14 +215,14 @@ class Outbox:
             self.observer(entry)
 
 
-def _answered(instruction: Any) -> str:
+def _answered(instruction: Instruction) -> str:
     """The instruction as the log shows it: `accept`, `none` ({}), `invalid: why`."""
     if instruction.kind == "invalid" and instruction.problem:
         return f"invalid: {instruction.problem}"
     return str(instruction.kind)
 
 
-def _describe(result: Any) -> str:
+def _describe(result: CallbackResult | None) -> str:
     if result is None:
         return "not sent"
     if result.error:
