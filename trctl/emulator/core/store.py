@@ -36,6 +36,9 @@ class Store:
         if self.path != ":memory:":
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
+            # a backlog of 50,000 tasks and their events does not fit the default 2 MB cache:
+            # index lookups would go to the file for pages they just read
+            self.conn.execute("PRAGMA cache_size=-65536")
         self.conn.execute("PRAGMA foreign_keys=OFF")
         with self.tx():
             for statement in _statements(DDL):
