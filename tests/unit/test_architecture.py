@@ -28,7 +28,8 @@ def _rule(internal: str, third_party: str = "", lazy_only: str = "") -> Rule:
     )
 
 
-BASE = "trctl.errors trctl.config trctl.redact"
+BASE = "trctl.errors trctl.config trctl.redact trctl.documents"
+DOCS = "trctl.documents"  # user JSON/TOML within one nesting limit: stdlib only, for every parser
 VOCAB = "trctl.vocab"  # TaskRouter's vocabulary: stdlib only, usable by every layer below cli
 # layer -> rule. trctl/__init__.py holds only the version, so "trctl" itself is importable by all.
 LAYERS: dict[str, Rule] = {
@@ -43,16 +44,19 @@ LAYERS: dict[str, Rule] = {
         f"trctl.services trctl.workflow trctl.expr {VOCAB} {BASE}", "twilio requests"
     ),
     "trctl.callback": _rule(
-        f"trctl.callback trctl.expr {VOCAB} trctl.errors trctl.redact",
+        f"trctl.callback trctl.expr {VOCAB} {DOCS} trctl.errors trctl.redact",
         "twilio.request_validator",
         lazy_only="pyngrok",
     ),
-    "trctl.emulator": _rule(f"trctl.emulator trctl.workflow trctl.expr {VOCAB} trctl.errors"),
-    "trctl.workflow": _rule(f"trctl.workflow trctl.expr {VOCAB} trctl.errors"),
+    "trctl.emulator": _rule(
+        f"trctl.emulator trctl.workflow trctl.expr {VOCAB} {DOCS} trctl.errors"
+    ),
+    "trctl.workflow": _rule(f"trctl.workflow trctl.expr {VOCAB} {DOCS} trctl.errors"),
     "trctl.expr": _rule("trctl.expr"),
     "trctl.vocab": _rule("trctl.vocab"),
     "trctl.errors": _rule(""),
-    "trctl.config": _rule("trctl.config trctl.errors"),
+    "trctl.config": _rule(f"trctl.config trctl.errors {DOCS}"),
+    "trctl.documents": _rule(""),
     "trctl.redact": _rule(""),
     "trctl": _rule(""),
 }

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from trctl.callback.signature import FormParams
+from trctl.documents import TooDeep, loads_json
 
 SID_FORMAT = "{prefix}[0-9a-fA-F]{{32}}"
 INTEGER = re.compile(r"^[0-9]{1,12}$")
@@ -56,7 +56,9 @@ def _sid(params: FormParams, name: str, prefix: str) -> str:
 
 def _json_object(params: FormParams, name: str) -> dict[str, Any]:
     try:
-        value = json.loads(_single(params, name))
+        value = loads_json(_single(params, name))
+    except TooDeep as exc:
+        raise InvalidCallback(f"{name}: {exc}") from exc
     except ValueError as exc:
         raise InvalidCallback(f"{name} is not JSON") from exc
     if not isinstance(value, dict):

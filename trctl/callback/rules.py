@@ -17,7 +17,6 @@ instruction's parameters, exactly as `--instruction` and `--param` take them.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 
 from trctl.callback.instructions import ActivityResolver, build_answer
 from trctl.callback.payload import CallbackRequest
+from trctl.documents import TooDeep, loads_json, loads_toml, toml_error
 from trctl.errors import UsageError
 
 MAX_RULES_FILE_BYTES = 1_000_000
@@ -91,19 +91,19 @@ def _read_document(path: Path) -> Any:
 
 def _json(text: str, name: str) -> Any:
     try:
-        return json.loads(text)
+        return loads_json(text)
+    except TooDeep as exc:
+        raise UsageError(f"{name}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{name}: invalid JSON at line {exc.lineno} column {exc.colno}") from exc
 
 
 def _toml(text: str, name: str) -> Any:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        return loads_toml(text)
+    except TooDeep as exc:
+        raise UsageError(f"{name}: {exc}") from None
+    except toml_error() as exc:
         raise UsageError(f"{name}: invalid TOML ({exc})") from exc
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from trctl.config.names import CONFIG_FILE
+from trctl.documents import TooDeep, loads_json
 from trctl.errors import ConfigError
 
 
@@ -40,7 +41,9 @@ def display_path(path: Path, env: Mapping[str, str]) -> str:
 def parse_json_object(path: Path, text: str) -> dict:
     """The text as a JSON object (an empty one for blank text), else a ConfigError naming path."""
     try:
-        data = json.loads(text) if text.strip() else {}
+        data = loads_json(text) if text.strip() else {}
+    except TooDeep as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"

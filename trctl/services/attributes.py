@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from trctl.documents import TooDeep, loads_json
 from trctl.errors import ApiError, UsageError
 
 MAX_ATTRIBUTES_CHARS = 4096
@@ -14,9 +15,12 @@ MERGE_ATTEMPTS = 3
 
 
 def parse_value(text: str) -> Any:
-    """A value as JSON when it parses (3, true, null, ["en"], {"k":1}), else the string itself."""
+    """A value as JSON when it parses (3, true, null, ["en"], {"k":1}), else the string itself;
+    TooDeep when it is JSON nested too deep."""
     try:
-        return json.loads(text)
+        return loads_json(text)
+    except TooDeep:
+        raise
     except ValueError:
         return text
 
@@ -32,7 +36,10 @@ def parse_pair(text: str, *, option: str = "--attr") -> tuple[list[str], Any]:
     path = key.split(".")
     if any(not part for part in path):
         raise UsageError(f"{option} {text!r}: empty part in the dotted key {key!r}")
-    return path, parse_value(raw)
+    try:
+        return path, parse_value(raw)
+    except TooDeep as exc:
+        raise UsageError(f"{option} {key!r}: {exc}") from None
 
 
 def set_path(target: dict[str, Any], path: list[str], value: Any, *, source: str) -> None:
@@ -76,7 +83,9 @@ def load_json_document(text: str, *, option: str = "--attributes") -> Any:
     else:
         where = "the value"
     try:
-        return json.loads(text)
+        return loads_json(text)
+    except TooDeep as exc:
+        raise UsageError(f"{option}: {where}: {exc}") from None
     except ValueError as exc:
         detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         position = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""

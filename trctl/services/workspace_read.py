@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from trctl.documents import TooDeep, loads_json, loads_toml, toml_error
 from trctl.errors import UsageError
 from trctl.services.workspace_checks import check_spec
 from trctl.services.workspace_spec import (
@@ -50,27 +50,20 @@ def parse_text(text: str, *, source: str, fmt: str | None = None) -> dict[str, A
     fmt = fmt or guess_format(source, text)
     if fmt == "json":
         try:
-            data = json.loads(text)
+            data = loads_json(text)
+        except TooDeep as exc:
+            raise UsageError(f"{source}: {exc}") from None
         except ValueError as exc:
             raise UsageError(f"{source}: not valid JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise UsageError(f"{source}: a workspace file is a JSON object at the top level")
         return data
-    toml = _tomllib()
     try:
-        return toml.loads(text)
-    except toml.TOMLDecodeError as exc:
+        return loads_toml(text)
+    except TooDeep as exc:
+        raise UsageError(f"{source}: {exc}") from None
+    except toml_error() as exc:
         raise UsageError(f"{source}: not valid TOML: {exc}") from exc
-
-
-def _tomllib() -> Any:
-    if sys.version_info >= (3, 11):
-        import tomllib
-
-        return tomllib
-    import tomli  # pragma: no cover - Python 3.10
-
-    return tomli  # pragma: no cover
 
 
 class _Reader:
@@ -222,7 +215,7 @@ def _attributes(r: _Reader) -> dict[str, Any]:
     value = r.data.get("attributes", {})
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads_json(value)
         except ValueError as exc:
             r.fail(f"attributes: not valid JSON: {exc}")
     if not isinstance(value, Mapping):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from trctl.documents import TooDeep, loads_json
 from trctl.expr import Expression, ExpressionError, parse
 
 MAX_CONFIGURATION_BYTES = 1024 * 1024
@@ -226,7 +226,9 @@ def parse_workflow_config(
     if len(text.encode("utf-8", errors="surrogatepass")) > MAX_CONFIGURATION_BYTES:
         raise ConfigurationError("", "configuration is larger than 1 MB")
     try:
-        document = json.loads(text)
+        document = loads_json(text)
+    except TooDeep as exc:
+        raise ConfigurationError("", f"configuration: {exc}") from None
     except ValueError as exc:
         raise ConfigurationError("", f"configuration is not valid JSON: {exc}") from exc
     exists = queue_exists or _any_queue

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from trctl.documents import loads_json
 from trctl.expr import Expression, ExpressionError, parse
 from trctl.expr.evaluate import ARRAY, STRING, kind_of
 from trctl.expr.explain import constant_value, kind_name, show
@@ -87,7 +88,7 @@ def lint_workflow(
 def _expression_errors(text: str) -> Iterator[Finding]:
     """Each expression of the raw JSON that trctl.expr cannot parse, with its location."""
     try:
-        document = json.loads(text)
+        document = loads_json(text)
     except ValueError:
         return
     routing = document.get("task_routing") if isinstance(document, dict) else None
