@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from trctl.documents import loads_json
+
 
 def compact_json(text: str) -> str:
     """`{ "a" : [1, 2] }` -> `{"a":[1,2]}`, keys in their order and non-ASCII kept as it is.
@@ -14,7 +16,7 @@ def compact_json(text: str) -> str:
     """
     try:
         return json.dumps(
-            json.loads(text), separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            loads_json(text), separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )
-    except (ValueError, RecursionError):
+    except ValueError:
         return text

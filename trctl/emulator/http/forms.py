@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from trctl.documents import TooDeep, loads_json
 from trctl.emulator.core.clock import parse_iso
 from trctl.emulator.core.errors import bad_request
 from trctl.emulator.core.ids import looks_like
@@ -78,9 +79,9 @@ class Params:
         high: int | None = None,
     ) -> int | None:
         value = self.raw(name)
-        if value is None or value == "":
+        if value is None:
             return default
-        try:
+        try:  # an empty value is no number either: 400, as for any other text
             number = int(value.strip())
         except ValueError as exc:
             raise bad_request(f"{name} must be an integer, got {value!r}") from exc
@@ -109,7 +110,7 @@ class Params:
 
     def date(self, name: str) -> float | None:
         value = self.raw(name)
-        if value is None or value == "":
+        if value is None:
             return None
         try:
             return parse_iso(value)
@@ -137,7 +138,9 @@ class Params:
 def parse_json_object(name: str, text: str) -> dict[str, Any]:
     """Parse JSON that must be an object; 400 naming the parameter and the JSON error otherwise."""
     try:
-        parsed = json.loads(text)
+        parsed = loads_json(text)
+    except TooDeep as exc:
+        raise bad_request(f"{name}: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise bad_request(
             f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"

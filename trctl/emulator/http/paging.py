@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from trctl.documents import loads_json
 from trctl.emulator.core.errors import bad_request
 from trctl.emulator.core.keyset import Cursor, Page
 from trctl.emulator.http.forms import Params
@@ -15,6 +17,7 @@ from trctl.emulator.http.forms import Params
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 PAGING_PARAMS = ("Page", "PageSize", "PageToken")
+MAX_KEY_PARTS = 8  # a list's sort columns and its id; no list orders by more
 
 
 def encode_token(direction: str, key: Sequence[Any]) -> str:
@@ -23,17 +26,31 @@ def encode_token(direction: str, key: Sequence[Any]) -> str:
 
 
 def decode_token(token: str) -> tuple[str, list[Any]]:
+    """(direction, sort key) of a token encode_token made; 400 for anything else, forged ones
+    included: the key must be a short list of values SQLite can compare (no lists or objects,
+    integers within 64 bits, finite numbers)."""
     try:
         if not token.startswith("PT"):
             raise ValueError("prefix")
         body = token[2:]
-        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        data = loads_json(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         direction, key = data["d"], data["k"]
-        if direction not in ("a", "b") or not isinstance(key, list):
+        if direction not in ("a", "b") or not isinstance(key, list) or len(key) > MAX_KEY_PARTS:
             raise ValueError("shape")
+        if not all(_storable(part) for part in key):
+            raise ValueError("key")
         return direction, key
     except (ValueError, KeyError, TypeError) as exc:
         raise bad_request("PageToken is not a token this API issued") from exc
+
+
+def _storable(value: Any) -> bool:
+    """A value SQLite binds and compares: text, NULL, a 64-bit integer or a finite float."""
+    if value is None or isinstance(value, (str, bool)):
+        return True
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def page_size_of(params: Params) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from trctl.documents import loads_json
 from trctl.emulator.core.errors import bad_request
 from trctl.emulator.core.queries import TaskQueueFilter
 from trctl.emulator.core.stats import Stats
@@ -165,9 +166,13 @@ def list_queue_statistics(call: Call) -> Response:
 def bulk_queue_realtime(call: Call) -> Response:
     """POST /TaskQueues/RealTimeStatistics: JSON body, a list of WQ SIDs or {TaskQueueSids}."""
     try:
-        body = json.loads(call.request.body or b"[]")
+        body = loads_json(call.request.body or b"[]")
+    except UnicodeDecodeError as exc:
+        raise bad_request(f"Request body is not UTF-8 ({exc.reason})") from exc
     except json.JSONDecodeError as exc:
         raise bad_request(f"Request body is not valid JSON: {exc.msg}") from exc
+    except ValueError as exc:  # nested too deep
+        raise bad_request(f"Request body: {exc}") from exc
     sids = (
         body.get("TaskQueueSids", body.get("task_queue_sids")) if isinstance(body, dict) else body
     )
