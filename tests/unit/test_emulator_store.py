@@ -67,3 +67,29 @@ def test_fake_clock_only_moves_forward() -> None:
     assert clock.advance(5) == 105 == clock.now()
     with pytest.raises(ValueError):
         clock.advance(-1)
+
+
+def test_a_store_made_before_reservation_versions_gets_the_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE reservations (id INTEGER PRIMARY KEY, sid TEXT NOT NULL UNIQUE, "
+        "workspace_sid TEXT NOT NULL, task_sid TEXT NOT NULL, worker_sid TEXT NOT NULL, "
+        "task_channel_sid TEXT NOT NULL, task_queue_sid TEXT, workflow_sid TEXT, "
+        "status TEXT NOT NULL, deadline REAL, worker_previous_activity_sid TEXT, "
+        "instruction TEXT, date_created REAL NOT NULL, date_updated REAL NOT NULL)"
+    )
+    old.execute(
+        "INSERT INTO reservations (sid, workspace_sid, task_sid, worker_sid, task_channel_sid, "
+        "status, date_created, date_updated) VALUES ('WR1', 'WS1', 'WT1', 'WK1', 'TC1', "
+        "'pending', 0, 0)"
+    )
+    old.commit()
+    old.close()
+    store = Store(path)
+    try:
+        assert store.one("SELECT version FROM reservations WHERE sid = 'WR1'")["version"] == 0
+    finally:
+        store.close()

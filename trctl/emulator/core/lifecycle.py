@@ -43,7 +43,13 @@ class Lifecycle(Service):
         self.store.update(
             "reservations",
             reservation["sid"],
-            {"status": status, "deadline": None, "date_updated": self.kernel.now(), **extra},
+            {
+                "status": status,
+                "deadline": None,
+                "version": reservation["version"] + 1,
+                "date_updated": self.kernel.now(),
+                **extra,
+            },
         )
         updated = self.kernel.load("reservations", reservation["sid"])
         event_type, verb = EVENT_VERBS[status]

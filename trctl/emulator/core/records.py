@@ -157,6 +157,7 @@ class ReservationRecord:
     worker_sid: str
     worker_name: str | None
     status: str
+    version: int
     date_created: float
     date_updated: float
 

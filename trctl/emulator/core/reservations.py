@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trctl.emulator.core.errors import bad_request
-from trctl.emulator.core.kernel import Service
+from trctl.emulator.core.kernel import Service, check_if_match
 from trctl.emulator.core.lifecycle import Lifecycle
 from trctl.emulator.core.placement import Placer
 from trctl.emulator.core.routing import Router
@@ -60,10 +60,14 @@ class Reservations(Service):
         worker_activity_sid: str | None,
         instruction: str | None,
         instruction_params: dict[str, str],
+        if_match: str | None = None,
     ) -> None:
-        """POST .../Reservations/WR...: a status change or an instruction."""
+        """POST .../Reservations/WR...: a status change or an instruction. If-Match is checked
+        in the same transaction as the change, so of concurrent updates naming one version
+        exactly one is applied."""
         with self.kernel.tx():
             reservation = self.kernel.load("reservations", reservation_sid)
+            check_if_match(reservation, if_match, "Reservation")
             if instruction:
                 self._instruct(reservation, instruction, instruction_params)
             elif status is not None:
@@ -94,7 +98,9 @@ class Reservations(Service):
             if reservation["status"] != "accepted":
                 raise bad_request("Instruction supervise needs an accepted reservation")
             self.store.update(
-                "reservations", reservation["sid"], {"instruction": json.dumps(record)}
+                "reservations",
+                reservation["sid"],
+                {"instruction": json.dumps(record), "version": reservation["version"] + 1},
             )
             return
         self.lifecycle.require_pending(reservation)
@@ -105,7 +111,11 @@ class Reservations(Service):
             self.store.update(
                 "reservations",
                 reservation["sid"],
-                {"instruction": json.dumps(record), "date_updated": self.kernel.now()},
+                {
+                    "instruction": json.dumps(record),
+                    "version": reservation["version"] + 1,
+                    "date_updated": self.kernel.now(),
+                },
             )
 
     # -- assignment callback answers ------------------------------------------------------------
@@ -134,7 +144,9 @@ class Reservations(Service):
                     self.lifecycle.accept(reservation, record)
                 else:
                     self.store.update(
-                        "reservations", reservation_sid, {"instruction": json.dumps(record)}
+                        "reservations",
+                        reservation_sid,
+                        {"instruction": json.dumps(record), "version": reservation["version"] + 1},
                     )
             else:
                 return "no action"

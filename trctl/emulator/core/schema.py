@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS reservations (
     id INTEGER PRIMARY KEY, sid TEXT NOT NULL UNIQUE, workspace_sid TEXT NOT NULL,
     task_sid TEXT NOT NULL, worker_sid TEXT NOT NULL, task_channel_sid TEXT NOT NULL,
     task_queue_sid TEXT, workflow_sid TEXT, status TEXT NOT NULL, deadline REAL,
-    worker_previous_activity_sid TEXT, instruction TEXT,
+    worker_previous_activity_sid TEXT, instruction TEXT, version INTEGER NOT NULL DEFAULT 0,
     date_created REAL NOT NULL, date_updated REAL NOT NULL);
 
 CREATE TABLE IF NOT EXISTS events (
@@ -93,6 +93,7 @@ ADDED_COLUMNS = (
     ("workers", "live", "INTEGER NOT NULL DEFAULT 0"),  # live reservations (v2)
     ("worker_channels", "live", "INTEGER NOT NULL DEFAULT 0"),  # ... on this channel (v2)
     ("tasks", "routing_class", "TEXT"),  # see eligibility.routing_class (v2)
+    ("reservations", "version", "INTEGER NOT NULL DEFAULT 0"),  # the ETag (v2)
 )
 
 # Created after the columns they need exist. Routing reads tasks by class within a queue and

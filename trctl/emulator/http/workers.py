@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trctl.emulator.core.errors import bad_request, precondition_failed
+from trctl.emulator.core.errors import bad_request
 from trctl.emulator.core.exprs import compile_expression
 from trctl.emulator.core.keyset import Ordering
 from trctl.emulator.core.queries import ReservationFilter, WorkerFilter
@@ -128,7 +128,7 @@ RESERVATION_STATES = (
 
 
 def reservation_etag(record: ReservationRecord) -> str:
-    return str(round(record.date_updated * 1000))
+    return str(record.version)
 
 
 def reservation_response(call: Call, record: ReservationRecord, *, by_worker: bool) -> Response:
@@ -153,9 +153,6 @@ def list_reservations(call: Call, flt: ReservationFilter, *, by_worker: bool) ->
 
 def update_reservation(call: Call, record: ReservationRecord, *, by_worker: bool) -> Response:
     p = call.params
-    if_match = call.if_match()
-    if if_match is not None and if_match.strip('"') not in ("*", reservation_etag(record)):
-        raise precondition_failed(f"Reservation {record.sid} has changed (If-Match)")
     status = p.choice("ReservationStatus", RESERVATION_STATES)
     instruction = p.choice("Instruction", REST_INSTRUCTIONS)
     call.core.reservations.update(
@@ -164,6 +161,7 @@ def update_reservation(call: Call, record: ReservationRecord, *, by_worker: bool
         worker_activity_sid=p.sid("WorkerActivitySid", "WA"),
         instruction=instruction,
         instruction_params=_instruction_params(call, instruction),
+        if_match=call.if_match(),
     )
     updated = call.core.queries.reservation(call.ws, record.sid)
     return reservation_response(call, updated, by_worker=by_worker)
