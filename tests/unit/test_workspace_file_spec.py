@@ -477,8 +477,13 @@ def _toml_str(text: str) -> str:
 
 @settings(max_examples=150, deadline=None)
 @given(
-    names=st.lists(
-        st.text(min_size=1, max_size=10).filter(str.strip), min_size=1, max_size=3, unique=True
+    names=st.lists(  # any name TaskRouter accepts: no control characters
+        st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=10).filter(
+            str.strip
+        ),
+        min_size=1,
+        max_size=3,
+        unique=True,
     ),
     attributes=st.dictionaries(st.text(max_size=6), JSON_VALUES, max_size=4),
 )

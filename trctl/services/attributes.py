@@ -9,8 +9,8 @@ from typing import Any
 
 from trctl.documents import TooDeep, loads_json
 from trctl.errors import ApiError, UsageError
+from trctl.vocab.limits import MAX_ATTRIBUTES_CHARS
 
-MAX_ATTRIBUTES_CHARS = 4096
 MERGE_ATTEMPTS = 3
 
 

@@ -12,8 +12,6 @@ from trctl.documents import TooDeep, loads_json, loads_toml, toml_error
 from trctl.errors import UsageError
 from trctl.services.workspace_checks import check_spec
 from trctl.services.workspace_spec import (
-    MAX_ATTRIBUTES_CHARS,
-    MAX_NAME_CHARS,
     ORDERS,
     TARGET_KEYS,
     ActivitySpec,
@@ -25,6 +23,8 @@ from trctl.services.workspace_spec import (
     WorkspaceSettings,
     WorkspaceSpec,
 )
+from trctl.vocab.limits import MAX_ATTRIBUTES_CHARS, friendly_name_problem
+from trctl.vocab.limits import MAX_FRIENDLY_NAME as MAX_NAME_CHARS
 
 _ORDER_BY = re.compile(r"^\s*worker\.[A-Za-z_][\w.]*(\s+(ASC|DESC))?\s*$", re.IGNORECASE)
 
@@ -103,6 +103,9 @@ class _Reader:
         value = str(self.text("name", required=True))
         if len(value) > MAX_NAME_CHARS:
             self.fail(f"name: {len(value)} characters, TaskRouter allows {MAX_NAME_CHARS}")
+        problem = friendly_name_problem(value)
+        if problem is not None:
+            self.fail(f"name {problem}: {value!r}")
         return value
 
     def url(self, key: str) -> str:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-MAX_ATTRIBUTES_CHARS = 4096
-MAX_NAME_CHARS = 64
 ORDERS = ("FIFO", "LIFO")
 # the fields that name an activity; None there leaves the live value alone
 ACTIVITY_FIELDS = frozenset(

@@ -9,8 +9,9 @@ from urllib.parse import parse_qsl
 
 from trctl.documents import TooDeep, loads_json
 from trctl.emulator.core.clock import parse_iso
-from trctl.emulator.core.errors import bad_request
+from trctl.emulator.core.errors import ApiError, bad_request
 from trctl.emulator.core.ids import looks_like
+from trctl.vocab.limits import FRIENDLY_NAME_CODE, friendly_name_problem
 
 TRUE_WORDS = ("true", "1", "yes")
 MAX_ATTRIBUTES = 4096
@@ -62,6 +63,17 @@ class Params:
             raise bad_request(f"Required parameter {name} must not be empty")
         if max_len is not None and len(value) > max_len:
             raise bad_request(f"{name} must be at most {max_len} characters")
+        return value
+
+    def name(self, name: str = "FriendlyName", *, required: bool = True) -> str | None:
+        """A friendly name TaskRouter accepts: 1 to 64 characters, no control characters (400,
+        code 20002 "Invalid FriendlyName", naming the parameter)."""
+        value = self.str(name, required=required and name not in self)
+        if value is None:
+            return None
+        problem = friendly_name_problem(value)
+        if problem is not None:
+            raise ApiError(400, FRIENDLY_NAME_CODE, f"{name} {problem}")
         return value
 
     def bool(self, name: str, default: bool | None = None) -> bool | None:

@@ -24,7 +24,7 @@ def _worker_fields(call: Call) -> dict[str, Any]:
     p = call.params
     fields: dict[str, Any] = {}
     if "FriendlyName" in p:
-        fields["friendly_name"] = p.str("FriendlyName", required=True, max_len=64)
+        fields["friendly_name"] = p.name()
     if "Attributes" in p:
         fields["attributes"] = p.json_object("Attributes") or "{}"
     if "ActivitySid" in p:
@@ -33,7 +33,7 @@ def _worker_fields(call: Call) -> dict[str, Any]:
 
 
 def create_worker(call: Call) -> Response:
-    call.params.str("FriendlyName", required=True)
+    call.params.name()
     sid = call.core.workers.create(call.ws, _worker_fields(call))
     return _worker_response(call, call.core.queries.worker(call.ws, sid), 201)
 

@@ -30,7 +30,7 @@ def _workspace_fields(call: Call) -> dict[str, Any]:
         call, {"EventCallbackUrl": "event_callback_url", "EventsFilter": "events_filter"}
     )
     if "FriendlyName" in p:
-        fields["friendly_name"] = p.str("FriendlyName", required=True, max_len=64)
+        fields["friendly_name"] = p.name()
     if "MultiTaskEnabled" in p:
         fields["multi_task_enabled"] = p.bool("MultiTaskEnabled")
     if "PrioritizeQueueOrder" in p:
@@ -39,7 +39,7 @@ def _workspace_fields(call: Call) -> dict[str, Any]:
 
 
 def create_workspace(call: Call) -> Response:
-    call.params.str("FriendlyName", required=True)
+    call.params.name()
     template = call.params.choice("Template", TEMPLATES, "NONE")
     sid = call.core.workspaces.create(_workspace_fields(call), template)
     return one(call, ser.workspace, call.core.queries.workspace(sid), 201)
@@ -73,7 +73,7 @@ def delete_workspace(call: Call) -> Response:
 
 # -- activities ---------------------------------------------------------------------------------
 def create_activity(call: Call) -> Response:
-    name = call.params.str("FriendlyName", required=True, max_len=64)
+    name = call.params.name()
     available = bool(call.params.bool("Available", False))
     sid = call.core.activities.create(call.ws, name or "", available)
     return one(call, ser.activity, call.core.queries.activity(call.ws, sid), 201)
@@ -90,7 +90,7 @@ def fetch_activity(call: Call) -> Response:
 
 
 def update_activity(call: Call) -> Response:
-    name = call.params.str("FriendlyName", max_len=64)
+    name = call.params.name(required=False)
     sid = call.core.activities.update(call.ws, call.args["sid"], name)
     return one(call, ser.activity, call.core.queries.activity(call.ws, sid))
 
@@ -105,8 +105,8 @@ def create_task_channel(call: Call) -> Response:
     p = call.params
     sid = call.core.channels.create(
         call.ws,
-        p.str("FriendlyName", required=True) or "",
-        p.str("UniqueName", required=True) or "",
+        p.name() or "",
+        p.name("UniqueName") or "",
         bool(p.bool("ChannelOptimizedRouting", False)),
     )
     return one(call, ser.task_channel, call.core.queries.task_channel(call.ws, sid), 201)
@@ -122,7 +122,9 @@ def fetch_task_channel(call: Call) -> Response:
 
 
 def update_task_channel(call: Call) -> Response:
-    changes = _pick(call, {"FriendlyName": "friendly_name"})
+    changes: dict[str, Any] = {}
+    if "FriendlyName" in call.params:
+        changes["friendly_name"] = call.params.name()
     if "ChannelOptimizedRouting" in call.params:
         changes["channel_optimized_routing"] = call.params.bool("ChannelOptimizedRouting")
     sid = call.core.channels.update(call.ws, call.args["sid"], changes)
@@ -139,7 +141,7 @@ def _queue_fields(call: Call) -> dict[str, Any]:
     p = call.params
     fields: dict[str, Any] = {}
     if "FriendlyName" in p:
-        fields["friendly_name"] = p.str("FriendlyName", required=True, max_len=64)
+        fields["friendly_name"] = p.name()
     if "TargetWorkers" in p:
         fields["target_workers"] = p.str("TargetWorkers") or "1==1"
     if "MaxReservedWorkers" in p:
@@ -156,7 +158,7 @@ def _queue_fields(call: Call) -> dict[str, Any]:
 
 
 def create_task_queue(call: Call) -> Response:
-    call.params.str("FriendlyName", required=True)
+    call.params.name()
     sid = call.core.queues.create(call.ws, _queue_fields(call))
     return one(call, ser.task_queue, call.core.queries.task_queue(call.ws, sid), 201)
 
@@ -206,7 +208,7 @@ def _workflow_fields(call: Call) -> dict[str, Any]:
         elif fields.get(field) and not fields[field].startswith(("http://", "https://")):
             raise bad_request(f"{field} must be an http(s) URL, got {fields[field]!r}")
     if "FriendlyName" in p:
-        fields["friendly_name"] = p.str("FriendlyName", required=True, max_len=64)
+        fields["friendly_name"] = p.name()
     if "Configuration" in p:
         fields["configuration"] = p.str("Configuration", required=True)
     if "TaskReservationTimeout" in p:
@@ -215,7 +217,7 @@ def _workflow_fields(call: Call) -> dict[str, Any]:
 
 
 def create_workflow(call: Call) -> Response:
-    call.params.str("FriendlyName", required=True)
+    call.params.name()
     call.params.str("Configuration", required=True)
     sid = call.core.workflows.create(call.ws, _workflow_fields(call))
     return one(call, ser.workflow, call.core.queries.workflow(call.ws, sid), 201)
