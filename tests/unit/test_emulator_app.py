@@ -115,7 +115,8 @@ def test_bad_workspace_bodies(app: App, body: bytes, fragment: str | None) -> No
         assert status == 201
         return
     assert status == 400, answer
-    assert answer["code"] == 20001 and fragment in answer["message"]
+    code = 20002 if fragment == "must not be empty" else 20001  # "Invalid FriendlyName"
+    assert answer["code"] == code and fragment in answer["message"]
 
 
 def test_unknown_parameters_are_ignored(app: App) -> None:

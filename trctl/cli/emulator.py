@@ -7,6 +7,7 @@ from functools import partial
 import click
 
 from trctl.errors import ConfigError, UsageError
+from trctl.vocab.limits import BY_NAME, parse_overrides
 
 KEEP_FINISHED_HELP = (
     "Keep finished tasks, events and delivered callbacks forever (TaskRouter deletes a task 5 "
@@ -15,6 +16,10 @@ KEEP_FINISHED_HELP = (
 RETENTION_HELP = (
     "For load tests: delete finished tasks, events and delivered callbacks after SECONDS "
     "instead."
+)
+LIMITS_HELP = (
+    "For load tests: raise TaskRouter's per-workspace limits, e.g. workers=200000,tasks=1000000 "
+    f"(names: {', '.join(BY_NAME)}), or 'none'."
 )
 TOKEN_HELP = (
     "Auth token clients must use [env TRCTL_EMULATOR_AUTH_TOKEN; prefer the env var: "
@@ -71,6 +76,7 @@ def emulator() -> None:
     metavar="SECONDS",
     help=RETENTION_HELP,
 )
+@click.option("--limits", metavar="NAME=N,...", help=LIMITS_HELP)
 def emulator_start(
     host: str,
     port: int,
@@ -82,6 +88,7 @@ def emulator_start(
     log_format: str,
     keep_finished: bool,
     retention: float | None,
+    limits: str | None,
 ) -> None:
     """Start the emulator; print its URL and the export lines a client needs. Ctrl-C stops it.
 
@@ -94,6 +101,10 @@ def emulator_start(
         raise UsageError("--keep-finished and --retention exclude each other")
     if account_sid and not (account_sid.startswith("AC") and len(account_sid) == 34):
         raise UsageError("--account-sid must be AC followed by 32 hex digits")
+    try:
+        raised = parse_overrides(limits) if limits is not None else None
+    except ValueError as exc:
+        raise UsageError(f"--limits: {exc}") from None
     from trctl.cli.context import get_app
     from trctl.cli.output import info, out
     from trctl.emulator.requestlog import FORMATS, printer
@@ -112,6 +123,7 @@ def emulator_start(
             auth_token=auth_token,
             keep_finished=keep_finished,
             retention=retention,
+            limits=raised,
             out=out,
             note=info,
             log=None if quiet else printer(write_log, log_format),

@@ -8,6 +8,7 @@ import sys
 
 from trctl.emulator import runner
 from trctl.emulator.requestlog import FORMATS, printer
+from trctl.vocab.limits import parse_overrides
 
 
 def _to_stderr(line: str) -> None:
@@ -38,7 +39,17 @@ def main(argv: list[str] | None = None) -> int:
     kept.add_argument(
         "--retention", type=float, metavar="SECONDS", help="one retention for everything"
     )
+    parser.add_argument(
+        "--limits",
+        metavar="NAME=N,...",
+        help="raise TaskRouter's per-workspace limits for load tests (e.g. workers=200000), "
+        "or 'none'",
+    )
     args = parser.parse_args(argv)
+    try:
+        limits = parse_overrides(args.limits) if args.limits is not None else None
+    except ValueError as exc:
+        parser.error(f"--limits: {exc}")
     if args.retention is not None and not args.retention > 0:
         parser.error("--retention must be a positive number of seconds")
     if args.account_sid and not (args.account_sid.startswith("AC") and len(args.account_sid) == 34):
@@ -53,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             auth_token=args.auth_token or os.environ.get(runner.TOKEN_ENV) or None,
             keep_finished=args.keep_finished,
             retention=args.retention,
+            limits=limits,
             out=lambda text: print(text, flush=True),
             note=lambda text: print(text, file=sys.stderr, flush=True),
             log=None if args.quiet else printer(_to_stderr, args.log_format),

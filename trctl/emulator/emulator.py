@@ -40,12 +40,15 @@ class Emulator:
         observer: Observer | None = None,
         keep_finished: bool = False,
         retention: Retention | None = None,
+        limits: dict[str, int] | None = None,
     ) -> None:
         """observer is told of every API request and callback delivery (the request log; None:
         silent; it may be set later: the demo turns its log on once the tutorial has played).
         keep_finished keeps finished tasks, events and delivered callbacks forever; otherwise
         they go as TaskRouter's do (`retention`, default: Retention(), TaskRouter's periods).
-        deliver=False leaves callbacks in the outbox (a test of what a restart resumes)."""
+        deliver=False leaves callbacks in the outbox (a test of what a restart resumes).
+        limits raises (or lowers) TaskRouter's per-workspace limits by name, e.g.
+        {"workers": 200_000} (trctl.vocab.limits lists them)."""
         self.observer = observer
         self.clock = clock or SystemClock()
         self.store = Store(db_path)
@@ -55,7 +58,7 @@ class Emulator:
         self.api_key_secret = credential(self.store, "api_key_secret")
         if keep_finished:
             retention = Retention.forever()
-        self.core = Core(self.store, self.clock, sids or random_sid, retention)
+        self.core = Core(self.store, self.clock, sids or random_sid, retention, limits)
         self.app = App(
             self.core,
             build_routes(STATS_ROUTES),

@@ -78,6 +78,7 @@ def serve(
     auth_token: str | None = None,
     keep_finished: bool = False,
     retention: float | None = None,
+    limits: dict[str, int] | None = None,
     out: Callable[[str], None] = print,
     note: Callable[[str], None] = print,
     log: Observer | None = None,
@@ -86,7 +87,8 @@ def serve(
     is told of every request and callback delivery from then on.
 
     keep_finished keeps finished tasks, events and delivered callbacks forever; retention
-    (seconds) replaces TaskRouter's periods with one for all three (load tests)."""
+    (seconds) replaces TaskRouter's periods with one for all three (load tests); limits raises
+    TaskRouter's per-workspace limits by name (load tests)."""
     from trctl.emulator.core.retention import Retention
     from trctl.emulator.emulator import Emulator
 
@@ -104,6 +106,7 @@ def serve(
             observer=log,
             keep_finished=keep_finished,
             retention=None if retention is None else Retention.uniform(retention),
+            limits=limits,
         ) as emu:
             if db_path != ":memory:":
                 emu.store.set_meta("last_url", emu.url)
@@ -111,6 +114,9 @@ def serve(
             out(export_lines(emu.env()).rstrip("\n"))
             kept = emu.core.kernel.retention.describe()
             note(f"TaskRouter emulator on {emu.url} (store: {db_path}; {kept}); Ctrl-C stops it.")
+            if limits:
+                raised = ", ".join(f"{name}={value:,}" for name, value in sorted(limits.items()))
+                note(f"Limits changed from TaskRouter's: {raised}")
             note(
                 "An offline emulator, not Twilio: what it covers and where it differs, "
                 f"operation by operation: {parity_report()}"

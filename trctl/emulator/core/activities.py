@@ -42,6 +42,7 @@ class Activities(Service):
     def create(self, workspace_sid: str, name: str, available: bool) -> str:
         with self.kernel.tx():
             workspace = self.kernel.workspace(workspace_sid)
+            self.kernel.check_room("activities", "activities", workspace_sid)
             row = self.insert(workspace_sid, name, available)
             if not workspace["default_activity_sid"]:  # a Template=EMPTY workspace's first one
                 self.store.update(

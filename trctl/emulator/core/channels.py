@@ -60,6 +60,7 @@ class TaskChannels(Service):
     ) -> str:
         with self.kernel.tx():
             self.kernel.workspace(workspace_sid)
+            self.kernel.check_room("task_channels", "task_channels", workspace_sid)
             row = self.insert(workspace_sid, unique_name, friendly_name, optimized)
             self._event(row, "task-channel.created", "created")
         return row["sid"]

@@ -34,9 +34,14 @@ class Core:
     is the layering: nothing calls a service wired after it."""
 
     def __init__(
-        self, store: Store, clock: Clock, sids: SidFactory, retention: Retention | None = None
+        self,
+        store: Store,
+        clock: Clock,
+        sids: SidFactory,
+        retention: Retention | None = None,
+        limits: dict[str, int] | None = None,
     ) -> None:
-        k = self.kernel = Kernel(store, clock, sids, retention)
+        k = self.kernel = Kernel(store, clock, sids, retention, limits)
         events = self.events = EventLog(k)
         worker_state = WorkerState(k, events=events)
         eligibility = Eligibility(k)

@@ -10,26 +10,33 @@ from dataclasses import dataclass
 from typing import Any
 
 from trctl.emulator.core.clock import Clock
-from trctl.emulator.core.errors import Missing, bad_request
+from trctl.emulator.core.errors import ApiError, Missing, bad_request
 from trctl.emulator.core.exprs import compile_expression
 from trctl.emulator.core.ids import SidFactory
 from trctl.emulator.core.retention import Retention
 from trctl.emulator.core.store import Row, Store
+from trctl.vocab.limits import BY_NAME, resolve
 from trctl.workflow.config import Target, WorkflowConfig, parse_workflow_config
 
 
 class Kernel:
     """Shared by the domain services: one lock and one SQLite transaction per mutation (tx),
-    hooks run after each outermost commit, the clock, the retention periods, and lookups with
-    their caches."""
+    hooks run after each outermost commit, the clock, the retention periods, the per-workspace
+    limits, and lookups with their caches."""
 
     def __init__(
-        self, store: Store, clock: Clock, sids: SidFactory, retention: Retention | None = None
+        self,
+        store: Store,
+        clock: Clock,
+        sids: SidFactory,
+        retention: Retention | None = None,
+        limits: dict[str, int] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.sids = sids
         self.retention = retention or Retention()
+        self.limits = resolve(limits)  # trctl.vocab.limits' defaults, with these raised
         self._as_of = threading.local()  # the moment a late timer fires at, in its thread
         self.commit_hooks: list[Callable[[], None]] = []
         # callbacks queued by the transaction in progress, and who sends them once committed
@@ -92,6 +99,27 @@ class Kernel:
     def take_deadline_hint(self) -> float | None:
         hint, self._deadline_hint = self._deadline_hint, None
         return hint
+
+    # -- limits ---------------------------------------------------------------------------------
+    def check_room(
+        self, limit: str, table: str, workspace_sid: str, where: str = "", args: tuple = ()
+    ) -> None:
+        """Refuse (400, the limit's Twilio code) one more row of `table` in the workspace when it
+        already holds as many (matching `where`) as the limit allows. Cheap: the largest id
+        bounds the table's row count, so COUNT runs (on a workspace_sid index) only near it."""
+        allowed = self.limits[limit]
+        if (self.store.scalar(f"SELECT max(id) FROM {table}") or 0) < allowed:
+            return
+        held = self.store.scalar(
+            f"SELECT COUNT(*) FROM {table} WHERE workspace_sid = ?{where}", (workspace_sid, *args)
+        )
+        if held >= allowed:
+            raise limit_reached(limit, allowed, f"Workspace {workspace_sid} has {held}")
+
+    def check_value(self, limit: str, value: int, what: str) -> None:
+        """Refuse a value above the limit (a channel's capacity, attributes' length)."""
+        if value > self.limits[limit]:
+            raise limit_reached(limit, self.limits[limit], f"{what} is {value}")
 
     # -- lookups --------------------------------------------------------------------------------
     def load(self, table: str, sid: str, workspace_sid: str | None = None) -> Row:
@@ -190,6 +218,16 @@ class Kernel:
             return config.filters[task["filter_index"]].targets[task["target_index"]]
         except IndexError:
             return None
+
+
+def limit_reached(name: str, allowed: int, held: str) -> ApiError:
+    spec = BY_NAME[name]
+    return ApiError(
+        400,
+        spec.code,
+        f"{held}; TaskRouter allows at most {allowed:,} {spec.counts} (the emulator's "
+        f"--limits {name}=N raises it)",
+    )
 
 
 def check_if_match(row: Row, if_match: str | None, what: str) -> None:

@@ -37,6 +37,7 @@ class TaskQueues(Service):
         sid = self.kernel.sids("WQ")
         with self.kernel.tx():
             self.kernel.workspace(workspace_sid)
+            self.kernel.check_room("task_queues", "task_queues", workspace_sid)
             self._check_queue_fields(workspace_sid, fields)
             self.store.insert(
                 "task_queues",

@@ -32,6 +32,8 @@ class Tasks(Service):
         sid = self.kernel.sids("WT")
         with self.kernel.tx():
             self.kernel.workspace(workspace_sid)
+            self._check_attributes(fields)
+            self.kernel.check_room("tasks", "tasks", workspace_sid)
             workflow_sid = fields.get("workflow_sid")
             queue_sid = fields.get("task_queue_sid")
             if workflow_sid:
@@ -109,6 +111,7 @@ class Tasks(Service):
         with self.kernel.tx():
             task = self.kernel.load("tasks", sid, workspace_sid)
             check_if_match(task, if_match, "Task")
+            self._check_attributes(changes)
             if task["assignment_status"] in TERMINAL and (changes or status):
                 raise bad_request(
                     f"Task {sid} is already {task['assignment_status']} and cannot be updated"
@@ -134,6 +137,11 @@ class Tasks(Service):
             if status is not None:
                 self._change_status(self.kernel.load("tasks", sid), status, reason)
         return sid
+
+    def _check_attributes(self, fields: dict[str, Any]) -> None:
+        if fields.get("attributes") is not None:
+            length = len(fields["attributes"])
+            self.kernel.check_value("attributes", length, "Attributes' length")
 
     def _change_status(self, task: Row, status: str, reason: str | None) -> None:
         current = task["assignment_status"]

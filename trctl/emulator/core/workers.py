@@ -35,6 +35,11 @@ class Workers(Service):
                     "activity (it was created with Template=EMPTY); create an activity first"
                 )
             activity = self.kernel.activity_in(workspace_sid, activity_sid, "ActivitySid")
+            self.kernel.check_room("workers", "workers", workspace_sid)
+            if activity["available"]:
+                self._check_available_room(workspace_sid)
+            attributes = fields.get("attributes") or "{}"  # its length as sent counts
+            self.kernel.check_value("attributes", len(attributes), "Attributes' length")
             if self.store.one(
                 "SELECT 1 FROM workers WHERE workspace_sid = ? AND friendly_name = ?",
                 (workspace_sid, fields["friendly_name"]),
@@ -49,7 +54,7 @@ class Workers(Service):
                     "workspace_sid": workspace_sid,
                     "friendly_name": fields["friendly_name"],
                     "activity_sid": activity_sid,
-                    "attributes": compact_json(fields.get("attributes") or "{}"),
+                    "attributes": compact_json(attributes),
                     "available": activity["available"],
                     "version": 0,
                     "date_created": now,
@@ -99,7 +104,12 @@ class Workers(Service):
                         "RejectPendingReservations is allowed only when moving the worker to "
                         "an unavailable activity"
                     )
+                if activity["available"] and not worker["available"]:
+                    self._check_available_room(workspace_sid)
             if "attributes" in changes:
+                self.kernel.check_value(
+                    "attributes", len(changes["attributes"]), "Attributes' length"
+                )
                 changes["attributes"] = compact_json(changes["attributes"])
             if changes:
                 changes["version"] = worker["version"] + 1
@@ -123,6 +133,9 @@ class Workers(Service):
             if worker["available"]:
                 self.router.route_worker(worker)
         return sid
+
+    def _check_available_room(self, workspace_sid: str) -> None:
+        self.kernel.check_room("available_workers", "workers", workspace_sid, " AND available = 1")
 
     def delete(self, workspace_sid: str, sid: str, if_match: str | None = None) -> None:
         with self.kernel.tx():
@@ -151,6 +164,8 @@ class Workers(Service):
             worker = self.kernel.load("workers", worker_sid, workspace_sid)
             channel = self.kernel.worker_channel(worker_sid, ref)
             before = channel
+            if changes.get("capacity") is not None:
+                self.kernel.check_value("channel_capacity", changes["capacity"], "Capacity")
             if "available" in changes:
                 changes["available"] = int(changes["available"])
             changes["date_updated"] = self.kernel.now()

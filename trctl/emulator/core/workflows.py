@@ -45,6 +45,7 @@ class Workflows(Service):
         sid = self.kernel.sids("WW")
         with self.kernel.tx():
             self.kernel.workspace(workspace_sid)
+            self.kernel.check_room("workflows", "workflows", workspace_sid)
             self._check_config(workspace_sid, fields["configuration"])
             self.store.insert(
                 "workflows",

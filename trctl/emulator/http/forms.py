@@ -14,7 +14,6 @@ from trctl.emulator.core.ids import looks_like
 from trctl.vocab.limits import FRIENDLY_NAME_CODE, friendly_name_problem
 
 TRUE_WORDS = ("true", "1", "yes")
-MAX_ATTRIBUTES = 4096
 
 
 def parse_form(raw: bytes | str) -> list[tuple[str, str]]:
@@ -97,6 +96,8 @@ class Params:
             number = int(value.strip())
         except ValueError as exc:
             raise bad_request(f"{name} must be an integer, got {value!r}") from exc
+        if low is not None and number < low and high is None:
+            raise bad_request(f"{name} must be at least {low}, got {number}")
         if (low is not None and number < low) or (high is not None and number > high):
             raise bad_request(f"{name} must be between {low} and {high}, got {number}")
         return number
@@ -109,13 +110,12 @@ class Params:
             raise bad_request(f"{name} must be a {prefix} SID ({prefix} + 32 hex), got {value!r}")
         return value
 
-    def json_object(self, name: str, *, max_len: int = MAX_ATTRIBUTES) -> str | None:
-        """A JSON object passed as a string; returned normalised as given (400 if not JSON)."""
+    def json_object(self, name: str) -> str | None:
+        """A JSON object passed as a string, returned as given (400 if not JSON); its length
+        is the core's to judge (the attributes limit)."""
         value = self.raw(name)
         if value is None:
             return None
-        if len(value) > max_len:
-            raise bad_request(f"{name} must be at most {max_len} characters, got {len(value)}")
         parsed = parse_json_object(name, value)
         del parsed
         return value

@@ -110,7 +110,7 @@ def update_worker_channel(call: Call) -> Response:
     p = call.params
     changes: dict[str, Any] = {}
     if "Capacity" in p:
-        changes["capacity"] = p.int("Capacity", low=0, high=50)
+        changes["capacity"] = p.int("Capacity", low=0)  # the most: the core's limit
     if "Available" in p:
         changes["available"] = p.bool("Available")
     sid = call.core.workers.update_channel(call.ws, call.args["worker"], call.args["sid"], changes)
