@@ -107,6 +107,7 @@ def emulator_start(
         raise UsageError(f"--limits: {exc}") from None
     from trctl.cli.context import get_app
     from trctl.cli.output import info, out
+    from trctl.emulator.core.owner import StoreBusy
     from trctl.emulator.requestlog import FORMATS, printer
     from trctl.emulator.runner import serve
 
@@ -128,6 +129,8 @@ def emulator_start(
             note=info,
             log=None if quiet else printer(write_log, log_format),
         )
+    except StoreBusy as exc:
+        raise ConfigError(f"cannot start the emulator: {exc}") from None
     except OSError as exc:
         raise ConfigError(
             f"cannot start the emulator on {host}:{port}: {exc.strerror or exc}",
@@ -143,13 +146,19 @@ def emulator_start(
     help="Also print TWILIO_API_KEY/TWILIO_API_SECRET (the emulator's API key; clients prefer it).",
 )
 def emulator_env(db: str | None, api_key: bool) -> None:
-    """Print export lines for the emulator's credentials and URL: eval "$(trctl emulator env)"."""
+    """Print export lines for the emulator's credentials and URL: eval "$(trctl emulator env)".
+
+    Warns on stderr when no emulator answers at that URL (a TCP connect on this machine)."""
     from pathlib import Path
 
-    from trctl.cli.output import out
-    from trctl.emulator.runner import export_lines, stored_env
+    from trctl.cli.output import info, out
+    from trctl.emulator.runner import answering, export_lines, stored_env
 
-    out(export_lines(stored_env(Path(_db_path(db)), api_key=api_key)), nl=False)
+    env = stored_env(Path(_db_path(db)), api_key=api_key)
+    out(export_lines(env), nl=False)
+    url = env["TRCTL_API_URL"]
+    if answering(url) is False:
+        info(f"Warning: no emulator answers at {url}; start one with `trctl emulator start`")
 
 
 @emulator.command("reset")

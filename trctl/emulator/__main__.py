@@ -7,6 +7,7 @@ import os
 import sys
 
 from trctl.emulator import runner
+from trctl.emulator.core.owner import StoreBusy
 from trctl.emulator.requestlog import FORMATS, printer
 from trctl.vocab.limits import parse_overrides
 
@@ -69,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
             note=lambda text: print(text, file=sys.stderr, flush=True),
             log=None if args.quiet else printer(_to_stderr, args.log_format),
         )
+    except StoreBusy as exc:
+        print(f"Error: cannot start the emulator: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"Error: cannot start the emulator: {exc.strerror or exc}", file=sys.stderr)
         return 1

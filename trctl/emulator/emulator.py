@@ -10,6 +10,7 @@ from trctl.emulator.core.clock import Clock, FakeClock, SystemClock
 from trctl.emulator.core.core import Core
 from trctl.emulator.core.credentials import credential
 from trctl.emulator.core.ids import SidFactory, random_sid
+from trctl.emulator.core.owner import StoreOwner
 from trctl.emulator.core.retention import Retention
 from trctl.emulator.core.store import Store
 from trctl.emulator.delivery.outbox import Outbox
@@ -51,7 +52,13 @@ class Emulator:
         {"workers": 200_000} (trctl.vocab.limits lists them)."""
         self.observer = observer
         self.clock = clock or SystemClock()
-        self.store = Store(db_path)
+        # one emulator per store file, taken before anything is read or served (StoreBusy)
+        self.owner = None if str(db_path) == ":memory:" else StoreOwner(db_path).acquire()
+        try:
+            self.store = Store(db_path)
+        except BaseException:
+            self._release_owner()
+            raise
         self.account_sid = credential(self.store, "account_sid", account_sid)
         self.auth_token = credential(self.store, "auth_token", auth_token)
         self.api_key_sid = credential(self.store, "api_key_sid")
@@ -84,6 +91,8 @@ class Emulator:
     def start(self) -> Emulator:
         self.server = EmulatorHTTPServer(self.loop, (self.host, self._port), self.app)
         self.app.allow_port(self.host, self.port)
+        if self.owner is not None:
+            self.owner.note(self.port)
         self.server.start()
         self.loop.start()
         if self.deliver:
@@ -99,6 +108,11 @@ class Emulator:
             self.loop.call_soon_threadsafe(self.outbox.poster.close)
             self.loop.stop()
         self.store.close()
+        self._release_owner()
+
+    def _release_owner(self) -> None:
+        if self.owner is not None:
+            self.owner.release()
 
     def __enter__(self) -> Emulator:
         return self.start()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shlex
 import signal
-import threading
+import socket
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from trctl.emulator.core.store import Store
 from trctl.emulator.requestlog import Observer
@@ -61,6 +63,25 @@ def stored_env(db_path: Path, *, api_key: bool = False) -> dict[str, str]:
     return env
 
 
+def answering(url: str, timeout: float = 0.5) -> bool | None:
+    """Whether something accepts TCP connections at the URL's host and port; None (not asked)
+    when the host is not a loopback address: only this machine is ever probed."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        return None
+    try:
+        port = parts.port or 80
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
 def reset(db_path: Path) -> None:
     store = Store(db_path)
     try:
@@ -92,10 +113,11 @@ def serve(
     from trctl.emulator.core.retention import Retention
     from trctl.emulator.emulator import Emulator
 
-    stop = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    # SIGINT and SIGTERM are blocked (in every thread the emulator starts) and taken with
+    # sigwait: a handler calling Event.set() could deadlock on the Event's own lock when the
+    # signal landed while this thread was entering Event.wait(), leaving a SIGTERM unanswered.
+    stopping = {signal.SIGINT, signal.SIGTERM}
+    previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
     try:
         with Emulator(
             db_path=db_path,
@@ -121,8 +143,7 @@ def serve(
                 "An offline emulator, not Twilio: what it covers and where it differs, "
                 f"operation by operation: {parity_report()}"
             )
-            stop.wait()
+            signal.sigwait(stopping)
             note("stopping the emulator")
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)

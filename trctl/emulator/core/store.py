@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from trctl.emulator.core.files import private_store
 from trctl.emulator.core.schema import ADDED_COLUMNS, DATA_TABLES, DDL, INDEXES, SCHEMA_VERSION
 
 Row = sqlite3.Row
@@ -25,7 +26,7 @@ class Store:
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            private_store(self.path)  # it holds credentials: 0600 in a 0700 directory
         self.lock = threading.RLock()
         self._depth = 0
         self._cache: dict[tuple[str, str], Row | None] = {}
