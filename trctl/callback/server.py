@@ -211,7 +211,7 @@ class CallbackServer:
         return params
 
     def _read_body(self, handler: CallbackHandler, length: int) -> bytes:
-        deadline = self.clock() + self.body_deadline
+        deadline = handler.body_due  # set when the accept thread handed the connection over
         chunks: list[bytes] = []
         remaining = length
         while remaining > 0:
