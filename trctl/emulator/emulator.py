@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from trctl.emulator.core.clock import Clock, FakeClock, SystemClock
 from trctl.emulator.core.core import Core
@@ -162,6 +163,11 @@ class Emulator:
             raise TypeError("advance() needs an Emulator built with clock=FakeClock()")
         self.clock.advance(seconds)
         return self.core.timers.fire_due()
+
+    def delivery_summary(self) -> list[dict[str, Any]]:
+        """Per destination URL and kind (assignment, event): callbacks waiting, in flight,
+        delivered, failed, and dropped because the backlog was full."""
+        return list(self.loop.run_and_wait(self.outbox.summary))
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """True once every queued callback was delivered and its answer applied."""

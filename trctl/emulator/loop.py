@@ -12,6 +12,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger("trctl.emulator")
 
@@ -71,6 +72,29 @@ class Loop:
         timer = Timer(when, callback)
         heapq.heappush(self._timers, (when, next(self._sequence), timer))
         return timer
+
+    def run_and_wait(self, function: Callable[[], Any], timeout: float = 5.0) -> Any:
+        """Run function on the loop's thread and return its result (from any thread)."""
+        if self.in_loop_thread() or self.thread is None or not self.thread.is_alive():
+            return function()
+        done = threading.Event()
+        box: list[Any] = []
+
+        def run() -> None:
+            try:
+                box.append((True, function()))
+            except BaseException as exc:  # handed to the waiting thread
+                box.append((False, exc))
+            finally:
+                done.set()
+
+        self.call_soon_threadsafe(run)
+        if not done.wait(timeout):
+            raise TimeoutError("the emulator's loop did not answer in time")
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value
 
     def in_loop_thread(self) -> bool:
         return self.thread is threading.current_thread()

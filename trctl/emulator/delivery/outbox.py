@@ -70,6 +70,7 @@ class Outbox:
         self.outcomes: list[tuple[int, str, str]] = []
         self._flush_planned = False
         self.outstanding = 0  # accepted and not yet finished (delivered, failed or dropped)
+        self.max_backlog = MAX_BACKLOG
         self.quiet = threading.Condition()
 
     # -- from any thread ------------------------------------------------------------------------
@@ -110,7 +111,7 @@ class Outbox:
             if lane is None:
                 lane = self.lanes[key] = Lane(delivery.kind, delivery.url)
             lane.waiting.append(delivery)
-            if len(lane.waiting) > MAX_BACKLOG:
+            if len(lane.waiting) > self.max_backlog:
                 self._drop(lane, lane.waiting.popleft())
             touched.append(lane)
         for lane in dict.fromkeys(touched):
@@ -186,8 +187,9 @@ class Outbox:
         lane.dropped += 1
         if lane.dropped == 1 or lane.dropped % 1000 == 0:
             log.warning("%d %s callback(s) to %s dropped: more than %d waiting",
-                        lane.dropped, lane.kind, public_url(lane.url), MAX_BACKLOG)  # fmt: skip
-        self._record(delivery, "failed", f"dropped: more than {MAX_BACKLOG} waiting")
+                        lane.dropped, lane.kind, public_url(lane.url),
+                        self.max_backlog)  # fmt: skip
+        self._record(delivery, "failed", f"dropped: more than {self.max_backlog} waiting")
 
     def _record(self, delivery: Delivery, state: str, result: str) -> None:
         self.outcomes.append((delivery.id, state, result))

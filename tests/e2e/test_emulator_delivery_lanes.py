@@ -1,0 +1,111 @@
+"""Callback deliveries do not wait for each other: a stuck or dead URL delays nobody else,
+events to one URL keep their order, a backlog is bounded and its drops are counted."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from emulator_callbacks import CallbackServer, defer
+from quickstart_setup import build_quickstart, make_sdk
+
+from trctl.emulator import Emulator, FakeClock
+
+ES = json.dumps({"selected_language": "es"})
+
+
+@contextmanager
+def black_hole() -> Iterator[str]:
+    """A URL whose server accepts connections and reads requests, but never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def hold() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            held.append(conn)
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/events"
+    finally:
+        stop.set()
+        thread.join(2)
+        for conn in held:
+            conn.close()
+        listener.close()
+
+
+def test_a_stuck_event_url_does_not_delay_assignment_callbacks() -> None:
+    """Before: four workspaces whose event URL never answered held every outbox thread, and
+    another workspace's assignment callback waited 35-60 s."""
+    with black_hole() as stuck, Emulator(clock=FakeClock()) as emu:
+        sdk = make_sdk(emu)
+        for n in range(4):  # events galore to a URL that never answers, 15 s each
+            sdk.taskrouter.v1.workspaces.create(
+                friendly_name=f"Stuck {n}", event_callback_url=stuck
+            )
+        with CallbackServer(emu.auth_token) as app:
+            qs = build_quickstart(sdk, assignment_callback_url=app.url())
+            ws = sdk.taskrouter.v1.workspaces(qs.workspace_sid)
+            ws.update(event_callback_url=stuck)  # the same workspace's events are stuck too
+            ws.workers(qs.workers["Alice"]).update(activity_sid=qs.activities["Idle"])
+            started = time.monotonic()
+            task = ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
+            (received,) = app.wait_for(1, timeout=5)
+            assert time.monotonic() - started < 1.0
+            assert received.params["TaskSid"] == task.sid
+            deadline = time.monotonic() + 5
+            while ws.tasks(task.sid).fetch().assignment_status != "assigned":
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+
+
+def test_events_to_one_url_arrive_in_the_order_they_happened() -> None:
+    with Emulator(clock=FakeClock()) as emu, CallbackServer(emu.auth_token, defer) as app:
+        sdk = make_sdk(emu)
+        qs = build_quickstart(sdk)
+        ws = sdk.taskrouter.v1.workspaces(qs.workspace_sid)
+        ws.update(event_callback_url=app.url("/events"))
+        for _ in range(20):
+            ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
+        assert emu.wait_idle(10)
+        received = [item.params["Sid"] for item in app.received if item.path == "/events"]
+        recorded = [e.sid for e in ws.events.list(minutes=60, page_size=1000)]
+        assert len(received) >= 80  # 4 events per task and more
+        assert received == sorted(received, key=recorded.index)  # the list is oldest first
+
+
+def test_a_dead_urls_backlog_is_bounded_and_its_drops_are_counted(caplog: Any) -> None:
+    with black_hole() as stuck, Emulator(clock=FakeClock()) as emu:
+        emu.outbox.max_backlog = 5
+        sdk = make_sdk(emu)
+        ws_sid = sdk.taskrouter.v1.workspaces.create(
+            friendly_name="Stuck", event_callback_url=stuck
+        ).sid
+        ws = sdk.taskrouter.v1.workspaces(ws_sid)
+        for n in range(10):
+            ws.activities.create(friendly_name=f"A{n}")  # one event each
+        deadline = time.monotonic() + 5
+        while True:
+            (lane,) = [lane for lane in emu.delivery_summary() if lane["kind"] == "event"]
+            if lane["dropped"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        assert lane["url"] == stuck and lane["in_flight"] == 1
+        assert lane["waiting"] == 5  # the bound
+        assert lane["dropped"] == 10 + 1 - 1 - 5  # workspace.created and 10 activities, 1 sent
+        assert "dropped" in caplog.text and stuck in caplog.text
