@@ -98,7 +98,6 @@ class Activities(Service):
             row,
             event_type,
             "activity",
-            "Activities",
             f"Activity {row['friendly_name']} {verb}",
             {
                 "ActivitySid": row["sid"],

@@ -99,7 +99,6 @@ class TaskChannels(Service):
             row,
             event_type,
             "task_channel",
-            "TaskChannels",
             f"TaskChannel {row['unique_name']} {verb}",
             {
                 "TaskChannelSid": row["sid"],

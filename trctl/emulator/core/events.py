@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from typing import Any
 
 from trctl.emulator.core.kernel import Service
 from trctl.emulator.core.store import Row
-
-_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
-
-
-def snake(name: str) -> str:
-    """PascalCase parameter name -> snake_case field name."""
-    return _SNAKE.sub("_", name).lower()
 
 
 def queue_fields(queue: Row) -> dict[str, str]:
@@ -83,7 +74,6 @@ class EventLog(Service):
         *,
         resource_type: str,
         resource_sid: str,
-        resource_path: str,
         description: str,
         fields: dict[str, str] | None = None,
     ) -> str:
@@ -94,10 +84,6 @@ class EventLog(Service):
         now = self.kernel.now()
         sid = self.kernel.sids("EV")
         extra = dict(fields or {})
-        data: dict[str, Any] = {snake(k): v for k, v in extra.items()}
-        data["workspace_name"] = workspace["friendly_name"]
-        data["workspace_sid"] = workspace_sid
-        ws_path = f"/v1/Workspaces/{workspace_sid}"
         self.store.insert(
             "events",
             {
@@ -106,12 +92,12 @@ class EventLog(Service):
                 "event_type": event_type,
                 "resource_type": resource_type,
                 "resource_sid": resource_sid,
-                "resource_url": f"{ws_path}/{resource_path}" if resource_path else ws_path,
-                "actor_type": "workspace",
-                "actor_sid": workspace_sid,
-                "actor_url": ws_path,
+                "resource_url": "",  # compact row: rebuilt on read (eventcodec)
+                "actor_type": "",
+                "actor_sid": "",
+                "actor_url": "",
                 "description": description,
-                "event_data": json.dumps(data),
+                "event_data": self.kernel.events_codec.encode(extra, now),
                 "task_sid": extra.get("TaskSid"),
                 "worker_sid": extra.get("WorkerSid"),
                 "reservation_sid": extra.get("ReservationSid"),
@@ -125,7 +111,7 @@ class EventLog(Service):
         if url and _subscribed(workspace["events_filter"], event_type):
             params = {
                 "EventType": event_type,
-                "AccountSid": self.store.get_meta("account_sid") or "",
+                "AccountSid": self.kernel.account_sid(),
                 "WorkspaceSid": workspace_sid,
                 "WorkspaceName": workspace["friendly_name"],
                 "EventDescription": description,
@@ -184,13 +170,13 @@ class EventLog(Service):
         self, task: Row, event_type: str, description: str, extra: dict[str, str] | None = None
     ) -> None:
         fields = {**self.task_fields(task), **(extra or {})}
-        self.resource_event(task, event_type, "task", "Tasks", description, fields)
+        self.resource_event(task, event_type, "task", description, fields)
 
     def worker_event(
         self, worker: Row, event_type: str, description: str, extra: dict[str, str] | None = None
     ) -> None:
         fields = {**self.worker_fields(worker), **(extra or {})}
-        self.resource_event(worker, event_type, "worker", "Workers", description, fields)
+        self.resource_event(worker, event_type, "worker", description, fields)
 
     def reservation_event(self, reservation: Row, event_type: str, verb: str) -> None:
         task = self.kernel.load("tasks", reservation["task_sid"])
@@ -206,22 +192,20 @@ class EventLog(Service):
             event_type,
             resource_type="reservation",
             resource_sid=reservation["sid"],
-            resource_path=f"Tasks/{reservation['task_sid']}/Reservations/{reservation['sid']}",
             description=f"Reservation {reservation['sid']} {verb}",
             fields=fields,
         )
 
     def resource_event(
-        self, row: Row, event_type: str, resource_type: str, path: str, description: str,
+        self, row: Row, event_type: str, resource_type: str, description: str,
         fields: dict[str, str],
     ) -> None:  # fmt: skip
-        """An event about one resource of the workspace, at {path}/{sid}."""
+        """An event about one resource of the workspace (its URL follows from its type)."""
         self.record(
             row["workspace_sid"],
             event_type,
             resource_type=resource_type,
             resource_sid=row["sid"],
-            resource_path=f"{path}/{row['sid']}",
             description=description,
             fields=fields,
         )

@@ -11,6 +11,7 @@ from typing import Any
 
 from trctl.emulator.core.clock import Clock
 from trctl.emulator.core.errors import ApiError, Missing, bad_request
+from trctl.emulator.core.eventcodec import EventCodec
 from trctl.emulator.core.exprs import compile_expression
 from trctl.emulator.core.ids import SidFactory
 from trctl.emulator.core.retention import Retention
@@ -46,6 +47,10 @@ class Kernel:
         self._task_attrs: dict[str, tuple[str, dict[str, Any]]] = {}
         self._configs: dict[str, tuple[str, WorkflowConfig]] = {}
         self._deadline_hint: float | None = None
+        self._account_sid: str | None = None
+        self._queries: dict[tuple[str, tuple], tuple[int, Any]] = {}
+        self.events_codec = EventCodec(store)
+        store.on_forget.append(self.events_codec.forget)
 
     # -- transactions and time ------------------------------------------------------------------
     @contextmanager
@@ -121,6 +126,12 @@ class Kernel:
         if value > self.limits[limit]:
             raise limit_reached(limit, self.limits[limit], f"{what} is {value}")
 
+    def account_sid(self) -> str:
+        """The emulator's account SID (set once, when the store is first made)."""
+        if self._account_sid is None:
+            self._account_sid = self.store.get_meta("account_sid") or ""
+        return self._account_sid
+
     # -- lookups --------------------------------------------------------------------------------
     def load(self, table: str, sid: str, workspace_sid: str | None = None) -> Row:
         """The row, or Missing (the wire layer answers 404)."""
@@ -141,10 +152,34 @@ class Kernel:
 
     def channel_by_ref(self, workspace_sid: str, ref: str) -> Row | None:
         """A task channel by SID or unique_name."""
-        return self.store.one(
+        return self._listed(
+            "task_channels",
             "SELECT * FROM task_channels WHERE workspace_sid = ? AND (sid = ? OR unique_name = ?)",
             (workspace_sid, ref, ref),
+            one=True,
         )
+
+    def queues_of(self, workspace_sid: str) -> list[Row]:
+        """The workspace's task queues, oldest first."""
+        return self._listed(
+            "task_queues",
+            "SELECT * FROM task_queues WHERE workspace_sid = ? ORDER BY id",
+            (workspace_sid,),
+        )
+
+    def _listed(self, table: str, sql: str, args: tuple, *, one: bool = False) -> Any:
+        """A query over a table that changes rarely, asked again only after it was written."""
+        key = (sql, args)
+        generation = self.store.generation(table)
+        cached = self._queries.get(key)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        rows = self.store.all(sql, args)
+        answer = (rows[0] if rows else None) if one else rows
+        if len(self._queries) >= 1024:
+            self._queries.clear()
+        self._queries[key] = (generation, answer)
+        return answer
 
     def active_tasks(self, column: str, sid: str) -> int:
         """How many pending, reserved, assigned or wrapping tasks have `column` = sid."""

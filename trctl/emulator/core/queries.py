@@ -382,8 +382,9 @@ class Queries(Service):
         where.add("event_date >= ?", flt.start)
         if flt.end is not None:
             where.add("event_date <= ?", flt.end)
-        names = self._names()
-        return self._page("events", where, cursor, lambda r: records.event(r, names))
+        names, codec = self._names(), self.kernel.events_codec
+        return self._page("events", where, cursor, lambda r: records.event(r, names, codec))
 
     def event(self, workspace_sid: str, sid: str) -> records.EventRecord:
-        return records.event(self.kernel.load("events", sid, workspace_sid), self._names())
+        row = self.kernel.load("events", sid, workspace_sid)
+        return records.event(row, self._names(), self.kernel.events_codec)

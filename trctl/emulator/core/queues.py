@@ -86,7 +86,6 @@ class TaskQueues(Service):
             row,
             event_type,
             "taskqueue",
-            "TaskQueues",
             f"TaskQueue {row['friendly_name']} {verb}",
             {
                 "TaskQueueSid": row["sid"],

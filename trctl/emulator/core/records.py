@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, TypeVar
 
+from trctl.emulator.core.eventcodec import EventCodec
 from trctl.emulator.core.store import Row, Store
 
 R = TypeVar("R")
@@ -260,11 +260,15 @@ def reservation(row: Row, names: Names) -> ReservationRecord:
     return _build(ReservationRecord, row, worker_name=names.name("workers", row["worker_sid"]))
 
 
-def event(row: Row, names: Names) -> EventRecord:
+def event(row: Row, names: Names, codec: EventCodec) -> EventRecord:
+    actor_type, actor_sid, actor_path, resource_path = codec.actor_and_resource(row)
+    workspace_name = names.name("workspaces", row["workspace_sid"])
     return _build(
         EventRecord,
         row,
-        resource_path=row["resource_url"],
-        actor_path=row["actor_url"],
-        event_data=json.loads(row["event_data"]),
+        actor_type=actor_type,
+        actor_sid=actor_sid,
+        actor_path=actor_path,
+        resource_path=resource_path,
+        event_data=codec.decode(row, workspace_name),
     )

@@ -97,7 +97,7 @@ class Router(Service):
             if not room:
                 return
             best: tuple[tuple, Row, Row] | None = None
-            for queue in self._queues(workspace["sid"]):
+            for queue in self.kernel.queues_of(workspace["sid"]):
                 if not self.eligibility.is_member(queue, row):
                     continue
                 found = self._best_in_queue(queue, row, room)
@@ -136,11 +136,6 @@ class Router(Service):
             self.reserve(task, worker, queue)
 
     # -- inside ---------------------------------------------------------------------------------
-    def _queues(self, workspace_sid: str) -> list[Row]:
-        return self.store.all(
-            "SELECT * FROM task_queues WHERE workspace_sid = ? ORDER BY id", (workspace_sid,)
-        )
-
     def _room(self, workspace: Row, worker: Row) -> dict[str | None, int]:
         """Where the worker can take a task: {channel SID: free slots}, or {None: 1} for any
         channel in a single-tasking workspace; empty when it has no room."""
@@ -314,7 +309,7 @@ class Router(Service):
         worker = self.kernel.load("workers", reservation["worker_sid"])
         now = self.kernel.now()
         return {
-            "AccountSid": self.store.get_meta("account_sid") or "",
+            "AccountSid": self.kernel.account_sid(),
             "WorkspaceSid": reservation["workspace_sid"],
             "WorkflowSid": task["workflow_sid"] or "",
             "TaskQueueSid": reservation["task_queue_sid"] or "",

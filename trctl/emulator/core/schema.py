@@ -80,6 +80,11 @@ CREATE TABLE IF NOT EXISTS events (
     task_sid TEXT, worker_sid TEXT, reservation_sid TEXT, task_queue_sid TEXT,
     workflow_sid TEXT, task_channel TEXT, event_date REAL NOT NULL);
 
+CREATE TABLE IF NOT EXISTS event_fields (code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+
+CREATE TABLE IF NOT EXISTS event_values (
+    hash TEXT PRIMARY KEY, value TEXT NOT NULL, last_used REAL NOT NULL);
+
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, workspace_sid TEXT NOT NULL,
     url TEXT NOT NULL, fallback_url TEXT, params TEXT NOT NULL,
@@ -116,6 +121,7 @@ CREATE INDEX IF NOT EXISTS reservations_deadline ON reservations (deadline)
 CREATE INDEX IF NOT EXISTS events_ws ON events (workspace_sid, event_date, id);
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, id);
 CREATE INDEX IF NOT EXISTS outbox_finished ON outbox (id) WHERE state != 'pending';
+CREATE INDEX IF NOT EXISTS event_values_used ON event_values (last_used);
 CREATE INDEX IF NOT EXISTS tasks_routing ON tasks
     (task_queue_sid, assignment_status, routing_class, priority DESC, queue_entered, id);
 CREATE INDEX IF NOT EXISTS workers_free ON workers
@@ -138,5 +144,6 @@ DATA_TABLES = (
     "tasks",
     "reservations",
     "events",
+    "event_values",
     "outbox",
 )

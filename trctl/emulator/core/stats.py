@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -245,12 +244,13 @@ class Stats:
         Read from the event log, not the tasks: a finished task is deleted after 5 minutes
         but what it did counts as long as its events are kept (30 days)."""
         rows = self.store.all(
-            "SELECT task_sid, event_date, event_data FROM events WHERE workspace_sid = ? "
+            "SELECT * FROM events WHERE workspace_sid = ? "
             f"AND event_type = ? AND event_date BETWEEN ? AND ?{scope}",
             [self.ws, event_type, start, end, *args],
         )
+        codec = self.kernel.events_codec
         return [
-            (row["task_sid"], row["event_date"], int(json.loads(row["event_data"])["task_age"]))
+            (row["task_sid"], row["event_date"], int(codec.field(row, "TaskAge") or 0))
             for row in rows
         ]
 
@@ -281,17 +281,16 @@ class Stats:
         """Time spent in each activity over the window, by one worker, a set of them, or all."""
         scope, args = _scope("worker_sid", workers)
         spent: dict[str, list[float]] = {}
+        codec = self.kernel.events_codec
         for row in self.store.all(
-            "SELECT event_data FROM events WHERE workspace_sid = ? AND event_type = "
+            "SELECT * FROM events WHERE workspace_sid = ? AND event_type = "
             f"'worker.activity.update' AND event_date BETWEEN ? AND ?{scope}",
             [self.ws, start, end, *args],
         ):
-            data = json.loads(row["event_data"])
-            previous = data.get("worker_previous_activity_sid")
+            previous = codec.field(row, "WorkerPreviousActivitySid")
             if previous:
-                spent.setdefault(previous, []).append(
-                    float(data.get("worker_time_in_previous_activity", 0))
-                )
+                seconds = codec.field(row, "WorkerTimeInPreviousActivity") or 0
+                spent.setdefault(previous, []).append(float(seconds))
         return [
             {
                 "sid": row["sid"],

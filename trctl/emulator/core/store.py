@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,15 @@ from trctl.emulator.core.schema import ADDED_COLUMNS, DATA_TABLES, DDL, INDEXES,
 Row = sqlite3.Row
 _WRITE_RE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
 
-# Rows of these tables change rarely and are read on every event: cached by SID, dropped on writes.
-CACHED = frozenset({"workspaces", "activities", "task_channels", "task_queues", "workflows"})
+# Rows cached by SID. Writes through update()/add() keep the cached row current; any other
+# write to one of these tables (INSERT ... SELECT, a DELETE, an UPDATE by another key) drops
+# that table's cache, and a rollback drops all of it. One process owns a store (a lock file
+# says so), so nothing else writes behind the cache's back.
+CACHED = frozenset({
+    "workspaces", "activities", "task_channels", "task_queues", "workflows",  # read on every event
+    "tasks", "workers", "reservations",  # read back after almost every change
+})  # fmt: skip
+MAX_CACHED_ROWS = 50_000  # per table; beyond that the table's cache starts over
 
 
 class Store:
@@ -29,7 +36,10 @@ class Store:
             private_store(self.path)  # it holds credentials: 0600 in a 0700 directory
         self.lock = threading.RLock()
         self._depth = 0
-        self._cache: dict[tuple[str, str], Row | None] = {}
+        self._cache: dict[str, dict[str, Mapping[str, Any] | None]] = {name: {} for name in CACHED}
+        self._generations: dict[str, int] = {}  # table -> writes so far (see generation())
+        # called after a rollback or reset: memory that mirrors tables must be dropped
+        self.on_forget: list[Callable[[], None]] = []
         self.conn = sqlite3.connect(
             self.path, timeout=5.0, isolation_level=None, check_same_thread=False
         )
@@ -99,7 +109,7 @@ class Store:
                 yield self.conn
             except BaseException:
                 self._depth = 0
-                self._cache.clear()
+                self._forget()
                 self.conn.execute("ROLLBACK")
                 raise
             self._depth = 0
@@ -129,51 +139,106 @@ class Store:
         return None if row is None else row[0]
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
+        """Any statement; a write to a cached table drops that table's cache."""
         with self.lock:
-            if self._cache:
-                written = _WRITE_RE.match(sql)
-                if written and written.group(1) in CACHED:
-                    self._cache.clear()
+            self._written(sql)
             return self.conn.execute(sql, args)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self.lock:
+            self._written(sql)
             self.conn.executemany(sql, rows)
+
+    def _written(self, sql: str) -> None:
+        written = _WRITE_RE.match(sql)
+        if written:
+            table = written.group(1)
+            self._generations[table] = self._generations.get(table, 0) + 1
+            if table in CACHED:
+                self._cache[table].clear()
+
+    def generation(self, table: str) -> int:
+        """Changes with every write to the table: a cache of a query over it keeps this and
+        asks again when it differs (rollbacks count too: they clear and bump everything)."""
+        return self._generations.get(table, 0)
 
     def insert(self, table: str, values: Mapping[str, Any]) -> int:
         """Insert one row; its rowid."""
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        cursor = self.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
-        )
+        with self.lock:
+            cursor = self.conn.execute(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
+            )
+            self._generations[table] = self._generations.get(table, 0) + 1
+            if table in CACHED and "sid" in values:
+                self._cache[table].pop(values["sid"], None)  # it may be cached as missing
         return int(cursor.lastrowid or 0)
 
     def update(self, table: str, sid: str, values: Mapping[str, Any]) -> None:
+        """Set columns of the row with this SID (the cached row follows)."""
         if not values:
             return
         assignments = ", ".join(f"{column} = ?" for column in values)
-        self.execute(f"UPDATE {table} SET {assignments} WHERE sid = ?", [*values.values(), sid])
+        with self.lock:
+            self.conn.execute(
+                f"UPDATE {table} SET {assignments} WHERE sid = ?", [*values.values(), sid]
+            )
+            self._generations[table] = self._generations.get(table, 0) + 1
+            self._patch(table, sid, values)
 
-    def get(self, table: str, sid: str, workspace_sid: str | None = None) -> Row | None:
-        if table in CACHED:
-            with self.lock:
-                key = (table, sid)
-                if key not in self._cache:
-                    self._cache[key] = self.one(f"SELECT * FROM {table} WHERE sid = ?", (sid,))
-                row = self._cache[key]
-            if (
-                workspace_sid is not None
-                and row is not None
-                and row["workspace_sid"] != workspace_sid
-            ):
-                return None
-            return row
-        if workspace_sid is None:
-            return self.one(f"SELECT * FROM {table} WHERE sid = ?", (sid,))
-        return self.one(
-            f"SELECT * FROM {table} WHERE sid = ? AND workspace_sid = ?", (sid, workspace_sid)
-        )
+    def add(self, table: str, sid: str, column: str, delta: int) -> None:
+        """column += delta on the row with this SID (the cached row follows)."""
+        with self.lock:
+            self.conn.execute(
+                f"UPDATE {table} SET {column} = {column} + ? WHERE sid = ?", (delta, sid)
+            )
+            cached = self._cache.get(table, {}).get(sid)
+            if cached is not None:
+                self._patch(table, sid, {column: cached[column] + delta})
+
+    def get(
+        self, table: str, sid: str, workspace_sid: str | None = None
+    ) -> Mapping[str, Any] | None:
+        """The row with this SID (in this workspace, when given), or None."""
+        if table not in CACHED:
+            if workspace_sid is None:
+                return self.one(f"SELECT * FROM {table} WHERE sid = ?", (sid,))
+            return self.one(
+                f"SELECT * FROM {table} WHERE sid = ? AND workspace_sid = ?", (sid, workspace_sid)
+            )
+        with self.lock:
+            rows = self._cache[table]
+            if sid in rows:
+                row = rows[sid]
+            else:
+                if len(rows) >= MAX_CACHED_ROWS:
+                    rows.clear()
+                found = self.conn.execute(f"SELECT * FROM {table} WHERE sid = ?", (sid,))
+                row = rows[sid] = found.fetchone()
+        if workspace_sid is not None and row is not None and row["workspace_sid"] != workspace_sid:
+            return None
+        return row
+
+    def _patch(self, table: str, sid: str, values: Mapping[str, Any]) -> None:
+        rows = self._cache.get(table)
+        if rows is None or sid not in rows:
+            return
+        row = rows[sid]
+        if row is None:
+            del rows[sid]
+            return
+        patched = dict(row)
+        patched.update(values)
+        rows[sid] = patched
+
+    def _forget(self) -> None:
+        for rows in self._cache.values():
+            rows.clear()
+        for table in list(self._generations):
+            self._generations[table] += 1
+        for forget in self.on_forget:
+            forget()
 
     # -- meta and maintenance -------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -192,6 +257,7 @@ class Store:
         with self.tx():
             for table in DATA_TABLES:
                 self.execute(f"DELETE FROM {table}")
+        self._forget()
 
     def integrity_check(self) -> str:
         return str(self.scalar("PRAGMA integrity_check"))

@@ -53,7 +53,7 @@ class WorkerState(Service):
     def count_live(self, worker_sid: str, channel_sid: str, delta: int) -> None:
         """A reservation of the worker on the channel started (+1) or stopped (-1) holding
         capacity (pending, accepted and wrapping reservations hold it)."""
-        self.store.execute("UPDATE workers SET live = live + ? WHERE sid = ?", (delta, worker_sid))
+        self.store.add("workers", worker_sid, "live", delta)
         self.store.execute(
             "UPDATE worker_channels SET live = live + ? WHERE worker_sid = ? "
             "AND task_channel_sid = ?",

@@ -106,7 +106,6 @@ class Workflows(Service):
             row,
             event_type,
             "workflow",
-            "Workflows",
             f"Workflow {row['friendly_name']} {verb}",
             {"WorkflowSid": row["sid"], "WorkflowName": row["friendly_name"]},
         )

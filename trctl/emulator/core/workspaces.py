@@ -72,7 +72,6 @@ class Workspaces(Service):
                 "workspace.created",
                 resource_type="workspace",
                 resource_sid=sid,
-                resource_path="",
                 description=f"Workspace {fields['friendly_name']} created",
             )
         return sid
@@ -94,7 +93,6 @@ class Workspaces(Service):
                 "workspace.updated",
                 resource_type="workspace",
                 resource_sid=sid,
-                resource_path="",
                 description=f"Workspace {workspace['friendly_name']} updated",
             )
         return sid

@@ -25,6 +25,7 @@ MAX_BODY = 2 * 1024 * 1024  # a workflow configuration may be up to 1 MB, form-e
 HEADER_DEADLINE = 10.0  # seconds from a request's first byte to the end of its headers
 BODY_DEADLINE = 30.0  # seconds from a request's first byte to the end of its body
 IDLE_TIMEOUT = 30.0  # a keep-alive connection with no request in progress is closed after this
+LINGER = 2.0  # after answering and half-closing, wait this long for the client to close
 SWEEP_INTERVAL = 0.5
 READ_SIZE = 65536
 
@@ -69,8 +70,23 @@ class _Connection:
     def on_ready(self, events: int) -> None:
         if events & selectors.EVENT_WRITE:
             self._flush()
-        if events & selectors.EVENT_READ and not self.closing:
-            self._read()
+        if events & selectors.EVENT_READ:
+            if self.closing:
+                self._discard()
+            else:
+                self._read()
+
+    def _discard(self) -> None:
+        """After the last answer: read and drop what the client still sends until it closes,
+        so its unread bytes cannot make our close a reset that destroys the answer."""
+        try:
+            data = self.sock.recv(READ_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self.close()
 
     def _read(self) -> None:
         try:
@@ -170,9 +186,20 @@ class _Connection:
             del self.outbox[:sent]
         self.last_active = time.monotonic()
         if self.closing:
-            self.close()
+            self._linger()
         else:
             self.server.loop.watch(self.sock, selectors.EVENT_READ, self.on_ready)
+
+    def _linger(self) -> None:
+        """Half-close: the answer is out; wait (LINGER seconds at most) for the client's close."""
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self.close()
+            return
+        self.inbox.clear()
+        self.deadline = time.monotonic() + LINGER
+        self.server.loop.watch(self.sock, selectors.EVENT_READ, self.on_ready)
 
     # -- deadlines and closing ------------------------------------------------------------------
     def expired(self, now: float) -> bool:
@@ -182,7 +209,9 @@ class _Connection:
 
     def time_out(self) -> None:
         """A request that did not arrive in time is answered 408; an idle connection closes."""
-        if self.deadline is not None and self.inbox:
+        if self.closing:
+            self.close()  # lingered long enough
+        elif self.deadline is not None and self.inbox:
             error = ApiError(408, 20408, "Request not received in time")
             self.respond(error_response(error), keep_alive=False)
         else:

@@ -171,7 +171,7 @@ def _instruction_params(call: Call, instruction: str | None) -> dict[str, str]:
     """The instruction's parameters, snake_case without the Dequeue/Call/Redirect prefix."""
     if not instruction:
         return {}
-    from trctl.emulator.core.events import snake
+    from trctl.emulator.core.eventcodec import snake
 
     prefix = REST_PREFIXES.get(instruction, "")
     out: dict[str, str] = {}
