@@ -185,6 +185,45 @@ def receiver(answer: dict[str, Any] | None = None) -> Iterator[Receiver]:
         app.close()
 
 
+class EventSink:
+    """bench/sink.py in its own process: receives event callbacks, checks their signatures."""
+
+    def __init__(self, auth_token: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "sink.py"), auth_token],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        self.port = int(self.process.stdout.readline())
+        self.url = f"http://127.0.0.1:{self.port}/events"
+
+    def count(self) -> dict[str, int]:
+        """{"received": n, "signed": n} so far."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request("GET", "/count")
+            return dict(json.loads(conn.getresponse().read()))
+        finally:
+            conn.close()
+
+    def wait_for(self, expected: int, timeout: float) -> tuple[dict[str, int], float]:
+        """Wait until `expected` events arrived (or timeout); the count and the time taken."""
+        started = time.perf_counter()
+        counts = self.count()
+        while counts["received"] < expected and time.perf_counter() - started < timeout:
+            time.sleep(0.05)
+            counts = self.count()
+        return counts, time.perf_counter() - started
+
+    def __enter__(self) -> EventSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(10)
+
+
 def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]

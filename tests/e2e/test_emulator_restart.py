@@ -43,3 +43,30 @@ def test_restart_keeps_credentials_timers_and_pending_callbacks(tmp_path: Path) 
             second.advance(60)  # the reservation deadline survived the restart
             assert ws.tasks(task.sid).fetch().assignment_status == "pending"
             assert second.store.integrity_check() == "ok"
+
+
+def test_event_callbacks_left_undelivered_are_sent_after_a_restart_and_only_once(
+    tmp_path: Path,
+) -> None:
+    """Event callbacks have no outbox rows: the event log is the queue and each URL's cursor
+    in it is what a restart resumes from."""
+    db = tmp_path / "emulator.db"
+    with CallbackServer("unused", defer) as receiver:
+        with Emulator(db_path=db, clock=FakeClock(), deliver=False) as first:
+            receiver.validator = RequestValidator(first.auth_token)
+            sdk = make_sdk(first)
+            qs = build_quickstart(sdk)
+            ws = sdk.taskrouter.v1.workspaces(qs.workspace_sid)
+            ws.update(event_callback_url=receiver.url("/events"))
+            ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
+            recorded = [e.sid for e in ws.events.list(minutes=60)]
+        assert not receiver.received
+        with Emulator(db_path=db, clock=FakeClock()) as second:
+            assert second.wait_idle(5)
+        sent = [item.params["Sid"] for item in receiver.received]
+        assert all(item.signature_valid for item in receiver.received)
+        since_update = recorded[recorded.index(sent[0]) :]
+        assert sent == since_update  # every event after the URL was set, in order
+        with Emulator(db_path=db, clock=FakeClock()) as third:
+            assert third.wait_idle(5)
+        assert [item.params["Sid"] for item in receiver.received] == sent  # not again

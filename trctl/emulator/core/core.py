@@ -73,7 +73,7 @@ class Core:
         )  # fmt: skip
         self.queries = Queries(k)
         self.statistics = Statistics(k, router=router)
-        self.deliveries = Deliveries(k)
+        self.deliveries = Deliveries(k, events=events)
         if store.get_meta("classify_waiting"):  # a store from before routing classes
             router.classify_waiting()
             with store.tx():

@@ -40,6 +40,10 @@ def snake(name: str) -> str:
     return _SNAKE.sub("_", name).lower()
 
 
+def _pascal(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
 def resource_path(resource_type: str, resource_sid: str, task_sid: str | None) -> str:
     """The resource's path under its workspace (empty for the workspace itself)."""
     if resource_type == "reservation":
@@ -112,6 +116,23 @@ class EventCodec:
         data["workspace_name"] = workspace_name
         data["workspace_sid"] = row["workspace_sid"]
         return data
+
+    def fields(self, row: Row) -> dict[str, str]:
+        """The event's fields as its callback carries them (PascalCase), read back."""
+        if row["actor_type"]:  # the old format kept snake_case keys
+            data = json.loads(row["event_data"])
+            return {
+                _pascal(key): str(value)
+                for key, value in data.items()
+                if key not in ("workspace_name", "workspace_sid")
+            }
+        packed = json.loads(row["event_data"])
+        self._load_codes()
+        fields = {name: row[column] for name, column in COLUMN_FIELDS.items() if row[column]}
+        for code, value in zip(packed[::2], packed[1::2]):
+            name = self._names.get(code, f"Field{code}")
+            fields[name] = self._value(value[0]) if isinstance(value, list) else value
+        return fields
 
     def field(self, row: Row, name: str) -> str | None:
         """One field of a stored event (PascalCase name), without decoding the rest."""

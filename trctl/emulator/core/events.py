@@ -18,7 +18,7 @@ def queue_fields(queue: Row) -> dict[str, str]:
     }
 
 
-def _subscribed(events_filter: str | None, event_type: str) -> bool:
+def subscribed(events_filter: str | None, event_type: str) -> bool:
     if not events_filter:
         return True
     wanted = {part.strip() for part in events_filter.split(",") if part.strip()}
@@ -28,6 +28,11 @@ def _subscribed(events_filter: str | None, event_type: str) -> bool:
 @dataclass(eq=False)
 class EventLog(Service):
     """Records events with the fields Twilio's event callbacks carry (PascalCase, all strings)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._cursor_urls: set[str] = set()  # event callback URLs known to have a cursor row
+        self.store.on_forget.append(self._cursor_urls.clear)
 
     # -- field groups ---------------------------------------------------------------------------
     def task_fields(self, task: Row) -> dict[str, str]:
@@ -77,14 +82,17 @@ class EventLog(Service):
         description: str,
         fields: dict[str, str] | None = None,
     ) -> str:
-        """Insert an Event row and, when the workspace subscribes to it, an outbox row."""
+        """Insert an Event row and, when the workspace subscribes to it, queue its callback.
+
+        An event callback needs no outbox row: the events table is the log, and each callback
+        URL's progress through it is a cursor (event_cursors) the sender moves forward."""
         workspace = self.store.get("workspaces", workspace_sid)
         if workspace is None:
             return ""
         now = self.kernel.now()
         sid = self.kernel.sids("EV")
         extra = dict(fields or {})
-        self.store.insert(
+        event_id = self.store.insert(
             "events",
             {
                 "sid": sid,
@@ -108,22 +116,54 @@ class EventLog(Service):
             },
         )
         url = workspace["event_callback_url"]
-        if url and _subscribed(workspace["events_filter"], event_type):
-            params = {
-                "EventType": event_type,
-                "AccountSid": self.kernel.account_sid(),
-                "WorkspaceSid": workspace_sid,
-                "WorkspaceName": workspace["friendly_name"],
-                "EventDescription": description,
-                "ResourceType": resource_type,
-                "ResourceSid": resource_sid,
-                "Timestamp": str(int(now)),
-                "TimestampMs": str(int(now * 1000)),
-                "Sid": sid,
-                **extra,
-            }
-            self.enqueue_callback("event", workspace_sid, url, None, params, sid, None)
+        if url and subscribed(workspace["events_filter"], event_type):
+            params = self.callback_params(
+                workspace, event_type, description, resource_type, resource_sid, now, sid, extra
+            )
+            self._queue_event_callback(event_id, workspace_sid, url, params, sid)
         return sid
+
+    def callback_params(
+        self, workspace: Row, event_type: str, description: str, resource_type: str,
+        resource_sid: str, when: float, sid: str, fields: dict[str, str],
+    ) -> dict[str, str]:  # fmt: skip
+        """The form parameters of an event callback: Twilio's envelope, then the fields."""
+        return {
+            "EventType": event_type,
+            "AccountSid": self.kernel.account_sid(),
+            "WorkspaceSid": workspace["sid"],
+            "WorkspaceName": workspace["friendly_name"],
+            "EventDescription": description,
+            "ResourceType": resource_type,
+            "ResourceSid": resource_sid,
+            "Timestamp": str(int(when)),
+            "TimestampMs": str(int(when * 1000)),
+            "Sid": sid,
+            **fields,
+        }
+
+    def callback_params_of(self, row: Row, workspace: Row) -> dict[str, str]:
+        """callback_params for an event read back from the log (redelivery after a restart)."""
+        fields = self.kernel.events_codec.fields(row)
+        return self.callback_params(
+            workspace, row["event_type"], row["description"], row["resource_type"],
+            row["resource_sid"], row["event_date"], row["sid"], fields,
+        )  # fmt: skip
+
+    def _queue_event_callback(
+        self, event_id: int, workspace_sid: str, url: str, params: dict[str, str], sid: str
+    ) -> None:
+        from trctl.emulator.core.deliveries import Delivery
+
+        if url not in self._cursor_urls:  # a URL's cursor starts just before its first event
+            self.store.execute(
+                "INSERT OR IGNORE INTO event_cursors (url, last_id) VALUES (?, ?)",
+                (url, event_id - 1),
+            )
+            self._cursor_urls.add(url)
+        self.kernel.queued_deliveries.append(
+            Delivery(event_id, "event", workspace_sid, url, None, params, sid, None, True)
+        )
 
     def enqueue_callback(
         self,

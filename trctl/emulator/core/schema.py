@@ -85,6 +85,8 @@ CREATE TABLE IF NOT EXISTS event_fields (code INTEGER PRIMARY KEY, name TEXT NOT
 CREATE TABLE IF NOT EXISTS event_values (
     hash TEXT PRIMARY KEY, value TEXT NOT NULL, last_used REAL NOT NULL);
 
+CREATE TABLE IF NOT EXISTS event_cursors (url TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
+
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, workspace_sid TEXT NOT NULL,
     url TEXT NOT NULL, fallback_url TEXT, params TEXT NOT NULL,
@@ -145,5 +147,6 @@ DATA_TABLES = (
     "reservations",
     "events",
     "event_values",
+    "event_cursors",
     "outbox",
 )

@@ -25,6 +25,7 @@ log = logging.getLogger("trctl.emulator")
 CALLBACK_TIMEOUT = 5.0  # TaskRouter's deadline for an assignment callback
 EVENT_TIMEOUT = 15.0  # ... and for an event callback
 ASSIGNMENTS_IN_FLIGHT = 64  # per destination URL; more wait their turn
+EVENTS_IN_FLIGHT = 32  # per URL, pipelined on one connection, so they arrive in order
 MAX_BACKLOG = 10_000  # waiting deliveries per lane; beyond it the oldest is dropped
 
 
@@ -36,13 +37,26 @@ class Lane:
     url: str
     waiting: deque[Delivery] = field(default_factory=deque)
     in_flight: int = 0
+    # event lanes: the log ids taken, in order, and those done out of order; what is done from
+    # the start of `order` moves the URL's cursor
+    order: deque[int] = field(default_factory=deque)
+    done: set[int] = field(default_factory=set)
     delivered: int = 0
     failed: int = 0
     dropped: int = 0
 
     @property
     def limit(self) -> int:
-        return 1 if self.kind == "event" else ASSIGNMENTS_IN_FLIGHT  # events keep their order
+        return EVENTS_IN_FLIGHT if self.kind == "event" else ASSIGNMENTS_IN_FLIGHT
+
+    def progress(self, event_id: int) -> int | None:
+        """Note an event done; the id every event up to which is done, when that moved."""
+        self.done.add(event_id)
+        moved = None
+        while self.order and self.order[0] in self.done:
+            moved = self.order.popleft()
+            self.done.discard(moved)
+        return moved
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -68,6 +82,7 @@ class Outbox:
         self.poster = Poster(loop, self.executor)
         self.lanes: dict[tuple[str, str], Lane] = {}
         self.outcomes: list[tuple[int, str, str]] = []
+        self.cursors: dict[str, int] = {}  # event callback URL -> every event up to this id done
         self._flush_planned = False
         self.outstanding = 0  # accepted and not yet finished (delivered, failed or dropped)
         self.max_backlog = MAX_BACKLOG
@@ -94,8 +109,13 @@ class Outbox:
             return self.quiet.wait_for(lambda: self.outstanding == 0, timeout)
 
     def stop(self) -> None:
-        """Stop sending (the loop stops separately); unsent rows stay pending for next time."""
+        """Stop sending (the loop stops separately) and record what was done; whatever was not
+        sent is sent after the next start."""
         self.core.kernel.delivery_sink = None
+        try:
+            self.loop.run_and_wait(self._flush)
+        except TimeoutError:  # a stuck loop: the next start delivers those again (at least once)
+            log.warning("could not record the last delivery outcomes")
         self.executor.shutdown(wait=False, cancel_futures=True)
 
     def summary(self) -> list[dict[str, Any]]:
@@ -111,6 +131,8 @@ class Outbox:
             if lane is None:
                 lane = self.lanes[key] = Lane(delivery.kind, delivery.url)
             lane.waiting.append(delivery)
+            if delivery.from_log:
+                lane.order.append(delivery.id)
             if len(lane.waiting) > self.max_backlog:
                 self._drop(lane, lane.waiting.popleft())
             touched.append(lane)
@@ -128,10 +150,10 @@ class Outbox:
                 self._send_assignment(lane, delivery, delivery.url)
 
     def _post(self, url: str, delivery: Delivery, timeout: float,
-              then: Callable[[CallbackResult], None]) -> None:  # fmt: skip
+              then: Callable[[CallbackResult], None], pipeline: Any = None) -> None:  # fmt: skip
         self.poster.post(
             url, delivery.params, auth_token=self.auth_token,
-            token=delivery.idempotency_token, timeout=timeout, done=then,
+            token=delivery.idempotency_token, timeout=timeout, done=then, pipeline=pipeline,
         )  # fmt: skip
 
     def _send_event(self, lane: Lane, delivery: Delivery, attempts_left: int) -> None:
@@ -143,7 +165,8 @@ class Outbox:
                 return
             self._finish(lane, delivery, ok, _describe(result))
 
-        self._post(delivery.url, delivery, EVENT_TIMEOUT, answered)
+        # one pipelined connection per lane: sent in order, received in order
+        self._post(delivery.url, delivery, EVENT_TIMEOUT, answered, pipeline=lane)
 
     def _send_assignment(self, lane: Lane, delivery: Delivery, url: str) -> None:
         def answered(result: CallbackResult) -> None:
@@ -180,7 +203,7 @@ class Outbox:
             lane.delivered += 1
         else:
             lane.failed += 1
-        self._record(delivery, "delivered" if ok else "failed", result)
+        self._record(lane, delivery, "delivered" if ok else "failed", result)
         self._pump(lane)
 
     def _drop(self, lane: Lane, delivery: Delivery) -> None:
@@ -189,10 +212,15 @@ class Outbox:
             log.warning("%d %s callback(s) to %s dropped: more than %d waiting",
                         lane.dropped, lane.kind, public_url(lane.url),
                         self.max_backlog)  # fmt: skip
-        self._record(delivery, "failed", f"dropped: more than {self.max_backlog} waiting")
+        self._record(lane, delivery, "failed", f"dropped: more than {self.max_backlog} waiting")
 
-    def _record(self, delivery: Delivery, state: str, result: str) -> None:
-        self.outcomes.append((delivery.id, state, result))
+    def _record(self, lane: Lane, delivery: Delivery, state: str, result: str) -> None:
+        if delivery.from_log:
+            moved = lane.progress(delivery.id)
+            if moved is not None:
+                self.cursors[lane.url] = moved
+        else:
+            self.outcomes.append((delivery.id, state, result))
         if not self._flush_planned:
             self._flush_planned = True
             self.loop.call_soon(self._flush)
@@ -202,11 +230,12 @@ class Outbox:
                 self.quiet.notify_all()
 
     def _flush(self) -> None:
-        """Write the outcomes gathered this turn in one transaction."""
+        """Write the outcomes and cursors gathered this turn in one transaction."""
         self._flush_planned = False
         outcomes, self.outcomes = self.outcomes, []
-        if outcomes:
-            self.core.deliveries.finish(outcomes)
+        cursors, self.cursors = self.cursors, {}
+        if outcomes or cursors:
+            self.core.deliveries.finish(outcomes, cursors)
 
     def _report(self, kind: str, result: CallbackResult, outcome: str) -> None:
         if self.observer is not None:

@@ -9,8 +9,10 @@ import ipaddress
 import selectors
 import socket
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from trctl.emulator.delivery.client import (
@@ -30,15 +32,24 @@ from trctl.emulator.loop import Loop, Timer
 Done = Callable[[CallbackResult], None]
 IDLE_KEEP = 30.0  # an unused keep-alive connection is closed after this long
 MAX_IDLE_PER_ORIGIN = 64
+PIPELINE_WINDOW = 32  # requests outstanding at once on a pipelined connection
+UNANSWERED = "connection closed by the server"  # before it answered a pipelined request
 READ_SIZE = 65536
 
 
-class _Connection:
-    """One client socket to an origin, on the loop: connect once, then one exchange at a time."""
+Answer = Callable[[ResponseReader | None, str | None], None]
 
-    def __init__(self, poster: Poster, address: tuple) -> None:
+
+class _Connection:
+    """One client socket to an origin, on the loop. Requests go out in the order given and
+    their answers come back in that order (HTTP/1.1), several outstanding at once when the
+    connection is a pipeline; a pooled connection carries one exchange at a time."""
+
+    def __init__(self, poster: Poster, address: tuple, *, pipeline: Any = None) -> None:
         self.poster = poster
         self.origin = address
+        self.pipeline = pipeline  # the key of the posts it carries, or None: pooled
+        self.pooled = pipeline is None
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.setblocking(False)
@@ -47,10 +58,12 @@ class _Connection:
         self.closed = False
         self.used = False  # has carried an answer before (a failure then may be a stale reuse)
         self.idle_since = 0.0
-        self.outgoing = b""
+        self.outgoing = bytearray()
+        self.waiting: deque[Answer] = deque()  # one per request sent or to send, oldest first
         self.reader: ResponseReader | None = None
-        self.on_answer: Callable[[ResponseReader | None, str | None], None] | None = None
-        self.on_connect: Callable[[], None] | None = None
+        self.on_connect: list[Callable[[], None]] = []
+        self.mask = 0  # the events the loop watches for on the socket
+        self.flush_planned = False
         code = self.sock.connect_ex(address)
         if code not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
             self.sock.close()
@@ -58,92 +71,140 @@ class _Connection:
             raise OSError(code, errno.errorcode.get(code, "connect failed"))
 
     def exchange(
-        self,
-        data: bytes,
-        on_answer: Callable[[ResponseReader | None, str | None], None],
-        on_connect: Callable[[], None] | None = None,
+        self, data: bytes, on_answer: Answer, on_connect: Callable[[], None] | None = None
     ) -> None:
-        """Send one request; on_answer(reader, None) with the whole answer, or (None, why)."""
-        self.on_connect = on_connect
-        self.outgoing = data
-        self.reader = ResponseReader()
-        self.on_answer = on_answer
-        self.poster.loop.watch(self.sock, selectors.EVENT_WRITE, self._ready)
+        """Send a request after those already given; on_answer(reader, None) with its whole
+        answer, or (None, why) if it never comes."""
+        if on_connect is not None and not self.connected:
+            self.on_connect.append(on_connect)
+        self.outgoing += data
+        self.waiting.append(on_answer)
+        if not self.connected:
+            self._watch(selectors.EVENT_READ | selectors.EVENT_WRITE)
+        elif not self.flush_planned:  # send once at the end of this turn: requests given in
+            self.flush_planned = True  # the same turn (a pipeline's) leave in one write
+            self.poster.loop.call_soon(self._flush_planned)
+
+    def _flush_planned(self) -> None:
+        self.flush_planned = False
+        if self.closed or not self.outgoing:
+            return
+        self._send()
+        if not self.closed:
+            self._watch(selectors.EVENT_READ | (selectors.EVENT_WRITE if self.outgoing else 0))
+
+    def _watch(self, mask: int) -> None:
+        if mask != self.mask:
+            self.mask = mask
+            self.poster.loop.watch(self.sock, mask, self._ready)
+
+    def _send(self) -> None:
+        try:
+            sent = self.sock.send(self.outgoing)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._fail_all(_reason(exc.errno or 0))
+            return
+        del self.outgoing[:sent]
 
     def _ready(self, events: int) -> None:
         if not self.connected:
             code = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if code:
-                self._fail(_reason(code))
+                self._fail_all(_reason(code))
                 return
+            if not events & selectors.EVENT_WRITE:
+                return  # still connecting
             self.connected = True
-            if self.on_connect is not None:
-                self.on_connect()
+            hooks, self.on_connect = self.on_connect, []
+            for hook in hooks:
+                hook()
         if events & selectors.EVENT_WRITE and self.outgoing:
-            try:
-                sent = self.sock.send(self.outgoing)
-            except (BlockingIOError, InterruptedError):
+            self._send()
+            if self.closed:
                 return
-            except OSError as exc:
-                self._fail(_reason(exc.errno or 0))
-                return
-            self.outgoing = self.outgoing[sent:]
             if not self.outgoing:
-                self.poster.loop.watch(self.sock, selectors.EVENT_READ, self._ready)
-            return
+                self._watch(selectors.EVENT_READ)
         if events & selectors.EVENT_READ:
             self._read()
 
     def _read(self) -> None:
-        reader = self.reader
         try:
             data = self.sock.recv(READ_SIZE)
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:
-            self._fail(_reason(exc.errno or 0))
+            self._fail_all(_reason(exc.errno or 0))
             return
+        if not self.waiting:  # bytes or a close while idle: the server is done with us
+            self.close()
+            return
+        if self.reader is None:
+            self.reader = ResponseReader()
         try:
-            if reader is None:  # bytes or a close while idle: the server is done with us
+            if data:
+                self.reader.feed(data)
+            else:
+                self.reader.end_of_stream()
+            self._deliver_answers()
+        except BadResponse as exc:
+            self._fail_all(f"bad HTTP response ({exc})")
+            return
+        if self.closed:
+            return
+        if not data and self.waiting:
+            self._fail_all("connection closed before the answer was complete")
+        elif not self.waiting and self.pooled:
+            self.poster.release(self)
+
+    def _deliver_answers(self) -> None:
+        """Hand each complete answer to its request's callback, oldest first."""
+        while self.reader is not None and (self.reader.done or self.reader.oversized):
+            reader, self.reader = self.reader, None
+            callback = self.waiting.popleft()
+            self.used = True
+            leftover = bytes(reader.buffer)
+            if not reader.keep_alive or reader.oversized:
+                if self.pipeline is not None and not reader.keep_alive:
+                    self.poster.windows[self.pipeline] = 1  # it closes after each answer
+                rest = list(self.waiting)
+                self.waiting.clear()
+                self.close()
+                callback(reader, None)
+                for later in rest:
+                    later(None, UNANSWERED)
+                return
+            callback(reader, None)  # it may send more on this connection
+            if self.closed:
+                return
+            if self.waiting:
+                self.reader = ResponseReader()
+                if leftover:
+                    self.reader.feed(leftover)
+            elif leftover:  # an answer nobody asked for
                 self.close()
                 return
-            if data:
-                reader.feed(data)
-            else:
-                reader.end_of_stream()
-        except BadResponse as exc:
-            self._fail(f"bad HTTP response ({exc})")
-            return
-        if reader.done or reader.oversized:
-            self._finish(reader)
-        elif not data:
-            self._fail("connection closed before the answer was complete")
 
-    def _finish(self, reader: ResponseReader) -> None:
-        callback, self.on_answer, self.reader = self.on_answer, None, None
-        self.used = True
-        if reader.keep_alive and not reader.oversized and not reader.buffer:
-            self.poster.release(self)
-        else:
-            self.close()
-        if callback is not None:
-            callback(reader, None)
-
-    def _fail(self, why: str) -> None:
-        callback, self.on_answer, self.reader = self.on_answer, None, None
+    def _fail_all(self, why: str) -> None:
+        waiting = list(self.waiting)
+        self.waiting.clear()
         self.close()
-        if callback is not None:
+        for callback in waiting:
             callback(None, why)
 
-    def abandon(self) -> None:
-        """The exchange's deadline passed: drop the connection without calling back."""
-        self.on_answer = None
-        self.close()
+    def abandon(self, callback: Answer) -> None:
+        """That request's deadline passed: drop the connection; it is not called back, the
+        requests behind it on a pipeline fail."""
+        with contextlib.suppress(ValueError):
+            self.waiting.remove(callback)
+        self._fail_all("timed out behind an earlier request")
 
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
+        self.mask = 0
         self.poster.loop.forget(self.sock)
         self.poster.discard(self)
         with contextlib.suppress(OSError):
@@ -155,19 +216,19 @@ class _Post:
     connection turned out stale."""
 
     def __init__(self, poster: Poster, url: str, params: Mapping[str, str], *, auth_token: str,
-                 token: str, timeout: float, done: Done) -> None:  # fmt: skip
+                 token: str, timeout: float, done: Done, pipeline: Any = None) -> None:  # fmt: skip
         self.poster = poster
         self.url = url
+        self.pipeline = pipeline  # a key: posts with the same key share one pipelined connection
         self.started = time.monotonic()
         self.done = done
         self.finished = False
-        self.target = signing_url(url)
-        self.parts: SplitResult = urlsplit(self.target)
-        self.timeouts = callback_timeouts(url, timeout)
+        self.target, self.parts, self.timeouts = poster.destination(url, timeout)
         self.headers = callback_headers(self.target, params, auth_token, token)
         self.params = params
         self.connection: _Connection | None = None
         self.retried_stale = False
+        self.resent = 0
         self.authorized = False
         # the whole exchange within `total`; connecting within `connect`; the answer within
         # `read` of the request being sent (the URL fragment's #ct/#rt/#tt)
@@ -179,8 +240,10 @@ class _Post:
         if address is None:
             self.poster.resolve_then(self)  # DNS in a thread; send() runs again after
             return
+        if self.pipeline is not None and not self.poster.admit(self):
+            return  # its pipeline is full: send() runs again when a place frees up
         try:
-            connection = self.poster.connection(address)
+            connection = self.poster.connection(address, self.pipeline)
         except OSError as exc:
             self._end(None, _reason(exc.errno or 0))
             return
@@ -201,10 +264,28 @@ class _Post:
 
     def _answered(self, reader: ResponseReader | None, why: str | None) -> None:
         connection, self.connection = self.connection, None
+        try:
+            self._handle_answer(connection, reader, why)
+        finally:
+            if self.pipeline is not None:
+                self.poster.pump(self.pipeline)
+
+    def _handle_answer(
+        self, connection: _Connection | None, reader: ResponseReader | None, why: str | None
+    ) -> None:
         if self.finished:
             return
+        if reader is None and why == UNANSWERED and self.resent < 3:
+            self.resent += 1  # never read: the server closed after an earlier answer
+            self.send()
+            return
         if reader is None:
-            stale = connection is not None and connection.used and not self.retried_stale
+            stale = (
+                connection is not None
+                and connection.pooled
+                and connection.used
+                and not self.retried_stale
+            )
             if stale:  # the server closed a kept-alive connection just as we reused it
                 self.retried_stale = True
                 self.send()
@@ -222,7 +303,7 @@ class _Post:
 
     def _time_out(self) -> None:
         if self.connection is not None:
-            self.connection.abandon()
+            self.connection.abandon(self._answered)
             self.connection = None
         self._end(None, "timed out")
 
@@ -257,13 +338,20 @@ class Poster:
         self.idle: dict[tuple, list[_Connection]] = {}
         self.resolved: dict[tuple[str, int], tuple[tuple, float]] = {}
         self.resolving: dict[tuple[str, int], list[_Post]] = {}
+        self.pipelines: dict[Any, _Connection] = {}
+        self._destinations: dict[tuple[str, float], tuple[str, SplitResult, Any]] = {}
+        self._literal: dict[tuple[str, int], tuple] = {}  # hosts that are addresses already
+        self.windows: dict[Any, int] = {}  # a pipeline's window, once 1: it closes after each
+        self.held: dict[Any, deque[_Post]] = {}  # posts waiting for a place in their pipeline
         self._reaper: Timer | None = None
 
     def post(self, url: str, params: Mapping[str, str], *, auth_token: str, token: str,
-             timeout: float, done: Done) -> None:  # fmt: skip
-        """POST params to url, signed; done(result) runs on the loop, exactly once."""
+             timeout: float, done: Done, pipeline: Any = None) -> None:  # fmt: skip
+        """POST params to url, signed; done(result) runs on the loop, exactly once. Posts
+        given the same `pipeline` key go out in order on one connection without waiting for
+        each other's answers (which come back in the same order)."""
         try:
-            parts = urlsplit(signing_url(url))
+            _, parts, _ = self.destination(url, timeout)
             supported = parts.scheme in ("http", "https") and bool(parts.hostname)
         except ValueError:
             supported = False
@@ -275,7 +363,7 @@ class Poster:
             self._in_thread(url, params, auth_token, token, timeout, done)
             return
         _Post(self, url, params, auth_token=auth_token, token=token, timeout=timeout,
-              done=done).send()  # fmt: skip
+              done=done, pipeline=pipeline).send()  # fmt: skip
 
     def _in_thread(self, url: str, params: Mapping[str, str], auth_token: str, token: str,
                    timeout: float, done: Done) -> None:  # fmt: skip
@@ -288,16 +376,35 @@ class Poster:
         self.executor.submit(work)
 
     # -- addresses ------------------------------------------------------------------------------
+    def destination(self, url: str, timeout: float) -> tuple[str, SplitResult, Any]:
+        """(the URL to sign, its parts, its timeouts), worked out once per URL."""
+        key = (url, timeout)
+        known = self._destinations.get(key)
+        if known is None:
+            target = signing_url(url)
+            known = (target, urlsplit(target), callback_timeouts(url, timeout))
+            if len(self._destinations) >= 1024:
+                self._destinations.clear()
+            self._destinations[key] = known
+        return known
+
     def address_of(self, parts: SplitResult) -> tuple | None:
         """The socket address for the URL's host, or None while a thread resolves it."""
         host, port = parts.hostname or "", parts.port or 80
+        literal = self._literal.get((host, port))
+        if literal is not None:
+            return literal
         if host == "localhost":
-            return ("127.0.0.1", port)
-        try:
-            ipaddress.ip_address(host)
-            return (host, port)
-        except ValueError:
-            pass
+            literal = ("127.0.0.1", port)
+        else:
+            try:
+                ipaddress.ip_address(host)
+                literal = (host, port)
+            except ValueError:
+                literal = None
+        if literal is not None:
+            self._literal[(host, port)] = literal
+            return literal
         cached = self.resolved.get((host, port))
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
@@ -332,8 +439,15 @@ class Poster:
                 post.send()
 
     # -- the pool -------------------------------------------------------------------------------
-    def connection(self, address: tuple) -> _Connection:
-        """An idle kept-alive connection to the address, else a new one."""
+    def connection(self, address: tuple, pipeline: Any = None) -> _Connection:
+        """The pipeline's connection (made when it has none open), else an idle kept-alive
+        connection to the address, else a new one."""
+        if pipeline is not None:
+            connection = self.pipelines.get(pipeline)
+            if connection is None or connection.closed or connection.origin != address:
+                connection = _Connection(self, address, pipeline=pipeline)
+                self.pipelines[pipeline] = connection
+            return connection
         pool = self.idle.get(address)
         while pool:
             connection = pool.pop()
@@ -341,15 +455,45 @@ class Poster:
                 return connection
         return _Connection(self, address)
 
+    def admit(self, post: _Post) -> bool:
+        """Whether the post may go on its pipeline now; if not, it is held, in order."""
+        held = self.held.setdefault(post.pipeline, deque())
+        connection = self.pipelines.get(post.pipeline)
+        busy = len(connection.waiting) if connection is not None and not connection.closed else 0
+        if (held and held[0] is not post) or busy >= self.windows.get(
+            post.pipeline, PIPELINE_WINDOW
+        ):
+            if post not in held:
+                held.append(post)
+            return False
+        if held and held[0] is post:
+            held.popleft()
+        return True
+
+    def pump(self, pipeline: Any) -> None:
+        """A place may have freed up on the pipeline: send what waits for one, in order."""
+        held = self.held.get(pipeline)
+        while held:
+            head = held[0]
+            if head.finished:
+                held.popleft()
+                continue
+            size_before = len(held)
+            head.send()
+            if len(held) >= size_before:  # still held: the pipeline is full
+                return
+
     def release(self, connection: _Connection) -> None:
         """After an answer on a kept-alive connection: idle it (reading, to notice a close)."""
         pool = self.idle.setdefault(connection.origin, [])
+        if connection in pool:
+            return
         if len(pool) >= MAX_IDLE_PER_ORIGIN:
             connection.close()
             return
         connection.idle_since = time.monotonic()
         pool.append(connection)
-        self.loop.watch(connection.sock, selectors.EVENT_READ, connection._ready)
+        connection._watch(selectors.EVENT_READ)
         if self._reaper is None:
             self._reaper = self.loop.call_later(IDLE_KEEP, self._reap)
 
@@ -371,6 +515,8 @@ class Poster:
         for pool in list(self.idle.values()):
             for connection in list(pool):
                 connection.close()
+        for connection in list(self.pipelines.values()):
+            connection.close()
 
 
 def _reason(code: int) -> str:

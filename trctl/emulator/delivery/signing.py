@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
@@ -13,20 +13,16 @@ SIGNATURE_HEADER = "X-Twilio-Signature"
 ParamValue = str | Sequence[str]
 
 
-def _values(value: ParamValue) -> Iterable[str]:
-    """One parameter's values: a lone string is one value, a sequence is several."""
-    if isinstance(value, str):
-        return (value,)
-    return value
-
-
 def signing_payload(url: str, params: Mapping[str, ParamValue]) -> str:
     """The string Twilio signs: the URL, then name+value for each sorted name and sorted value."""
     parts = [url]
     for name in sorted(params):
-        for value in sorted(set(_values(params[name]))):
-            parts.append(name)
-            parts.append(value)
+        value = params[name]
+        if isinstance(value, str):  # the usual case: one value, nothing to sort
+            parts += (name, value)
+            continue
+        for one in sorted(set(value)):
+            parts += (name, one)
     return "".join(parts)
 
 

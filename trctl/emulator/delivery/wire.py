@@ -3,8 +3,9 @@ the answer (Content-Length, chunked or until close; 1xx skipped; bodies capped).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from urllib.parse import SplitResult, urlencode
+from urllib.parse import SplitResult, quote_plus
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_HEAD_BYTES = 32 * 1024
@@ -14,9 +15,23 @@ class BadResponse(Exception):
     """The bytes are not an HTTP/1.x answer we can read."""
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*\Z")  # what form encoding leaves as it is
+
+
+def form_encode(params: Mapping[str, str]) -> str:
+    """application/x-www-form-urlencoded, as urlencode does it, without quoting what needs
+    none (SIDs, numbers, statuses: most of a callback's values)."""
+    return "&".join(
+        (key if _PLAIN.match(key) else quote_plus(key))
+        + "="
+        + (value if _PLAIN.match(value) else quote_plus(value))
+        for key, value in params.items()
+    )
+
+
 def encode_post(parts: SplitResult, params: Mapping[str, str], headers: Mapping[str, str]) -> bytes:
     """A POST of `params`, form-encoded, to the URL's path and query, with keep-alive."""
-    body = urlencode(list(params.items())).encode("utf-8")
+    body = form_encode(params).encode("utf-8")
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     host = parts.hostname or ""
     if ":" in host:
