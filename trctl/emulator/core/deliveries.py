@@ -4,25 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
+from trctl.emulator.core.callbacks import Delivery
 from trctl.emulator.core.events import EventLog, subscribed
 from trctl.emulator.core.kernel import Service
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """One callback to send: where, what (form parameters), and the reservation it concerns."""
-
-    id: int
-    kind: str  # "assignment" or "event"
-    workspace_sid: str
-    url: str
-    fallback_url: str | None
-    params: dict[str, Any]
-    idempotency_token: str
-    reservation_sid: str | None
-    from_log: bool = False  # an event callback read from the event log: `id` is the event's
 
 
 @dataclass(eq=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from trctl.emulator.core.callbacks import Delivery
 from trctl.emulator.core.kernel import Service
 from trctl.emulator.core.store import Row
 
@@ -153,8 +154,6 @@ class EventLog(Service):
     def _queue_event_callback(
         self, event_id: int, workspace_sid: str, url: str, params: dict[str, str], sid: str
     ) -> None:
-        from trctl.emulator.core.deliveries import Delivery
-
         if url not in self._cursor_urls:  # a URL's cursor starts just before its first event
             self.store.execute(
                 "INSERT OR IGNORE INTO event_cursors (url, last_id) VALUES (?, ?)",
@@ -177,8 +176,6 @@ class EventLog(Service):
     ) -> None:
         """Add an outbox row inside the current transaction; once it commits, the kernel hands
         the delivery to the sender (a rollback forgets both)."""
-        from trctl.emulator.core.deliveries import Delivery
-
         row_id = self.store.insert(
             "outbox",
             {

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from trctl.emulator.core.callbacks import Delivery
 from trctl.emulator.core.core import Core
-from trctl.emulator.core.deliveries import Delivery
 from trctl.emulator.delivery.answers import Instruction, parse_instruction
 from trctl.emulator.delivery.client import CallbackResult, callback_retries
 from trctl.emulator.delivery.poster import Poster
