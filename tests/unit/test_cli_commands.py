@@ -82,6 +82,39 @@ def test_registry_summaries_match_the_commands_real_help() -> None:
         assert real == summary, f"update SUMMARIES[{name!r}] in trctl/cli/registry.py"
 
 
+def _groups(group: click.Group, ctx: click.Context):
+    """Every group of the command tree with its context, the root first."""
+    yield group, ctx
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            yield from _groups(command, click.Context(command, info_name=name, parent=ctx))
+
+
+def test_every_summary_in_help_at_80_columns_is_a_whole_sentence() -> None:
+    """What `--help` lists for each command on an 80-column terminal: click cuts a summary at
+    its first '. ' (so `e.g.` ended it) or at the column's width (with '...')."""
+    width = 80 - 2  # click's help formatter keeps 2 columns free
+    for group, ctx in _groups(root, click.Context(root, info_name="trctl")):
+        names = group.list_commands(ctx)
+        limit = width - 6 - max(len(name) for name in names)
+        for name in names:
+            summary = group.get_command(ctx, name).get_short_help_str(limit)
+            where = f"{ctx.command_path} {name}: {summary!r}"
+            assert summary.endswith("."), where
+            assert not summary.endswith(("e.g.", "...", "i.e.")), where
+
+
+def test_a_top_level_typo_gets_did_you_mean_like_a_subcommand(run) -> None:
+    result = run("tsks", "list")
+    assert result.exit_code == 2
+    said = "Error: No such command 'tsks'. Did you mean 'tasks'? (see 'trctl --help')\n"
+    assert result.stderr == said
+    assert "Did you mean 'worker'?" in run("workr", "list").stderr  # aliases are names too
+    assert "Did you mean" not in run("zzz").stderr
+    assert "Did you mean 'list'?" in run("tasks", "lst").stderr
+
+
 def test_singular_alias_resolves_to_the_plural_group(run) -> None:
     result = run("profile", "list", "--json")
     assert result.exit_code == 0 and json.loads(result.stdout) == []

@@ -17,7 +17,7 @@ ACTIVITY_FIELDS = (*ACTIVITY_COLUMNS, Column("CREATED", "date_created"))
 
 @click.group("activities")
 def activities() -> None:
-    """List and create activities (alias: activity)."""
+    """List, create and delete activities (alias: activity)."""
 
 
 @activities.command("list")
@@ -39,7 +39,10 @@ def activities_list(available: bool | None) -> None:
 )
 @output_options
 def activities_create(name: str, available: bool | None) -> None:
-    """Create an activity, e.g. `trctl activity create Break --unavailable`."""
+    """Create an activity, available to take tasks or not.
+
+    For example `trctl activity create Break --unavailable`.
+    """
     from trctl.services.activities import create_activity
 
     emit_one(create_activity(make_resolver(), name, available=available), ACTIVITY_FIELDS)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 @click.group("config")
 def config() -> None:
-    """Show the effective configuration and check the credentials."""
+    """Show the settings in effect and check the credentials."""
 
 
 def settings_records(settings: Settings) -> list[dict[str, Any]]:
@@ -49,7 +49,10 @@ def _rest_auth(settings: Settings) -> str | None:
 @config.command("show")
 @output_options
 def config_show() -> None:
-    """Print every effective setting and where it came from (secrets masked)."""
+    """Print every effective setting and where it came from.
+
+    Secrets are masked.
+    """
     settings = get_app().settings
     emit(
         settings_records(settings),

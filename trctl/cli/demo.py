@@ -12,7 +12,9 @@ import click
     help="Afterwards, leave the emulator up and print its environment (until Ctrl-C).",
 )
 def demo(keep_running: bool) -> None:
-    """Play the TaskRouter quickstart on a built-in emulator: no account, no network.
+    """Play the TaskRouter quickstart on a built-in emulator.
+
+    No account and no network are needed.
 
     Runs the real trctl commands step by step (workspace apply, worker set-activity, task
     create, reservation accept) against an in-process emulator and callback server, checks

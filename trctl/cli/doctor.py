@@ -35,7 +35,9 @@ from trctl.cli.params import make_resolver
 )
 @click.option("--json", "as_json", is_flag=True, help="Findings as a JSON list.")
 def doctor(pending_after: int, checked_workers: int, spec_file: str | None, as_json: bool) -> None:
-    """Check the workspace's health; each finding comes with the command that fixes it.
+    """Check the workspace's health and say how to fix it.
+
+    Each finding comes with the command that fixes it.
 
     Tasks waiting while a worker is free, reservations pending past their timeout, available
     workers without capacity, callback URLs where nothing listens (a killed serve-callback: the

@@ -45,7 +45,10 @@ def _db_path(db: str | None) -> str:
 
 @click.group()
 def emulator() -> None:
-    """Run the offline TaskRouter emulator (the official twilio SDK works against it)."""
+    """Run the offline TaskRouter emulator.
+
+    The official twilio SDK works against it unmodified.
+    """
 
 
 @emulator.command("start")
@@ -90,7 +93,9 @@ def emulator_start(
     retention: float | None,
     limits: str | None,
 ) -> None:
-    """Start the emulator; print its URL and the export lines a client needs. Ctrl-C stops it.
+    """Start the emulator and print the export lines a client needs.
+
+    Ctrl-C stops it.
 
     Then, on stderr, one line per API request (time, method, path, status, milliseconds) and
     per callback delivery (URL, status, milliseconds, the instruction answered).
@@ -146,9 +151,11 @@ def emulator_start(
     help="Also print TWILIO_API_KEY/TWILIO_API_SECRET (the emulator's API key; clients prefer it).",
 )
 def emulator_env(db: str | None, api_key: bool) -> None:
-    """Print export lines for the emulator's credentials and URL: eval "$(trctl emulator env)".
+    """Print export lines for the emulator's credentials and URL.
 
-    Warns on stderr when no emulator answers at that URL (a TCP connect on this machine)."""
+    Use it as eval "$(trctl emulator env)". Warns on stderr when no emulator answers at that
+    URL (a TCP connect on this machine).
+    """
     from pathlib import Path
 
     from trctl.cli.output import info, out
@@ -165,7 +172,10 @@ def emulator_env(db: str | None, api_key: bool) -> None:
 @_db_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def emulator_reset(db: str | None, yes: bool) -> None:
-    """Delete every workspace, task and event in the store (credentials are kept)."""
+    """Delete every workspace, task and event in the store.
+
+    The credentials are kept.
+    """
     from pathlib import Path
 
     from trctl.cli.output import info

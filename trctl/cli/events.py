@@ -32,7 +32,7 @@ MIN_TWILIO_INTERVAL = 1.0
 
 @click.group("events")
 def events() -> None:
-    """The workspace's event log: list, tail, and what each type means (alias: event)."""
+    """List, follow and explain events (alias: event)."""
 
 
 @events.command("list")
@@ -105,7 +105,9 @@ def events_tail(
     interval: float | None,
     page_size: int,
 ) -> None:
-    """Follow the workspace's events as they happen, oldest first, one line each.
+    """Follow the workspace's events as they happen, one line each.
+
+    Oldest first.
 
     Each event is printed once: trctl polls the Events API with a cursor (the newest event's
     second and the SIDs seen since), across as many pages as arrived. Ctrl-C stops it.

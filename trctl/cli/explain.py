@@ -27,7 +27,9 @@ SHOWN_WORKERS = 10
 )
 @click.option("--json", "as_json", is_flag=True, help="The trace as one JSON object.")
 def explain(task: str | None, last: bool, shown_workers: int, as_json: bool) -> None:
-    """Explain why a task is (not) routed: filters, target, each worker's verdict.
+    """Explain why a task is or is not routed.
+
+    Shows the workflow's filters, the target, and each worker's verdict.
 
     Reads the task, its workflow, queues, workers, reservations and events with plain GETs
     (never the rate-limited expression filters) and evaluates the routing locally, so it works

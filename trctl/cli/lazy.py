@@ -62,5 +62,13 @@ class LazyGroup(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
+        typed = args[0] if args else ""
+        if typed and not typed.startswith("-") and self.get_command(ctx, typed) is None:
+            # click suggests only among commands already imported: offer every name and alias
+            import difflib
+
+            close = difflib.get_close_matches(typed, [*self.list_commands(ctx), *self.aliases])
+            did_you_mean = f" Did you mean {close[0]!r}?" if close else ""
+            ctx.fail(f"No such command {typed!r}.{did_you_mean}")
         name, command, rest = super().resolve_command(ctx, args)
         return (command.name if command else name), command, rest

@@ -21,7 +21,10 @@ API_KEY_SID = re.compile(r"^SK[0-9a-fA-F]{32}$")
 
 @click.group("profiles")
 def profiles() -> None:
-    """Manage trctl profiles (secrets are prompted for, never taken as arguments)."""
+    """Manage named credentials; secrets are never arguments.
+
+    Secrets are prompted for, read from stdin or copied from the environment.
+    """
 
 
 def _load() -> ProfileFile:
@@ -97,7 +100,10 @@ def profile_records() -> list[dict[str, Any]]:
 @profiles.command("list")
 @output_options
 def profiles_list() -> None:
-    """List trctl profiles (active marked with *) and twilio-cli's, secrets masked."""
+    """List trctl's and twilio-cli's profiles, secrets masked.
+
+    The active one is marked with *.
+    """
     emit(
         profile_records(),
         [

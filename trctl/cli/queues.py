@@ -43,7 +43,7 @@ def queue_options(func: Any) -> Any:
 
 @click.group("queues")
 def queues() -> None:
-    """List, create and update task queues (alias: queue)."""
+    """List, create, update and delete queues (alias: queue)."""
 
 
 @queues.command("list")
@@ -69,7 +69,10 @@ def queues_show(queue: str) -> None:
 @queue_options
 @output_options
 def queues_create(name: str, **options: Any) -> None:
-    """Create a task queue; --target-workers is checked locally before any request."""
+    """Create a task queue.
+
+    --target-workers is checked locally before any request.
+    """
     from trctl.services.queues import create_queue
 
     emit_one(create_queue(make_resolver(), name, **options), QUEUE_FIELDS)

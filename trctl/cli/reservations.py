@@ -34,7 +34,7 @@ RESERVATION_FIELDS = (
 
 @click.group("reservations")
 def reservations() -> None:
-    """List reservations; accept or reject one over REST (alias: reservation)."""
+    """List, accept and reject reservations (alias: reservation)."""
 
 
 @reservations.command("list")
@@ -48,7 +48,10 @@ def reservations() -> None:
 def reservations_list(
     task: str | None, worker: str | None, status: str | None, limit: int | None, fetch_all: bool
 ) -> None:
-    """List the reservations of a task (--task) or of a worker (--worker)."""
+    """List the reservations of a task or of a worker.
+
+    Give --task TASK_SID or --worker NAME|SID.
+    """
     from trctl.services.reservations import list_reservations
 
     count = effective_limit(limit, fetch_all, default=None)
@@ -75,7 +78,10 @@ def reservations_accept(task: str, reservation: str | None) -> None:
 @click.option("--activity", metavar="NAME|SID", help="Move the worker to this activity.")
 @output_options
 def reservations_reject(task: str, reservation: str | None, activity: str | None) -> None:
-    """Reject a reservation (default: the task's only pending one); the task is re-routed."""
+    """Reject a reservation; the task is routed again.
+
+    Without RESERVATION_SID, the task's only pending one.
+    """
     from trctl.services.reservations import reject
 
     emit_one(reject(make_resolver(), task, reservation, activity), RESERVATION_FIELDS)

@@ -123,7 +123,9 @@ def serve_callback(
     insecure_no_verify: bool,
     json_lines: bool,
 ) -> None:
-    """Answer TaskRouter's assignment callbacks (accept by default) on a local server.
+    """Answer assignment callbacks on a local server.
+
+    The answer is accept unless an option or a rules file says otherwise.
 
     Every request must carry a valid X-Twilio-Signature for the public URL, signed with
     TWILIO_AUTH_TOKEN. Against real Twilio an ngrok tunnel is opened (NGROK_AUTHTOKEN); against

@@ -51,7 +51,9 @@ CUMULATIVE_LINES = {  # line -> (field, label), as `trctl stats` prints the wind
 @click.option("--worker", metavar="NAME|SID", help="Only this worker (and the queues it serves).")
 @output_options
 def stats(minutes: int, queue: str | None, worker: str | None) -> None:
-    """Show the workspace at a glance from TaskRouter's statistics endpoints.
+    """Show the workspace's statistics at a glance.
+
+    From TaskRouter's statistics endpoints.
 
     Tasks by status and the longest waiting one, workers by activity, one row per task queue,
     and the last --minutes: reservations created, accepted, rejected and timed out, and the

@@ -71,7 +71,7 @@ def _named(record: dict[str, Any], name_key: str, sid_key: str) -> str:
 
 @click.group("tasks")
 def tasks() -> None:
-    """Create, list and finish tasks (alias: task)."""
+    """Create, list, finish and delete tasks (alias: task)."""
 
 
 @tasks.command("create")
@@ -92,7 +92,10 @@ def tasks_create(
     timeout: int | None,
     channel: str | None,
 ) -> None:
-    """Create a task, e.g. `trctl task create --attr selected_language=es`; says where it went."""
+    """Create a task and say where it went.
+
+    For example `trctl task create --attr selected_language=es`.
+    """
     from trctl.services.tasks import create_task
 
     resolver = make_resolver()
@@ -179,7 +182,10 @@ def tasks_update(
     priority: int | None,
     channel: str | None,
 ) -> None:
-    """Change a task's attributes (merged into the current ones), priority or channel."""
+    """Change a task's attributes, priority or channel.
+
+    New attributes are merged into the current ones unless --replace.
+    """
     from trctl.services.tasks import update_task
 
     record = update_task(

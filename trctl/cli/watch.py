@@ -24,7 +24,7 @@ REFRESH_KEYS = frozenset("rR ")
 @click.option("--once", is_flag=True, help="Print one snapshot as plain text (or --json), exit.")
 @output_options
 def watch(interval: float | None, once: bool) -> None:
-    """Watch routing live: workers, queues and the latest events on one screen.
+    """Watch workers, queues and events live on one screen.
 
     Workers show their activity, for how long, and the tasks they hold; queues their tasks by
     status, longest wait and workers; the latest events say what happened in names. q or

@@ -74,7 +74,7 @@ def _yes_no(value: Any) -> str:
 
 @click.group("workers")
 def workers() -> None:
-    """List, create and update workers; move them between activities (alias: worker)."""
+    """List, create, update and delete workers (alias: worker)."""
 
 
 @workers.command("list")
@@ -127,7 +127,10 @@ def workers_create(
     attributes: dict[str, Any] | None,
     activity: str | None,
 ) -> None:
-    """Create a worker, e.g. `trctl worker create Carol --attr 'languages=["en"]'`."""
+    """Create a worker.
+
+    For example `trctl worker create Carol --attr 'languages=["en"]'`.
+    """
     from trctl.services.workers import create_worker
 
     record = create_worker(make_resolver(), name, attributes=attributes, activity=activity)
@@ -152,7 +155,10 @@ def workers_update(
     activity: str | None,
     reject_pending: bool,
 ) -> None:
-    """Change a worker's name, attributes (merged into the current ones) or activity."""
+    """Change a worker's name, attributes or activity.
+
+    New attributes are merged into the current ones unless --replace.
+    """
     from trctl.services.workers import update_worker
 
     record = update_worker(
@@ -177,7 +183,9 @@ def workers_update(
 )
 @output_options
 def workers_set_activity(worker: str, activity: str, reject_pending: bool) -> None:
-    """Move a worker to an activity, by name or SID: `trctl worker set-activity Alice Idle`.
+    """Move a worker to an activity, both by name or SID.
+
+    For example `trctl worker set-activity Alice Idle`.
 
     Says which reservation the change led to, if TaskRouter made one within a second.
     """

@@ -46,7 +46,7 @@ def workflow_options(func: Any) -> Any:
 
 @click.group("workflows")
 def workflows() -> None:
-    """List, create, update and lint workflows (alias: workflow)."""
+    """List, create, update, lint and delete workflows."""
 
 
 @workflows.command("list")
@@ -62,7 +62,10 @@ def workflows_list() -> None:
 @click.argument("workflow", metavar="WORKFLOW", required=False)
 @output_options
 def workflows_show(workflow: str | None) -> None:
-    """Show a workflow (by name or SID; default: TRCTL_WORKFLOW_SID or the only one)."""
+    """Show a workflow, by name or SID.
+
+    Without WORKFLOW: TRCTL_WORKFLOW_SID, else the workspace's only workflow.
+    """
     emit_one(make_resolver().workflow(workflow), WORKFLOW_FIELDS)
 
 
@@ -121,7 +124,9 @@ def workflows_update(workflow: str, config_file: str | None, **options: Any) -> 
 def workflows_lint(
     workflow: str | None, config_file: str | None, sample: int, timeout: int, as_json: bool
 ) -> None:
-    """Find what makes tasks silently not route: each finding with a location and a fix.
+    """Find what makes tasks silently not route.
+
+    Each finding comes with a location and a fix.
 
     Shadowed filters, queues no worker matches, HAS/IN on values that are not lists, hyphenated
     keys, missing timeouts, timeouts longer than the TTL or shorter than the reservation

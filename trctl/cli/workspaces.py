@@ -25,7 +25,7 @@ WORKSPACE_FIELDS = (
 
 @click.group("workspaces")
 def workspaces() -> None:
-    """List workspaces and choose the one trctl works in (alias: workspace)."""
+    """List, create and delete workspaces; choose one to use."""
 
 
 @workspaces.command("list")
