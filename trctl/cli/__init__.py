@@ -12,6 +12,7 @@ from click.exceptions import Exit
 from trctl import __version__
 from trctl.cli.context import AppContext, get_app
 from trctl.cli.environment import Environment
+from trctl.cli.global_options import adopt_global_options, enable_debug, root_options
 from trctl.cli.lazy import LazyGroup
 from trctl.cli.registry import ALIASES, COMMANDS, SUMMARIES
 from trctl.errors import TrctlError
@@ -52,6 +53,12 @@ def _silence_stdout(stdout: Any) -> None:
 
 class RootGroup(LazyGroup):
     """The root group: every failure below it becomes one line on stderr and an exit code."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            adopt_global_options(command)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -126,15 +133,7 @@ class RootGroup(LazyGroup):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="trctl")
-@click.option("--debug", is_flag=True, envvar="TRCTL_DEBUG", help="Show tracebacks on errors.")
-@click.option("--profile", metavar="NAME", help="Use this trctl profile [env TRCTL_PROFILE].")
-@click.option("--workspace", "-w", metavar="SID|NAME", help="Workspace [env TRCTL_WORKSPACE_SID].")
-@click.option(
-    "--api-url",
-    metavar="URL",
-    help="Send TaskRouter requests to this base URL, e.g. the emulator [env TRCTL_API_URL].",
-)
-@click.option("--account-sid", metavar="AC...", help="Account SID [env TWILIO_ACCOUNT_SID].")
+@root_options
 @click.pass_context
 def root(
     ctx: click.Context,
@@ -148,21 +147,18 @@ def root(
 
     Settings come from flags (a profile named with --profile counts as one), then TWILIO_* /
     TRCTL_* environment variables, then the active trctl profile, then the active twilio-cli
-    profile. See `trctl config show`.
+    profile. See `trctl config show`. The options below may also follow the command, as in
+    `trctl tasks list -w Sales`.
     """
     ctx.obj = app = AppContext(
         ctx.find_object(Environment),
-        debug=debug,
         profile=profile,
         workspace=workspace,
         api_url=api_url,
         account_sid=account_sid,
     )
     if debug:
-        from trctl.redact import disable_debug_logging, enable_debug_logging
-
-        enable_debug_logging(app.env.stderr)
-        ctx.call_on_close(disable_debug_logging)  # one run's logging must not outlive it
+        enable_debug(app, ctx)
 
 
 def main() -> None:

@@ -49,6 +49,11 @@ class AppContext:
             "account_sid": self.account_sid,
         }
 
+    def forget_settings(self) -> None:
+        """A flag changed after the settings were read (one given after the command)."""
+        self._settings = None
+        self._client = None
+
     @property
     def settings(self) -> Settings:
         """Settings from the flags and the Environment's variables (then the profiles)."""
