@@ -35,3 +35,35 @@ def test_a_command_keeps_its_own_option_of_a_global_name(cli_env, tmp_path) -> N
     done = invoke(cli_env, "profiles", "set", "p", "--account-sid", sid, "--from-env")
     assert done.exit_code == 0, done.stderr
     assert next(p["account_sid"] for p in as_json(cli_env, "profiles", "list")) == sid
+
+
+def test_complete_and_cancel_without_reason_record_a_default_one(
+    cli_env, sdk, quickstart, emulator
+) -> None:
+    """TaskRouter answers 400 to a cancel or complete without Reason; trctl sends its default."""
+    waiting = as_json(cli_env, "task", "create", "--attr", "selected_language=es")
+    canceled = as_json(cli_env, "task", "cancel", waiting["sid"])
+    assert canceled["assignment_status"] == "canceled"
+    assert canceled["reason"] == "canceled with trctl"
+    tasks = [as_json(cli_env, "task", "create", "--attr", "selected_language=en") for _ in "ab"]
+    for worker in ("Alice", "Bob"):
+        ok(cli_env, "worker", "set-activity", worker, "Idle")
+    emulator.wait_idle()
+    for task in tasks:
+        ok(cli_env, "reservation", "accept", task["sid"])
+    done = as_json(cli_env, "task", "complete", tasks[0]["sid"])
+    assert (done["assignment_status"], done["reason"]) == ("completed", "completed with trctl")
+    fetched = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid).tasks(tasks[0]["sid"]).fetch()
+    assert fetched.reason == "completed with trctl"
+    said = as_json(cli_env, "task", "complete", tasks[1]["sid"], "--reason", "call ended")
+    assert said["reason"] == "call ended"
+    shown = " ".join(ok(cli_env, "task", "complete", "--help").stdout.split())
+    assert "[default: completed with trctl]" in shown
+
+
+def test_events_list_refuses_an_unknown_type_before_any_request(cli_env) -> None:
+    line = failed(cli_env, 2, "events", "list", "--type", "task.create")
+    assert line == (
+        "Error: --type: unknown event type 'task.create' (did you mean 'task.created'? "
+        "see `trctl events types`)"
+    )

@@ -199,9 +199,18 @@ def tasks_update(
     emit_one(record, TASK_FIELDS)
 
 
-def _status_command(verb: str, status: str, summary: str) -> click.Command:
+def _status_command(
+    verb: str, status: str, summary: str, default_reason: str | None = None
+) -> click.Command:
     @click.argument("task", type=TASK_SID, metavar="TASK_SID")
-    @click.option("--reason", help="Why (recorded on the task).")
+    @click.option(
+        "--reason",
+        default=default_reason,
+        show_default=default_reason is not None,
+        help="Why (recorded on the task; TaskRouter requires one to cancel or complete)."
+        if default_reason
+        else "Why (recorded on the task).",
+    )
     @output_options
     def command(task: str, reason: str | None) -> None:
         from trctl.services.tasks import set_task_status
@@ -213,6 +222,10 @@ def _status_command(verb: str, status: str, summary: str) -> click.Command:
     return tasks.command(verb)(command)
 
 
-tasks_cancel = _status_command("cancel", "canceled", "Cancel a pending or reserved task.")
-tasks_complete = _status_command("complete", "completed", "Complete an assigned or wrapping task.")
+tasks_cancel = _status_command(
+    "cancel", "canceled", "Cancel a pending or reserved task.", "canceled with trctl"
+)
+tasks_complete = _status_command(
+    "complete", "completed", "Complete an assigned or wrapping task.", "completed with trctl"
+)
 tasks_wrap = _status_command("wrap", "wrapping", "Move an assigned task to wrapping.")
