@@ -74,3 +74,18 @@ class StepFailed(TrctlError):
 
     exit_code = 8
 
+
+
+class ListenError(TrctlError):
+    """A local server (emulator, callback server) could not listen: the port is in use, or
+    the address cannot be bound. The same exit code wherever trctl listens."""
+
+    exit_code = 9
+
+    @classmethod
+    def binding(cls, host: str, port: int, exc: OSError) -> ListenError:
+        reason = (exc.strerror or str(exc)).lower()
+        return cls(
+            f"cannot listen on {host}:{port}: {reason}",
+            hint="pick another --port, or --port 0 for a free one",
+        )

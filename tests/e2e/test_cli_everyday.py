@@ -3,7 +3,17 @@ emulator."""
 
 from __future__ import annotations
 
-from cli_support import as_json, failed, invoke, ok
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_support import ISOLATED, as_json, failed, invoke, ok
+
+from trctl.cli.demo_script import listening_on_loopback
+from trctl.errors import ListenError
 
 WORKSPACE = "TaskRouter Quickstart"
 
@@ -67,3 +77,38 @@ def test_events_list_refuses_an_unknown_type_before_any_request(cli_env) -> None
         "Error: --type: unknown event type 'task.create' (did you mean 'task.created'? "
         "see `trctl events types`)"
     )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["emulator", "start", "--memory", "--quiet"],
+        ["serve-callback", "--no-wire", "--no-tunnel", "--api-url", "http://127.0.0.1:9"],
+    ],
+)
+def test_a_port_in_use_is_the_same_exit_code_everywhere(command, tmp_path) -> None:
+    env = {**os.environ, **ISOLATED, "TWILIO_AUTH_TOKEN": "x" * 32, "TRCTL_DATA_DIR": str(tmp_path)}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("trctl")), *command, "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 9, done.stderr
+    assert done.stderr == (
+        f"Error: cannot listen on 127.0.0.1:{port}: address already in use "
+        "(pick another --port, or --port 0 for a free one)\n"
+    )
+
+
+def test_the_demo_fails_to_listen_with_the_same_exit_code() -> None:
+    """The demo binds free ports of its own; when even that fails, it exits as the others."""
+    with pytest.raises(ListenError) as caught, listening_on_loopback():
+        raise OSError(98, "Address already in use")
+    assert caught.value.exit_code == 9
+    assert caught.value.one_line().startswith("cannot listen on 127.0.0.1:0: address already")

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from trctl.cli.environment import Environment
-from trctl.errors import StepFailed, UsageError
+from trctl.errors import ListenError, StepFailed, UsageError
 
 WORKSPACE = "TaskRouter Quickstart"
 WORKFLOW = "Incoming Customer Care Requests"
@@ -319,10 +319,12 @@ def run_demo(
     started = environment.clock.monotonic()
     answer: dict[str, Any] = dict(ACCEPT)
     with contextlib.ExitStack() as stack:
-        emulator = stack.enter_context(start_emulator())
+        with listening_on_loopback():
+            emulator = stack.enter_context(start_emulator())
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="trctl-demo-")))
         callback = CallbackServer(emulator.auth_token, decide=lambda request: dict(answer))
-        stack.enter_context(callback)
+        with listening_on_loopback():
+            stack.enter_context(callback)
         world = make_world(environment, emulator, callback, answer, tmp)
         echo(f"{INTRO}\n  emulator at {emulator.url}; callbacks answered at {callback.url}")
         scenario = Scenario(world, environment, echo)
@@ -356,6 +358,15 @@ def quickstart_file(tmp: Path) -> Path:
     path = tmp / "quickstart.toml"
     path.write_text(QUICKSTART_TOML, encoding="utf-8")
     return path
+
+
+@contextlib.contextmanager
+def listening_on_loopback() -> Iterator[None]:
+    """A server of the demo could not bind a free loopback port: exit as emulator start does."""
+    try:
+        yield
+    except OSError as exc:
+        raise ListenError.binding("127.0.0.1", 0, exc) from exc
 
 
 @contextlib.contextmanager

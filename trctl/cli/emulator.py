@@ -6,7 +6,7 @@ from functools import partial
 
 import click
 
-from trctl.errors import ConfigError, UsageError
+from trctl.errors import ConfigError, ListenError, UsageError
 from trctl.vocab.limits import BY_NAME, parse_overrides
 
 KEEP_FINISHED_HELP = (
@@ -137,10 +137,7 @@ def emulator_start(
     except StoreBusy as exc:
         raise ConfigError(f"cannot start the emulator: {exc}") from None
     except OSError as exc:
-        raise ConfigError(
-            f"cannot start the emulator on {host}:{port}: {exc.strerror or exc}",
-            hint="pick another --port, or 0 for a free one",
-        ) from exc
+        raise ListenError.binding(host, port, exc) from exc
 
 
 @emulator.command("env")

@@ -10,7 +10,7 @@ import click
 from trctl.cli.context import get_app
 from trctl.cli.output import info
 from trctl.cli.serve_support import LiveLog, Session, stop_on_signals, worker_names
-from trctl.errors import ConfigError, TunnelError, UsageError
+from trctl.errors import ConfigError, ListenError, TunnelError, UsageError
 from trctl.services.client import is_twilio
 from trctl.services.liveness import LOOPBACK_HOSTS
 from trctl.vocab.instructions import ANSWER_NAMES
@@ -223,7 +223,7 @@ def _run(
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+        raise ListenError.binding(host, port, exc) from exc
     server = session.server
     if tunnel and not public_url:
         from trctl.callback.tunnel import open_tunnel

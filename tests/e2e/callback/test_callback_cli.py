@@ -243,7 +243,7 @@ def test_an_unknown_workflow_fails_before_the_server_starts(serve, cli_env):
     assert not any(line.startswith(("Callback URL", "Summary")) for line in process.stderr_lines)
 
 
-def test_a_port_in_use_is_one_line_exit_2(tmp_path):
+def test_a_port_in_use_is_one_line_exit_9(tmp_path):
     """Binding fails inside HTTPServer.__init__, whose cleanup must not trip over itself."""
     import socket
 
@@ -253,6 +253,6 @@ def test_a_port_in_use_is_one_line_exit_2(tmp_path):
         port = taken.getsockname()[1]
         env = {"TWILIO_AUTH_TOKEN": "x" * 32}
         code, stdout, stderr = run(["--no-wire", "--no-tunnel", "--port", str(port)], env, tmp_path)
-    assert code == 2, stderr
+    assert code == 9, stderr  # as `emulator start` on a port in use (test_cli_everyday.py)
     assert f"cannot listen on 127.0.0.1:{port}" in one_error_line(stderr)
     assert stdout == ""
