@@ -359,6 +359,32 @@ def test_profiles_list_includes_twilio_cli_profiles_read_only(run, env) -> None:
     assert rows[0]["active"] is True and SECRET not in result.output
 
 
+def test_profiles_use_chooses_a_twilio_cli_profile_or_says_why_not(run, env) -> None:
+    cli_dir = Path(env["TWILIO_CONFIG_DIR"])
+    cli_dir.mkdir()
+    profiles = {
+        "work": {"accountSid": SID, "apiKey": KEY, "apiSecret": SECRET},
+        "home": {"accountSid": SID2, "apiKey": KEY, "apiSecret": SECRET},
+    }
+    config = {"profiles": profiles, "activeProject": "work"}
+    (cli_dir / "config.json").write_text(json.dumps(config))
+    used = run("profiles", "use", "home")
+    assert used.exit_code == 0, used.stderr
+    assert used.stderr.startswith('active profile: "home", twilio-cli\'s (read from ')
+    assert stored(env)["profiles"] == {}  # its secret is not copied into trctl's file
+    settings = {row["setting"]: row for row in json.loads(run("config", "show", "--json").stdout)}
+    assert settings["account_sid"]["value"] == SID2
+    assert settings["account_sid"]["source"].startswith('twilio-cli profile "home"')
+    rows = json.loads(run("profiles", "list", "--json").stdout)
+    assert [row["name"] for row in rows if row["active"]] == ["home"]
+    missing = run("profiles", "use", "nope")
+    assert missing.exit_code == 4
+    assert "no trctl or twilio-cli profile named \"nope\"" in missing.stderr
+    assert "twilio-cli's: work, home" in missing.stderr
+    removed = run("profiles", "remove", "home")
+    assert removed.exit_code == 2 and "is a twilio-cli profile" in removed.stderr
+
+
 def test_readable_profile_file_warns_on_list_and_is_tightened_on_write(run, env) -> None:
     run("profiles", "set", "a", "--account-sid", SID, "--secret-stdin", input=TOKEN)
     path = Path(env["TRCTL_CONFIG_DIR"]) / "config.json"

@@ -43,9 +43,22 @@ def _save(profile_file: ProfileFile) -> None:
 
 
 def _require(profile_file: ProfileFile, name: str) -> None:
-    if name not in profile_file.profiles:
-        known = ", ".join(profile_file.names()) or "none yet"
-        raise NotFoundError(f'no trctl profile named "{name}"', hint=f"known: {known}")
+    if name in profile_file.profiles:
+        return
+    from trctl.config import read_twilio_cli
+
+    known = ", ".join(profile_file.names()) or "none yet"
+    _, cli_profiles = read_twilio_cli(get_app().env.environ)
+    if any(cli.name == name for cli in cli_profiles):
+        raise UsageError(
+            f'"{name}" is a twilio-cli profile, which trctl only reads',
+            hint=f"change it with twilio-cli (`twilio profiles:remove {name}`); trctl's: {known}",
+        )
+    cli_names = ", ".join(cli.name for cli in cli_profiles)
+    twilio = f"; twilio-cli's: {cli_names}" if cli_names else ""
+    raise NotFoundError(
+        f'no trctl or twilio-cli profile named "{name}"', hint=f"known: {known}{twilio}"
+    )
 
 
 def _credential_text(values: Mapping[str, str | None]) -> str:
@@ -77,10 +90,11 @@ def profile_records() -> list[dict[str, Any]]:
         records.append(record)
     cli_active, cli_profiles = read_twilio_cli(environ)
     fallback = profile_file.active not in profile_file.profiles
+    cli_names = {p.name for p in cli_profiles}
+    if profile_file.active in cli_names:  # chosen with `trctl profiles use`
+        cli_active = profile_file.active
     for index, cli in enumerate(cli_profiles):
-        is_cli_active = cli.name == cli_active or (
-            index == 0 and cli_active not in {p.name for p in cli_profiles}
-        )
+        is_cli_active = cli.name == cli_active or (index == 0 and cli_active not in cli_names)
         values = {"account_sid": cli.account_sid, "api_key": cli.api_key}
         values["api_secret"] = cli.api_secret
         records.append(
@@ -262,12 +276,25 @@ def _prompt_secret(kind: str, values: Mapping[str, str], *, keep_allowed: bool =
 @profiles.command("use")
 @click.argument("name")
 def profiles_use(name: str) -> None:
-    """Make NAME the active profile."""
+    """Make NAME the active profile: trctl's, or one of twilio-cli's.
+
+    A twilio-cli profile is read from twilio-cli's config file on each run, never copied.
+    """
+    from trctl.config import display_path, twilio_cli_profile
+
     profile_file = _load()
-    _require(profile_file, name)
+    cli = None
+    if name not in profile_file.profiles:
+        cli = twilio_cli_profile(get_app().env.environ, name)
+        if cli is None:
+            _require(profile_file, name)
     profile_file.active = name
     _save(profile_file)
-    info(f'active profile: "{name}"')
+    if cli is None:
+        info(f'active profile: "{name}"')
+    else:
+        where = display_path(cli.path, get_app().env.environ)
+        info(f'active profile: "{name}", twilio-cli\'s (read from {where} on each run)')
 
 
 @profiles.command("remove")

@@ -53,8 +53,10 @@ def _select_profile(
         return flags["profile"], "flag --profile"
     if env.get("TRCTL_PROFILE"):
         return env["TRCTL_PROFILE"], "env TRCTL_PROFILE"
-    if profile_file.active and profile_file.active in profile_file.profiles:
-        return profile_file.active, f"active in {display_path(profile_file.path, env)}"
+    active = profile_file.active
+    if active and (active in profile_file.profiles or twilio_cli_profile(env, active)):
+        # a twilio-cli profile's name, when `trctl profiles use` chose one of twilio-cli's
+        return active, f"active in {display_path(profile_file.path, env)}"
     return None, UNSET
 
 
