@@ -58,9 +58,26 @@ class ApiError(TrctlError):
 
 
 class NetworkError(TrctlError):
-    """The API could not be reached, or did not answer in time."""
+    """The API could not be reached, did not answer in time, or did not answer like TaskRouter.
+
+    With `url` (the request's), `kind` ("connect", "timeout" or "answer") and `reason`, the error
+    funnel names the API URL and where that setting came from (trctl.services.reach)."""
 
     exit_code = 6
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        url: str | None = None,
+        kind: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.url = url
+        self.kind = kind
+        self.reason = reason
 
 
 class TunnelError(TrctlError):

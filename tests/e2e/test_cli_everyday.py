@@ -3,17 +3,22 @@ emulator."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_support import ISOLATED, as_json, failed, invoke, ok
+from run_environment import RecordingClock
+from twilio.http.http_client import TwilioHttpClient
 
 from trctl.cli.demo_script import listening_on_loopback
 from trctl.errors import ListenError
+from trctl.services.http import RetryingHttpClient
 
 WORKSPACE = "TaskRouter Quickstart"
 
@@ -112,3 +117,40 @@ def test_the_demo_fails_to_listen_with_the_same_exit_code() -> None:
         raise OSError(98, "Address already in use")
     assert caught.value.exit_code == 9
     assert caught.value.one_line().startswith("cannot listen on 127.0.0.1:0: address already")
+
+
+class TwoSecondsEach(TwilioHttpClient):
+    """Each request takes two seconds of the run's clock; the spinner is asked to draw then,
+    as its thread would (without waiting for real time to pass)."""
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        self._sleep(2.0)  # type: ignore[attr-defined]  # the run's clock moves on
+        if self.busy is not None:  # type: ignore[attr-defined]
+            self.busy.__self__.tick()  # type: ignore[attr-defined]
+        return super().request(method, url, *args, **kwargs)
+
+
+class SlowApi(RetryingHttpClient, TwoSecondsEach):
+    pass
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_slow_request_shows_a_spinner_on_a_terminal_only(cli_env, emulator, terminal) -> None:
+    listed = invoke(
+        cli_env,
+        "activities",
+        "list",
+        "--json",
+        transport=SlowApi,
+        clock=RecordingClock(),
+        stderr_isatty=terminal,
+    )
+    assert listed.exit_code == 0, listed.stderr
+    host = emulator.url.removeprefix("http://")
+    line = f"| waiting for {host} (2 s)"
+    if terminal:
+        assert listed.stderr.startswith(f"\r{line}")
+        assert listed.stderr.endswith("\r" + " " * len(line) + "\r")  # erased before the data
+    else:
+        assert listed.stderr == ""
+    assert {a["friendly_name"] for a in json.loads(listed.stdout)} >= {"Idle"}

@@ -195,7 +195,8 @@ def test_unreachable_api_is_exit_6(sleeps, invoke) -> None:
     result = invoke(f"http://127.0.0.1:{port}", "tasks", "list")
     assert result.exit_code == 6
     line = one_error_line(result)
-    assert "cannot reach the TaskRouter API" in line
+    assert line.startswith(f"Error: cannot reach http://127.0.0.1:{port} (API URL from ")
+    assert sleeps == []
 
 
 def test_retries_stop_within_the_total_time_budget(fake_api, sleeps, invoke) -> None:

@@ -329,8 +329,28 @@ def test_connection_refused_is_a_network_error(run, sleeps) -> None:
         dead_url = f"http://127.0.0.1:{probe.getsockname()[1]}"
     result = run("config", "check", TRCTL_API_URL=dead_url)
     assert result.exit_code == 6
-    assert "connection refused" in error_line(result)
-    assert len(sleeps) == 4  # GETs are retried on connection errors, then given up
+    assert error_line(result) == (
+        f"Error: cannot reach {dead_url} (API URL from env TRCTL_API_URL): connection refused "
+        "(nothing listens there: start the emulator with `trctl emulator start`, "
+        'then eval "$(trctl emulator env)")'
+    )
+    assert sleeps == []  # a server on this machine is there or not: no retries, no waiting
+
+
+def test_a_web_page_instead_of_taskrouter_says_so(run, fake_twilio) -> None:
+    """An HTML 404 (--api-url pointing at a web server) is not a Twilio error code 404."""
+    fake_twilio.answer("GET", WORKSPACES, Canned(404, "<html>Not Found</html>"))
+    result = run("--api-url", fake_twilio.url, "config", "check")
+    assert result.exit_code == 6
+    assert error_line(result) == (
+        f"Error: {fake_twilio.url} (API URL from flag --api-url) does not answer like "
+        "TaskRouter: GET /v1/Workspaces answered 404 with text/html instead of JSON "
+        "(is it the emulator's or TaskRouter's address?)"
+    )
+    fake_twilio.answer("POST", WORKSPACES, Canned(200, "<html>hello</html>"))
+    created = run("--api-url", fake_twilio.url, "workspace", "create", "x", "--yes")
+    assert created.exit_code in (2, 6), created.stderr  # never an invented error code
+    assert "twilio.com/docs/errors" not in created.stderr
 
 
 def test_a_server_that_never_answers_times_out(run, fake_twilio) -> None:
@@ -339,12 +359,18 @@ def test_a_server_that_never_answers_times_out(run, fake_twilio) -> None:
     result = run("config", "check", TRCTL_TIMEOUT="0.3")
     elapsed = time.monotonic() - started
     assert result.exit_code == 6
-    assert "did not answer in time" in error_line(result)
+    assert error_line(result).startswith(
+        f"Error: {fake_twilio.url} (API URL from env TRCTL_API_URL) did not answer within 0.3 s"
+    )
     assert elapsed < 0.3 * 5 + 1
 
 
+# JSON, but not a page of workspaces: the twilio library fails on it with a TypeError
+MISSHAPEN = json.dumps({"workspaces": 5, "meta": {"key": "workspaces", "next_page_url": None}})
+
+
 def test_unexpected_exception_exits_1_and_suggests_debug(run, fake_twilio) -> None:
-    fake_twilio.answer("GET", WORKSPACES, Canned(200, "<html>not json</html>"))
+    fake_twilio.answer("GET", WORKSPACES, Canned(200, MISSHAPEN))
     result = run("config", "check")
     assert result.exit_code == 1
     line = error_line(result)
@@ -352,7 +378,7 @@ def test_unexpected_exception_exits_1_and_suggests_debug(run, fake_twilio) -> No
 
 
 def test_debug_shows_traceback_and_http_log_without_secrets(run, fake_twilio) -> None:
-    fake_twilio.answer("GET", WORKSPACES, Canned(200, "<html>not json</html>"))
+    fake_twilio.answer("GET", WORKSPACES, Canned(200, MISSHAPEN))
     result = run("--debug", "config", "check")
     assert result.exit_code == 1
     assert "Traceback (most recent call last)" in result.stderr
@@ -369,10 +395,18 @@ def test_debug_on_401_redacts_the_secret_everywhere(run, fake_twilio) -> None:
     assert_no_secret(result)
 
 
-def test_no_credentials_is_a_config_error(run) -> None:
+def test_no_credentials_is_a_config_error_that_says_how_to_get_them(run) -> None:
     result = run("config", "check", TWILIO_AUTH_TOKEN=None)
     assert result.exit_code == 3
-    assert "no Twilio credentials" in error_line(result)
+    line = error_line(result)
+    assert line.startswith(f"Error: no Twilio credentials for {ACCOUNT_SID}")
+    assert 'for the emulator: eval "$(trctl emulator env)"' in line
+    assert "for Twilio: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN" in line
+    assert "`twilio login`" in line
+    no_sid = run("config", "check", TWILIO_ACCOUNT_SID=None, TWILIO_AUTH_TOKEN=None)
+    assert 'no Twilio account SID (for the emulator: eval "$(trctl emulator env)"' in (
+        error_line(no_sid)
+    )
 
 
 def test_bad_timeout_setting_is_a_config_error(run) -> None:

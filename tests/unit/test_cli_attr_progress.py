@@ -1,4 +1,5 @@
-"""Unit tests: the stderr page counter appears only on a terminal, and ages read short."""
+"""Unit tests: the stderr spinner and page counter appear only on a terminal after a second,
+and ages read short."""
 
 from __future__ import annotations
 
@@ -8,24 +9,46 @@ from run_environment import running_in, string_environment
 from trctl.cli.params import age, page_progress
 
 
+class SetClock:
+    """Monotonic time a test sets; nothing sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def test_no_indicator_when_stderr_is_not_a_terminal() -> None:
     environment = string_environment(stderr_isatty=False)
     with running_in(environment), page_progress("tasks") as on_page:
         assert on_page is None
 
 
-def test_indicator_on_a_terminal_only_once_a_second_page_is_needed() -> None:
-    environment = string_environment(stderr_isatty=True)
-    with running_in(environment):
+def test_the_page_counter_joins_the_spinner_once_the_listing_took_a_second() -> None:
+    clock = SetClock()
+    environment = string_environment(stderr_isatty=True, clock=clock)
+    with running_in(environment) as app:
         with page_progress("tasks") as on_page:
             assert on_page is not None
-            on_page(50, False)
-        assert environment.stderr.getvalue() == ""
-        with page_progress("tasks") as on_page:
             on_page(1000, True)
-            on_page(2000, False)
+            clock.now = 0.5
+            app.spinner.tick()
+            assert environment.stderr.getvalue() == ""  # under a second: nothing
+            on_page(2000, True)
+            clock.now = 1.25
+            app.spinner.tick()
+            # the spinner's own thread may have drawn the same line at the same (set) time
+            assert environment.stderr.getvalue().endswith(
+                "\r| listing tasks, fetched 2,000 tasks (1 s)"
+            )
+        app.close()
     shown = environment.stderr.getvalue()
-    assert "fetched" in shown and "tasks" in shown
+    assert shown.endswith("\r" + " " * len("| listing tasks, fetched 2,000 tasks (1 s)") + "\r")
+    assert "\x1b" not in shown  # carriage returns and spaces only
     assert environment.stdout.getvalue() == ""  # the counter never mixes into the data
 
 

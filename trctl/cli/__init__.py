@@ -39,6 +39,15 @@ def _translate_unexpected(exc: BaseException) -> TrctlError | None:
     return translate_exception(exc)
 
 
+def _name_the_api(app: AppContext, exc: TrctlError) -> TrctlError:
+    """A network failure of a request, retold with the API URL and where it was set."""
+    if getattr(exc, "url", None) is None:
+        return exc
+    from trctl.services.reach import name_the_api
+
+    return name_the_api(exc, app.settings_if_read)
+
+
 PIPE_CLOSED_EXIT = 141  # 128 + SIGPIPE, what a shell tool killed by a closed pipe returns
 
 
@@ -66,7 +75,8 @@ class RootGroup(LazyGroup):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except TrctlError as exc:
-            raise _fail(get_app(ctx), exc.one_line(), exc.exit_code) from exc
+            told = _name_the_api(get_app(ctx), exc)
+            raise _fail(get_app(ctx), told.one_line(), told.exit_code) from exc
         except KeyboardInterrupt as exc:
             raise _fail(get_app(ctx), "interrupted", 130, traceback=False) from exc
         except BrokenPipeError as exc:
@@ -75,6 +85,7 @@ class RootGroup(LazyGroup):
         except Exception as exc:
             translated = _translate_unexpected(exc)
             if translated is not None:
+                translated = _name_the_api(get_app(ctx), translated)
                 message, code = translated.one_line(), translated.exit_code
             else:
                 message, code = (
@@ -157,6 +168,7 @@ def root(
         api_url=api_url,
         account_sid=account_sid,
     )
+    ctx.call_on_close(app.close)
     if debug:
         enable_debug(app, ctx)
 

@@ -37,6 +37,8 @@ class AppContext:
         self.account_sid = account_sid
         self._settings: Settings | None = None
         self._client: Any = None
+        self._spinner: Any = None
+        self.show_progress = True  # a full-screen command turns the stderr spinner off
 
     def __repr__(self) -> str:
         return f"AppContext(debug={self.debug!r}, flags={self.flags()!r}, env={self.env!r})"
@@ -55,6 +57,11 @@ class AppContext:
         self._client = None
 
     @property
+    def settings_if_read(self) -> Settings | None:
+        """The settings if a command read them (so no error is raised here)."""
+        return self._settings
+
+    @property
     def settings(self) -> Settings:
         """Settings from the flags and the Environment's variables (then the profiles)."""
         if self._settings is None:
@@ -71,8 +78,30 @@ class AppContext:
         if self._client is None:
             from trctl.services.client import make_client
 
-            self._client = make_client(self.settings, self.env.http_client)
+            self._client = make_client(self.settings, self._http_client)
         return self._client
+
+    def _http_client(self, **options: Any) -> Any:
+        """The Environment's HTTP client, showing the spinner while a request waits."""
+        http = self.env.http_client(**options)
+        spinner = self.spinner
+        if spinner is not None and hasattr(http, "busy"):
+            http.busy = spinner.busy
+        return http
+
+    @property
+    def spinner(self) -> Any:
+        """The stderr spinner (trctl.cli.spinner), on a terminal only; None otherwise."""
+        if self._spinner is None and self.show_progress and self.env.stderr_isatty:
+            from trctl.cli.spinner import Spinner
+
+            self._spinner = Spinner(self.env.stderr, self.env.clock, width=self.env.width)
+        return self._spinner
+
+    def close(self) -> None:
+        """End of the run: the spinner's line is erased and its thread stopped."""
+        if self._spinner is not None:
+            self._spinner.close()
 
 
 def _register_secrets(settings: Settings) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from trctl.cli.context import get_app
-from trctl.cli.output import Column, console
+from trctl.cli.output import Column
 from trctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -170,27 +170,19 @@ def make_resolver() -> Resolver:
 
 @contextmanager
 def page_progress(noun: str) -> Iterator[Callable[[int, bool], None] | None]:
-    """A page callback that shows "fetched N tasks" on stderr, only on a terminal and only
-    once a second page is needed; None (no indicator) otherwise."""
-    if not get_app().env.stderr_isatty:
+    """A page callback that adds "fetched N tasks" to the spinner's line (trctl.cli.spinner),
+    shown on a terminal's stderr once the listing has taken a second; None (no indicator)
+    when stderr is not a terminal."""
+    spinner = get_app().spinner
+    if spinner is None:
         yield None
         return
-    state: dict[str, Any] = {}
 
     def on_page(count: int, more: bool) -> None:
-        status = state.get("status")
-        if status is None and more:
-            status = console(stderr=True).status(f"fetched {count} {noun}…")
-            status.start()
-            state["status"] = status
-        elif status is not None:
-            status.update(f"fetched {count} {noun}…")
+        spinner.note(f"fetched {count:,} {noun}")
 
-    try:
+    with spinner.busy(f"listing {noun}"):
         yield on_page
-    finally:
-        if "status" in state:
-            state["status"].stop()
 
 
 def age(seconds: Any) -> str:

@@ -45,6 +45,8 @@ def watch(interval: float | None, once: bool) -> None:
         raise UsageError(f"--{fmt} prints one snapshot: add --once (or pipe the output)")
     if fmt == "csv":
         raise UsageError("watch prints a snapshot as text or --json, not CSV")
+    if live:
+        get_app().show_progress = False  # the screen is redrawn whole; no spinner line on it
     resolver = make_resolver()
     # a snapshot printed once looks up what every worker holds; a live screen spreads that
     watcher = Watcher(resolver, lookups=LOOKUPS_PER_REFRESH if live else None)

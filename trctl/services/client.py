@@ -12,7 +12,11 @@ from trctl.services.liveness import LOCAL_HOSTS
 if TYPE_CHECKING:
     from trctl.config import Settings
 
-
+HOW_TO_GET_CREDENTIALS = (
+    'for the emulator: eval "$(trctl emulator env)"; for Twilio: set TWILIO_ACCOUNT_SID and '
+    "TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET), or run `trctl profiles set "
+    "NAME --account-sid AC...` or `twilio login`"
+)
 
 def is_twilio(api_url: str | None) -> bool:
     """Whether requests go to real TaskRouter: no --api-url, or an https one that is not local
@@ -31,18 +35,15 @@ def make_client(settings: Settings, new_http_client: Callable[..., Any]) -> Any:
     """
     account_sid = settings.account_sid
     if not account_sid:
-        raise ConfigError(
-            "no Twilio account SID",
-            hint="set TWILIO_ACCOUNT_SID, use --account-sid, or create a profile",
-        )
+        raise ConfigError("no Twilio account SID", hint=HOW_TO_GET_CREDENTIALS)
     if settings.api_key and settings.api_secret:
         username, password = settings.api_key, settings.api_secret
     elif settings.auth_token:
         username, password = account_sid, settings.auth_token
     else:
         raise ConfigError(
-            "no Twilio credentials",
-            hint="set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET, or a profile",
+            f"no Twilio credentials for {account_sid} ({settings.source('account_sid')})",
+            hint=HOW_TO_GET_CREDENTIALS,
         )
     from twilio.rest import Client
 

@@ -48,12 +48,23 @@ def translate_exception(exc: BaseException) -> TrctlError | None:
         )
     import requests
 
+    url = getattr(getattr(exc, "request", None), "url", None)
     if isinstance(exc, requests.Timeout):
-        return NetworkError("TaskRouter did not answer in time", hint="check --api-url or retry")
-    if isinstance(exc, requests.ConnectionError):
         return NetworkError(
-            f"cannot reach the TaskRouter API ({_short_reason(exc)})",
+            "TaskRouter did not answer in time",
+            hint="check --api-url or retry",
+            url=url,
+            kind="timeout",
+            reason="did not answer in time",
+        )
+    if isinstance(exc, requests.ConnectionError):
+        reason = _short_reason(exc)
+        return NetworkError(
+            f"cannot reach the TaskRouter API ({reason})",
             hint="check the network or --api-url / TRCTL_API_URL",
+            url=url,
+            kind="connect",
+            reason=reason,
         )
     if isinstance(exc, requests.RequestException):
         return NetworkError(f"HTTP request failed: {_short_reason(exc)}")

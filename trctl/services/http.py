@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 from urllib.parse import urlsplit
 
 from twilio.http.http_client import TwilioHttpClient
+
+from trctl.errors import NetworkError
+from trctl.services.reach import is_loopback
 
 _log = logging.getLogger("trctl.http")
 
@@ -43,6 +47,29 @@ def retry_delay(attempt: int, retry_after: str | None, *, jitter: float) -> floa
     return min(0.25 * (2 ** (attempt - 1)), 4.0) * (1.0 + jitter)
 
 
+def check_answer(method: str, url: str, response: Any) -> Any:
+    """The response, if it reads like TaskRouter's (JSON, or nothing); else a NetworkError that
+    says what came instead, rather than a Twilio error code made up from a web page's status.
+
+    Throttling and server errors (429, 5xx) stay API errors whatever their body: a proxy in
+    front of TaskRouter answers those in HTML too."""
+    text = response.text or ""
+    if response.status_code in RETRYABLE_GET_STATUSES or response.status_code >= 500:
+        return response
+    if not text.strip() or text.lstrip()[:1] in ("{", "["):
+        return response
+    headers = response.headers or {}
+    kind = str(headers.get("Content-Type") or headers.get("content-type") or "no content type")
+    path = urlsplit(url).path
+    raise NetworkError(
+        f"the API answered {method.upper()} {path} with {response.status_code} {kind}",
+        url=url,
+        kind="answer",
+        reason=f"{method.upper()} {path} answered {response.status_code} with "
+        f"{kind.split(';')[0]} instead of JSON",
+    )
+
+
 class RetryingHttpClient(TwilioHttpClient):
     """GETs are retried on 429/5xx and on connection errors; writes only on 429 (never applied).
 
@@ -67,6 +94,8 @@ class RetryingHttpClient(TwilioHttpClient):
         self.max_attempts = max_attempts
         self.max_total_seconds = max_total_seconds
         self.attempts_made = 0
+        # a context manager around each attempt (`busy("waiting for HOST")`): the CLI's spinner
+        self.busy: Callable[[str], AbstractContextManager[None]] | None = None
 
     def _retryable(self, method: str, status: int) -> bool:
         if method.upper() == "GET":
@@ -83,18 +112,26 @@ class RetryingHttpClient(TwilioHttpClient):
             attempt += 1
             self.attempts_made += 1
             try:
-                response = super().request(method, url, *args, **kwargs)
+                with self._busy(url):
+                    response = super().request(method, url, *args, **kwargs)
             except requests.ConnectionError:
-                if method.upper() != "GET" or not self._may_retry(attempt, started, None):
+                # a server on this machine either listens or not: waiting would not change it
+                local = is_loopback(url)
+                if method.upper() != "GET" or local or not self._may_retry(attempt, started, None):
                     raise
                 self._pause(attempt, None, f"{method.upper()} {url}: connection failed")
                 continue
             if not self._retryable(method, response.status_code):
-                return response
+                return check_answer(method, url, response)
             retry_after = (response.headers or {}).get("Retry-After")
             if not self._may_retry(attempt, started, retry_after):
-                return response
+                return check_answer(method, url, response)
             self._pause(attempt, retry_after, f"{method.upper()} {url}: {response.status_code}")
+
+    def _busy(self, url: str) -> AbstractContextManager[None]:
+        if self.busy is None:
+            return nullcontext()
+        return self.busy(f"waiting for {urlsplit(url).netloc}")
 
     def _pause(self, attempt: int, retry_after: str | None, why: str) -> None:
         delay = retry_delay(attempt, retry_after, jitter=random.random() * 0.2)
