@@ -10,7 +10,9 @@
    their attributes fetched 8 at a time. Compared with an SDK script that lists the workers only
    (the one request export made before attributes were hidden from lists) and one that also
    fetches each worker in turn. The exported file is checked: 1,000 workers, each with its
-   attributes.
+   attributes. Then `trctl workers list` there: every page read, the newest 50 shown.
+Section 2 also times `trctl tasks list` (the newest 50 of 10,000, checked against --all's last
+50).
 
 Both sides run from bytecode, as after a normal install: twilio's .pyc files come with its
 wheel, so trctl's are compiled first (an editable install under PYTHONDONTWRITEBYTECODE=1 would
@@ -140,7 +142,30 @@ def export_section(sdk, env: dict[str, str], scratch: Path, options) -> str:
         f"workspace export of {options.workers} workers (list + 8 concurrent fetches): trctl "
         f"median {median['export']:.0f} ms; SDK list only {median['list']:.0f} ms "
         f"(what export cost before attributes were hidden from lists), SDK list + a fetch each "
-        f"in turn {median['fetch']:.0f} ms; {options.export_runs} runs each"
+        f"in turn {median['fetch']:.0f} ms; {options.export_runs} runs each\n"
+        + newest_workers(env, options)
+    )
+
+
+def newest_workers(env: dict[str, str], options) -> str:
+    """`trctl workers list`: every page of the Workers list (no order by creation), then the
+    newest 50 with their attributes; checked: the 50 newest names, and the count on stderr."""
+    argv = [str(Path(sys.executable).with_name("trctl")), "workers", "list", "--json"]
+    times = []
+    for _ in range(options.export_runs):
+        started = time.perf_counter()
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+        times.append(time.perf_counter() - started)
+        names = [w["friendly_name"] for w in json.loads(done.stdout)]
+        # 4 threads seeded them: creation times and the names' order differ by a few
+        recent = {f"Worker {index:04d}" for index in range(options.workers - 100, options.workers)}
+        assert len(names) == 50 and set(names) <= recent, "workers list: not the newest 50"
+        said = f"Showing 50 of {options.workers:,} workers (--all or --limit N for more)"
+        assert done.stderr.strip() == said, done.stderr
+    return (
+        f"workers list (the newest 50 of {options.workers}: "
+        f"{-(-options.workers // 1000)} page(s) + 50 fetches): trctl median "
+        f"{statistics.median(times) * 1000:.0f} ms over {options.export_runs} runs"
     )
 
 
@@ -217,6 +242,20 @@ def main() -> None:
             assert int(timed(stream, env)[1]) == options.tasks, "the SDK script missed tasks"
             list_cli, list_sdk = paired(cli_list, stream, env, options.list_runs)
             list_ratio = statistics.median(list_cli) / statistics.median(list_sdk)
+            newest = []
+            for _ in range(options.list_runs):
+                started = time.perf_counter()
+                _, shown = timed([trctl, "tasks", "list", "--json"], env)
+                newest.append(time.perf_counter() - started)
+                sids = [r["sid"] for r in json.loads(shown)]
+                # 4 threads seeded them: creation times and SIDs' order differ by a few
+                recent = {r["sid"] for r in records[-100:]}
+                assert len(sids) == 50 and set(sids) <= recent, "not the newest 50 tasks"
+            results.append(
+                f"tasks list (the newest 50 of {options.tasks}: Ordering=DateCreated:desc, "
+                f"one page of 51, statistics and the finished tasks counted, 50 fetches): trctl "
+                f"median {statistics.median(newest) * 1000:.0f} ms over {options.list_runs} runs"
+            )
             results.append(
                 f"tasks list --all --json over {options.tasks} tasks: trctl median "
                 f"{statistics.median(list_cli) * 1000:.0f} ms, SDK stream(page_size=1000) + a "

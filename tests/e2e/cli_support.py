@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from typing import Any
 
 from run_environment import Ran, run_trctl
@@ -51,3 +52,12 @@ def failed(env: dict[str, str], code: int, *args: str, **options: Any) -> str:
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
     return lines[0]
+
+
+def terminal_variables(env: dict[str, str]) -> dict[str, str]:
+    """The variables of a trctl started on a pseudo-terminal: the process's, less any trctl,
+    Twilio or terminal-size setting, plus the test's `env` and an xterm."""
+    outside = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TRCTL_"))}
+    for name in ("COLUMNS", "LINES", "NO_COLOR"):
+        outside.pop(name, None)
+    return {**outside, **ISOLATED, **env, "TERM": "xterm-256color"}

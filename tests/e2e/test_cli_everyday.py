@@ -154,3 +154,41 @@ def test_a_slow_request_shows_a_spinner_on_a_terminal_only(cli_env, emulator, te
     else:
         assert listed.stderr == ""
     assert {a["friendly_name"] for a in json.loads(listed.stdout)} >= {"Idle"}
+
+
+def test_lists_show_the_newest_records_and_say_what_was_left_out(cli_env, sdk, quickstart):
+    ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
+    for n in range(60):  # all pending: every worker is Offline
+        attributes = json.dumps({"selected_language": "es", "n": n})
+        ws.tasks.create(attributes=attributes, workflow_sid=quickstart.workflow_sid)
+
+    def listed(*args: str) -> tuple[list[dict], str]:
+        result = invoke(cli_env, *args, "--json")
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout), result.stderr
+
+    tasks, note = listed("tasks", "list")
+    assert [t["attributes"]["n"] for t in tasks] == list(range(10, 60))  # the newest, in order
+    assert note == "Showing 50 of 60 tasks (--all or --limit N for more)\n"
+    tasks, note = listed("tasks", "list", "--status", "pending", "--limit", "5")
+    assert [t["attributes"]["n"] for t in tasks] == list(range(55, 60))
+    assert note == "Showing 5 of 60 tasks (--all or --limit N for more)\n"  # statistics count
+    _, note = listed("tasks", "list", "--where", "n >= 0", "--limit", "5")
+    assert note == "Showing the newest 5 tasks; more exist (--all or --limit N for more)\n"
+    _, note = listed("tasks", "list", "--order", "priority:desc", "--limit", "5")
+    assert note == "Showing 5 of 60 tasks (--all or --limit N for more)\n"
+    every, note = listed("tasks", "list", "--all")
+    assert len(every) == 60 and note == ""
+
+    workers, note = listed("workers", "list", "--limit", "1")
+    assert [w["friendly_name"] for w in workers] == ["Bob"]  # created after Alice
+    assert note == "Showing 1 of 2 workers (--all or --limit N for more)\n"
+    for group, total in (("queues", 2), ("activities", 6)):
+        records, note = listed(group, "list", "--limit", "1")
+        assert len(records) == 1
+        assert note == f"Showing 1 of {total} {group} (--all or --limit N for more)\n"
+    events, _ = listed("events", "list", "--all")
+    newest, note = listed("events", "list", "--limit", "3")
+    assert [e["sid"] for e in newest] == [e["sid"] for e in events[-3:]]
+    assert note == f"Showing 3 of {len(events):,} events (--all or --limit N for more)\n"
+    assert listed("workflows", "list")[1] == ""  # nothing left out, nothing said

@@ -91,7 +91,11 @@ CASES: dict[str, Setup] = {
         "friendly_name",
         "Lunch",
     ),
-    "activities list": lambda sdk, q, emu, tmp: (["activities", "list"], "friendly_name", "Busy"),
+    "activities list": lambda sdk, q, emu, tmp: (
+        ["activities", "list", "--columns", "sid,name"],
+        "name",
+        "Busy",
+    ),
     "queue create": lambda sdk, q, emu, tmp: (
         ["queue", "create", "Gold", "--target-workers", 'tier == "gold"'],
         "target_workers",

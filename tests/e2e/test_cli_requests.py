@@ -98,8 +98,9 @@ def test_tasks_list_pages_of_1000_cost_one_request_each(
     cli_env, quickstart, sdk, requests_seen
 ) -> None:
     """2,000 tasks: --all is 2 requests of PageSize=1000 (no extra one after a full last page),
-    so 10,000 tasks are 10; --limit 1500 is 2; the 2,001st task makes it 3. JSON carries whole
-    records."""
+    so 10,000 tasks are 10; --limit 1500 is 2 (the newest 1,501, newest first: one more than
+    shown says the list was cut; then the count of the rest asks with AssignmentStatus); the
+    2,001st task makes --all 3. JSON carries whole records."""
     ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
     for index in range(2000):
         ws.tasks.create(attributes=json.dumps({"n": index}), workflow_sid=quickstart.workflow_sid)
@@ -107,14 +108,16 @@ def test_tasks_list_pages_of_1000_cost_one_request_each(
     def listing(*args: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         requests_seen.clear()
         records = as_json(cli_env, "tasks", "list", *args, transport=requests_seen)
-        return records, [params for _, path, params in requests_seen if path.endswith("/Tasks")]
+        listed = [p for _, path, p in requests_seen if path.endswith("/Tasks")]
+        return records, [params for params in listed if "AssignmentStatus" not in params]
 
     records, pages = listing("--all")
     assert [r["attributes"]["n"] for r in records] == list(range(2000))
     assert {"sid", "assignment_status", "workflow_sid", "url", "links"} <= set(records[0])
     assert [str(page.get("PageSize")) for page in pages] == ["1000", "1000"]
     records, pages = listing("--limit", "1500")
-    assert len(records) == 1500 and len(pages) == 2
+    assert [r["attributes"]["n"] for r in records] == list(range(500, 2000))
+    assert [page.get("Ordering") for page in pages] == ["DateCreated:desc"] * 2
     assert len(listing()[1]) == 1, "the default 50 is one request"
     ws.tasks.create(attributes="{}", workflow_sid=quickstart.workflow_sid)
     records, pages = listing("--all")

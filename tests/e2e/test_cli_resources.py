@@ -83,12 +83,14 @@ def test_tasks_list_filters_order_and_limits(cli_env, quickstart, sdk) -> None:
     assert sids("--workflow", WORKFLOW) == sids()
     assert sids("--where", 'tier == "gold"') == [english["sid"]]
     assert sids("--order", "priority:desc", "--status", "pending") == [high["sid"], english["sid"]]
-    assert sids("--limit", "2") == [low["sid"], high["sid"]]
+    assert sids("--limit", "2") == [high["sid"], english["sid"]]  # the newest, oldest first
     assert sids("--all") == sids()
 
     rows = as_csv(cli_env, "tasks", "list", "--status", "pending")
     assert [r["sid"] for r in rows] == [high["sid"], english["sid"]]
-    assert "assignment_status" in rows[0] and "workflow_sid" in rows[0]
+    assert list(rows[0]) == ["sid", "status", "priority", "age", "queue", "attributes"]
+    whole = as_csv(cli_env, "tasks", "list", "--status", "pending", "--all-columns")
+    assert "assignment_status" in whole[0] and "workflow_sid" in whole[0]
     table = ok(cli_env, "tasks", "list", "--queue", SPANISH).stdout
     assert high["sid"] in table and english["sid"] not in table
 
@@ -146,7 +148,7 @@ def test_workers_commands(cli_env, quickstart, sdk) -> None:
     assert table.splitlines()[0].split() == ["SID", "NAME", "ACTIVITY", "AVAILABLE", "ATTRIBUTES"]
     assert "Caro" in table
     rows = as_csv(cli_env, "workers", "list")
-    assert {r["friendly_name"] for r in rows} == {"Alice", "Bob", "Caro"}
+    assert {r["name"] for r in rows} == {"Alice", "Bob", "Caro"}
     shown = ok(cli_env, "worker", "show", "alice").stdout
     assert quickstart.workers["Alice"] in shown and "Offline" in shown
     assert as_json(cli_env, "worker", "show", quickstart.workers["Bob"])["friendly_name"] == "Bob"
@@ -296,7 +298,7 @@ def test_reservations_list_formats(cli_env, quickstart, emulator) -> None:
     table = ok(cli_env, "reservations", "list", "--task", task["sid"]).stdout
     assert "Alice" in table and "pending" in table
     rows = as_csv(cli_env, "reservations", "list", "--worker", quickstart.workers["Alice"])
-    assert rows[0]["task_sid"] == task["sid"]
+    assert rows[0]["task"] == task["sid"]
     assert as_json(cli_env, "reservations", "list", "--worker", "Bob") == []
     result = invoke(cli_env, "reservations", "list")
     assert result.exit_code == 2 and "--task" in result.stderr
@@ -306,7 +308,7 @@ def test_workspaces_commands(cli_env, quickstart, sdk, tmp_path) -> None:
     listed = as_json(cli_env, "workspaces", "list")
     assert [w["sid"] for w in listed] == [quickstart.workspace_sid]
     assert "TaskRouter Quickstart" in ok(cli_env, "workspaces", "list").stdout
-    assert as_csv(cli_env, "workspaces", "list")[0]["friendly_name"] == "TaskRouter Quickstart"
+    assert as_csv(cli_env, "workspaces", "list")[0]["name"] == "TaskRouter Quickstart"
     assert as_json(cli_env, "workspace", "show")["sid"] == quickstart.workspace_sid
     other = sdk.taskrouter.v1.workspaces.create(friendly_name="Second Workspace")
 

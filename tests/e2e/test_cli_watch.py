@@ -5,14 +5,13 @@ leaves the terminal as it found it."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import ISOLATED, as_json, failed, ok
+from cli_support import as_json, failed, ok, terminal_variables
 from pty_screen import PtyScreen
 
 SPANISH = "Customer Care Requests - Spanish"
@@ -105,10 +104,7 @@ def test_json_and_csv_need_a_snapshot(cli_env) -> None:
 
 @pytest.fixture
 def terminal_env(cli_env) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TRCTL_"))}
-    for name in ("COLUMNS", "LINES", "NO_COLOR"):
-        env.pop(name, None)
-    return {**env, **ISOLATED, **cli_env, "TERM": "xterm-256color"}
+    return terminal_variables(cli_env)
 
 
 @pytest.fixture

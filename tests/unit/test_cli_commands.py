@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from run_environment import Ran, run_trctl
 
 from trctl.cli import root
-from trctl.cli.output import Column, emit, emit_one, output_options
+from trctl.cli.output import Column, emit, emit_one, list_options, output_options
 from trctl.cli.registry import COMMANDS, SUMMARIES
 from trctl.config import read_profile_file
 from trctl.services.http import RetryingHttpClient
@@ -135,7 +135,7 @@ COLUMNS = [Column("SID", "sid"), Column("NAME", "name", max_width=3), Column("OK
 
 
 @click.command()
-@output_options
+@list_options(COLUMNS)
 def listing() -> None:
     emit(RECORDS, COLUMNS)
 
@@ -151,14 +151,27 @@ def test_table_is_plain_text_when_piped() -> None:
     assert result.stdout.splitlines() == ["SID  NAME  OK", "WK1  Al…   true"]
 
 
-def test_json_and_csv_carry_whole_records() -> None:
+def test_json_carries_whole_records_and_csv_the_tables_columns_uncut() -> None:
     assert json.loads(CliRunner().invoke(listing, ["--json"]).stdout) == RECORDS
     assert json.loads(CliRunner().invoke(listing, ["--format", "json"]).stdout) == RECORDS
     csv_text = CliRunner().invoke(listing, ["--csv"]).stdout
-    assert csv_text.splitlines() == [
+    assert csv_text.splitlines() == ["sid,name,ok", "WK1,Alice,true"]
+    every_field = CliRunner().invoke(listing, ["--csv", "--all-columns"]).stdout
+    assert every_field.splitlines() == [
         "sid,name,attrs,ok",
         'WK1,Alice,"{""languages"":[""en"",""es""]}",true',
     ]
+
+
+def test_columns_chooses_and_orders_the_columns_in_every_format() -> None:
+    table = CliRunner().invoke(listing, ["--columns", "ok,SID"]).stdout
+    assert table.splitlines() == ["OK    SID", "true  WK1"]
+    assert CliRunner().invoke(listing, ["--csv", "--columns", "name"]).stdout == "name\nAlice\n"
+    assert json.loads(CliRunner().invoke(listing, ["--json", "--columns", "sid,ok"]).stdout) == [
+        {"sid": "WK1", "ok": True}
+    ]
+    unknown = CliRunner().invoke(listing, ["--columns", "sid,nope"])
+    assert unknown.exception.one_line() == "--columns: no column 'nope' (use sid, name, ok)"
 
 
 def test_emit_one_formats() -> None:
@@ -172,12 +185,16 @@ def test_contradicting_formats_are_rejected() -> None:
     assert result.exit_code == 2 and "contradict" in result.output
 
 
-@pytest.mark.parametrize("terminal", [True, False])
-def test_table_has_bold_headers_on_a_terminal_only(run, terminal: bool) -> None:
-    result = run("config", "show", stdout_isatty=terminal, NO_COLOR="1")  # bold is not colour
+@pytest.mark.parametrize(
+    ("terminal", "no_color", "bold"), [(True, "", True), (True, "1", False), (False, "", False)]
+)
+def test_table_has_bold_headers_on_a_terminal_without_no_color(run, terminal, no_color, bold):
+    result = run("config", "show", stdout_isatty=terminal, NO_COLOR=no_color)
     assert result.exit_code == 0, result.output
     assert "SETTING" in result.stdout and "account_sid" in result.stdout
-    assert ("\x1b[1m" in result.stdout) is terminal
+    assert ("\x1b[1m" in result.stdout) is bold
+    if not bold:
+        assert "\x1b" not in result.stdout  # NO_COLOR: no escape code at all
 
 
 def test_json_is_indented_on_a_terminal_and_compact_when_piped(run) -> None:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import click
 
-from trctl.cli.output import Column, emit, emit_one, output_options
-from trctl.cli.params import SID_COLUMN, make_resolver
+from trctl.cli.output import Column, emit_one, list_options, output_options
+from trctl.cli.params import (
+    SID_COLUMN,
+    effective_limit,
+    limit_options,
+    make_resolver,
+    show_listing,
+)
 
 ACTIVITY_COLUMNS = (
     SID_COLUMN,
-    Column("NAME", "friendly_name", 40),
-    Column("AVAILABLE", "available"),
+    Column("NAME", "friendly_name", 40, rank=3),
+    Column("AVAILABLE", "available", rank=2),
+    Column("CREATED", "date_created", wide=True),
 )
-ACTIVITY_FIELDS = (*ACTIVITY_COLUMNS, Column("CREATED", "date_created"))
+ACTIVITY_FIELDS = ACTIVITY_COLUMNS
 
 
 @click.group("activities")
@@ -22,12 +29,18 @@ def activities() -> None:
 
 @activities.command("list")
 @click.option("--available/--unavailable", default=None, help="Only (un)available activities.")
-@output_options
-def activities_list(available: bool | None) -> None:
-    """List the workspace's activities."""
+@limit_options()
+@list_options(ACTIVITY_COLUMNS)
+def activities_list(available: bool | None, limit: int | None, fetch_all: bool) -> None:
+    """List the newest activities, oldest first.
+
+    50 unless --limit N or --all; stderr says how many more there are.
+    """
     from trctl.services.activities import list_activities
 
-    emit(list_activities(make_resolver(), available=available), ACTIVITY_COLUMNS)
+    count = effective_limit(limit, fetch_all)
+    listing = list_activities(make_resolver(), available=available, limit=count)
+    show_listing(listing, ACTIVITY_COLUMNS)
 
 
 @activities.command("create")

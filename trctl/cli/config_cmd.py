@@ -56,7 +56,11 @@ def config_show() -> None:
     settings = get_app().settings
     emit(
         settings_records(settings),
-        [Column("SETTING", "setting"), Column("VALUE", "value"), Column("SOURCE", "source")],
+        [
+            Column("SETTING", "setting", keep=True),
+            Column("VALUE", "value", rank=3),
+            Column("SOURCE", "source", rank=2),
+        ],
     )
 
 

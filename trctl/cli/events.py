@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from trctl.cli.context import get_app
-from trctl.cli.output import Column, emit, out, output_options
+from trctl.cli.output import Column, emit, list_options, out
 from trctl.cli.params import (
     TASK_SID,
     effective_limit,
@@ -16,15 +16,19 @@ from trctl.cli.params import (
     limit_options,
     make_resolver,
     poll_interval,
+    show_listing,
 )
 
 EVENT_COLUMNS = (
-    Column("DATE", "event_date"),
-    Column("TYPE", "event_type"),
-    Column("RESOURCE", "resource_sid", no_wrap=True),
-    Column("DESCRIPTION", "description", 70),
+    Column("DATE", "event_date", rank=2),
+    Column("TYPE", "event_type", keep=True),
+    Column("RESOURCE", "resource_sid", no_wrap=True, rank=1),
+    Column("DESCRIPTION", "description", 70, rank=3),
 )
-TYPE_COLUMNS = (Column("TYPE", "event_type", no_wrap=True), Column("MEANING", "meaning"))
+TYPE_COLUMNS = (
+    Column("TYPE", "event_type", no_wrap=True, keep=True),
+    Column("MEANING", "meaning", rank=3),
+)
 TWILIO_INTERVAL = 2.0  # seconds between polls against TaskRouter: 0.5 requests/s
 LOCAL_INTERVAL = 0.5  # against the emulator on this machine
 MIN_TWILIO_INTERVAL = 1.0
@@ -41,7 +45,7 @@ def events() -> None:
 @click.option("--worker", metavar="NAME|SID", help="Events of this worker.")
 @click.option("--minutes", type=int, help="Look back this many minutes (TaskRouter default 15).")
 @limit_options()
-@output_options
+@list_options(EVENT_COLUMNS)
 def events_list(
     event_type: str | None,
     task: str | None,
@@ -50,11 +54,16 @@ def events_list(
     limit: int | None,
     fetch_all: bool,
 ) -> None:
-    """List events, filtered by type, task, worker and time window."""
+    """List the newest events of a time window, oldest first.
+
+    Filtered by type, task or worker. Every page of the window (--minutes, TaskRouter's
+    default 15) is read, so stderr can say how many there were when more than --limit (50)
+    did.
+    """
     from trctl.services.events import list_events
 
     count = effective_limit(limit, fetch_all)
-    records = list_events(
+    listing = list_events(
         make_resolver(),
         event_type=event_type,
         task=task,
@@ -62,11 +71,11 @@ def events_list(
         minutes=minutes,
         limit=count,
     )
-    emit(records, EVENT_COLUMNS)
+    show_listing(listing, EVENT_COLUMNS)
 
 
 @events.command("types")
-@output_options
+@list_options(TYPE_COLUMNS)
 def events_types() -> None:
     """List TaskRouter's event types and what each means."""
     from trctl.vocab.events import EVENT_TYPES

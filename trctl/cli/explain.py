@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from trctl.cli.output import out
+from trctl.cli.output import fit_line, out, store_flag
 from trctl.cli.params import TASK_SID, make_resolver
 from trctl.errors import UsageError
 
@@ -26,6 +26,13 @@ SHOWN_WORKERS = 10
     help="Workers listed in the table, best verdict first (--json lists every one).",
 )
 @click.option("--json", "as_json", is_flag=True, help="The trace as one JSON object.")
+@click.option(
+    "--wide",
+    is_flag=True,
+    expose_value=False,
+    callback=store_flag,
+    help="Lines whole, even past the terminal's width.",
+)
 def explain(task: str | None, last: bool, shown_workers: int, as_json: bool) -> None:
     """Explain why a task is or is not routed.
 
@@ -47,7 +54,7 @@ def explain(task: str | None, last: bool, shown_workers: int, as_json: bool) -> 
         out(redact(json.dumps(trace.as_json(), indent=2, ensure_ascii=False)))
         return
     for line in render(trace, shown_workers):
-        out(redact(line))
+        out(fit_line(redact(line)))  # on a terminal, cut at its width rather than wrapped
 
 
 def render(trace: Any, shown_workers: int) -> list[str]:

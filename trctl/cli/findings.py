@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from trctl.cli.output import info, out
+from trctl.cli.output import info, out, wrap_line
 
 
 def finding_lines(findings: Sequence[Any]) -> list[str]:
@@ -44,7 +44,9 @@ def report(
         out(redact(json.dumps([f.as_json() for f in findings], indent=2, ensure_ascii=False)))
     else:
         for line in finding_lines(findings):
-            out(redact(line))
-    info(f"{heading}: {tally(findings)}")
+            for piece in wrap_line(redact(line), 14):  # under the message, past `fix: `
+                out(piece)
+    for piece in wrap_line(f"{heading}: {tally(findings)}", 2):
+        info(piece)
     if any(fails(finding) for finding in findings):
         raise click.exceptions.Exit(1)

@@ -17,16 +17,32 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class Column:
-    """One table column: a header and how to read the cell from a record."""
+    """One table column: a header and how to read the cell from a record.
+
+    On a terminal a table is fitted to its width (fit_widths): a column may be cut with an
+    ellipsis (not `no_wrap` or `keep`) or left out (not `keep`), lowest `rank` first, then
+    rightmost. `wide` columns appear only with --wide or --columns. `slug` names the column
+    for --columns and CSV (default: the header in lower case, `_` for spaces).
+    """
 
     header: str
     key: str | Callable[[Mapping[str, Any]], Any]
     max_width: int | None = None
-    no_wrap: bool = False  # on a terminal, never fold this column (SIDs stay copyable)
+    no_wrap: bool = False  # never cut (SIDs stay copyable)
+    keep: bool = False  # never left out (SID, status)
+    rank: int = 1  # left out before higher ranks when the terminal is too narrow
+    wide: bool = False  # only with --wide or --columns
+    slug: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.slug or self.header.lower().replace(" ", "_")
+
+    def value(self, record: Mapping[str, Any]) -> Any:
+        return self.key(record) if callable(self.key) else record.get(self.key)
 
     def cell(self, record: Mapping[str, Any]) -> str:
-        value = self.key(record) if callable(self.key) else record.get(self.key)
-        return to_text(value)
+        return to_text(self.value(record))
 
 
 def to_text(value: Any) -> str:
@@ -81,9 +97,81 @@ def output_options(func: F) -> F:
     return func
 
 
+def store_flag(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """An option callback that also records the option for the output layer (--wide)."""
+    if value not in (None, False):
+        ctx.meta[f"trctl.{param.name}"] = value
+    return value
+
+
+def list_options(columns: Sequence[Column]) -> Callable[[F], F]:
+    """--columns, --wide and --all-columns (then --format, --json, --csv) for a list command
+    whose table has `columns`."""
+    shown = ",".join(c.name for c in columns if not c.wide)
+    extra = ",".join(c.name for c in columns if c.wide)
+    names = shown + (f"; also {extra}" if extra else "")
+
+    def decorate(func: F) -> F:
+        func = output_options(func)
+        for option in (
+            click.option(
+                "--all-columns",
+                "all_columns",
+                is_flag=True,
+                expose_value=False,
+                callback=store_flag,
+                help="CSV: every field of the API's records, not the table's columns.",
+            ),
+            click.option(
+                "--wide",
+                "wide",
+                is_flag=True,
+                expose_value=False,
+                callback=store_flag,
+                help="Every column, nothing cut, even on a narrow terminal.",
+            ),
+            click.option(
+                "--columns",
+                "columns",
+                metavar="NAME,...",
+                expose_value=False,
+                callback=store_flag,
+                help=f"Only these columns, in this order, in the table, CSV and JSON ({names}).",
+            ),
+        ):
+            func = option(func)
+        return func
+
+    return decorate
+
+
 def current_format() -> str:
     ctx = click.get_current_context(silent=True)
     return (ctx.meta.get(_META_KEY) if ctx else None) or "table"
+
+
+def _meta(name: str) -> Any:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(f"trctl.{name}") if ctx else None
+
+
+def chosen_columns(columns: Sequence[Column]) -> list[Column]:
+    """The columns --columns names (in its order), all with --wide, else the default ones."""
+    wanted = _meta("columns")
+    if wanted is None:
+        return [c for c in columns if _meta("wide") or not c.wide]
+    by_name = {c.name: c for c in columns}
+    picked: list[Column] = []
+    for raw in str(wanted).split(","):
+        name = raw.strip().lower().replace("-", "_")
+        if name not in by_name:
+            from trctl.errors import UsageError
+
+            raise UsageError(
+                f"--columns: no column {raw.strip()!r}", hint=f"use {', '.join(by_name)}"
+            )
+        picked.append(by_name[name])
+    return picked
 
 
 def console(*, stderr: bool = False, **options: Any) -> Any:
@@ -92,6 +180,8 @@ def console(*, stderr: bool = False, **options: Any) -> Any:
     from rich.console import Console
 
     env = get_app().env
+    if env.no_color:
+        options.setdefault("color_system", None)  # NO_COLOR: no bold or underline either
     return Console(
         file=env.stderr if stderr else env.stdout,
         force_terminal=env.stderr_isatty if stderr else env.stdout_isatty,
@@ -108,26 +198,37 @@ def emit(
     *,
     title: str | None = None,
 ) -> None:
-    """Print a list of records in the chosen format; JSON and CSV carry whole records."""
+    """Print a list of records in the chosen format and columns (--columns, --wide): JSON
+    carries whole records unless --columns; CSV the table's columns, uncut, unless
+    --all-columns."""
     fmt = current_format()
+    shown = chosen_columns(columns)
     if fmt == "json":
-        out(_json(list(records)))
+        if _meta("columns") is None:
+            out(_json(list(records)))
+        else:
+            out(_json([{c.name: c.value(r) for c in shown} for r in records]))
     elif fmt == "csv":
-        out(_csv(records), nl=False)
+        if _meta("all_columns"):
+            out(_csv(records), nl=False)
+        else:
+            out(_csv_columns(records, shown), nl=False)
     else:
-        _table(records, columns, title=title)
+        if title:
+            out(title)
+        _table(records, shown)
 
 
 def emit_one(record: Mapping[str, Any], fields: Sequence[Column]) -> None:
-    """Print one record: JSON object, one-row CSV, or a two-column field/value table."""
+    """Print one record: JSON object, one-row CSV, or a two-column field/value table whose long
+    values fold under the VALUE column (the record's only row: cutting would hide it)."""
     fmt = current_format()
     if fmt == "json":
         out(_json(record))
     elif fmt == "csv":
         out(_csv([record]), nl=False)
     else:
-        rows = [{"field": c.header, "value": c.cell(record)} for c in fields]
-        _table(rows, [Column("FIELD", "field"), Column("VALUE", "value")], headers=False)
+        _details([(c.header, c.cell(record)) for c in fields])
 
 
 def _json(data: Any) -> str:
@@ -141,45 +242,129 @@ def _json(data: Any) -> str:
 
 
 def _csv(records: Sequence[Mapping[str, Any]]) -> str:
-    import csv
-    import io
-
     keys: list[str] = []
     for record in records:
         keys.extend(k for k in record if k not in keys)
+    return _csv_rows(keys, [[to_text(record.get(k)) for k in keys] for record in records])
+
+
+def _csv_columns(records: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> str:
+    return _csv_rows([c.name for c in columns], [[c.cell(r) for c in columns] for r in records])
+
+
+def _csv_rows(header: list[str], rows: list[list[str]]) -> str:
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(keys)
-    for record in records:
-        writer.writerow([to_text(record.get(k)) for k in keys])
+    writer.writerow(header)
+    writer.writerows(rows)
     return buffer.getvalue()
 
 
-def _table(
-    records: Sequence[Mapping[str, Any]],
-    columns: Sequence[Column],
-    *,
-    title: str | None = None,
-    headers: bool = True,
-) -> None:
-    rows = [[clip(c.cell(r), c.max_width) for c in columns] for r in records]
-    if get_app().env.stdout_isatty:
-        from rich.table import Table
+GAP = 2  # spaces between two columns
+MIN_CUT_WIDTH = 8  # a cut column keeps at least this much (and its header)
 
-        table = Table(title=title, show_header=headers, header_style="bold", box=None)
-        for column in columns:
-            table.add_column(column.header, overflow="fold", no_wrap=column.no_wrap)
-        for row in rows:
-            table.add_row(*row)
-        console(highlight=False).print(table)
-        return
-    widths = [len(c.header) if headers else 0 for c in columns]
+
+def fit_widths(columns: Sequence[Column], natural: Sequence[int], width: int) -> list[int | None]:
+    """Each column's width on a `width`-column terminal, None for one left out. First the
+    cuttable columns give up space, widest first, down to MIN_CUT_WIDTH (never below their
+    header); if that is not enough, the lowest-ranked column that is not `keep` is left out
+    (the rightmost of equal rank) and the rest start again from their natural widths."""
+    shown = list(range(len(columns)))
+    while True:
+        widths = {i: natural[i] for i in shown}
+        excess = sum(widths.values()) + GAP * (len(shown) - 1) - width
+        floors = {
+            i: widths[i]
+            if columns[i].no_wrap or columns[i].keep
+            else min(widths[i], max(len(columns[i].header), MIN_CUT_WIDTH))
+            for i in shown
+        }
+        while excess > 0:
+            room = [i for i in shown if widths[i] > floors[i]]
+            if not room:
+                break
+            widest = max(room, key=lambda i: (widths[i], i))
+            widths[widest] -= 1
+            excess -= 1
+        droppable = [i for i in shown if not columns[i].keep]
+        if excess <= 0 or not droppable:
+            return [widths.get(i) for i in range(len(columns))]
+        shown.remove(min(droppable, key=lambda i: (columns[i].rank, -i)))
+
+
+def _table(records: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> None:
+    """Rows of padded cells. On a terminal (without --wide) fitted to its width, so no value
+    ever wraps onto a second line; piped, or with --wide, every column whole."""
+    env = get_app().env
+    wide = bool(_meta("wide"))
+    rows = [[c.cell(r) if wide else clip(c.cell(r), c.max_width) for c in columns] for r in records]
+    natural = [max([len(c.header)] + [len(row[i]) for row in rows]) for i, c in enumerate(columns)]
+    if env.stdout_isatty and not wide:
+        widths = fit_widths(columns, natural, env.width)
+    else:
+        widths = list(natural)
+    shown = [i for i, w in enumerate(widths) if w is not None]
+    header = "  ".join(columns[i].header.ljust(widths[i] or 0) for i in shown).rstrip()
+    out(click.style(header, bold=True) if env.color else header, styled=env.color)
     for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
-    lines = [[c.header for c in columns]] if headers else []
-    lines.extend(rows)
-    for line in lines:
-        out("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+        out("  ".join(clip(row[i], widths[i]).ljust(widths[i] or 0) for i in shown).rstrip())
+
+
+def _details(pairs: Sequence[tuple[str, str]]) -> None:
+    """FIELD  VALUE lines; on a terminal a long value folds onto the next lines, indented
+    under VALUE, never under the field names."""
+    env = get_app().env
+    label_width = max((len(label) for label, _ in pairs), default=0)
+    room = env.width - label_width - GAP if env.stdout_isatty else None
+    for label, value in pairs:
+        pieces = fold(value, room) if room and room >= MIN_CUT_WIDTH else [value]
+        out(f"{label.ljust(label_width)}  {pieces[0]}".rstrip())
+        for piece in pieces[1:]:
+            out(f"{'':<{label_width}}  {piece}".rstrip())
+
+
+def fold(text: str, width: int) -> list[str]:
+    """Text in lines of at most `width`, broken after spaces and commas where possible."""
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        while len(paragraph) > width:
+            cut = max(paragraph.rfind(" ", 0, width + 1), paragraph.rfind(",", 0, width) + 1)
+            cut = cut if cut > 0 else width
+            lines.append(paragraph[:cut].rstrip())
+            paragraph = paragraph[cut:].lstrip(" ")
+        lines.append(paragraph)
+    return lines
+
+
+def wrap_line(text: str, indent: int, *, separator: str = " ") -> list[str]:
+    """A line of prose for a terminal: broken after `separator`s into lines of its width, the
+    later ones indented by `indent`, so the terminal never breaks a word (a word longer than a
+    line is cut with an ellipsis). Piped, or with --wide, the line whole."""
+    env = get_app().env
+    if not env.stdout_isatty or _meta("wide") or len(text) <= env.width:
+        return [text]
+    parts = text.split(separator)
+    lines = [parts[0]]
+    for part in parts[1:]:
+        joined = lines[-1] + separator + part
+        if len(joined.rstrip()) <= env.width:
+            lines[-1] = joined
+        else:
+            lines[-1] = lines[-1].rstrip()
+            lines.append(" " * indent + part)
+    return [clip(line, env.width) for line in lines]
+
+
+def fit_line(text: str) -> str:
+    """A line of plain text for a terminal: cut with an ellipsis at its width (so it never
+    wraps), unless --wide or not a terminal."""
+    env = get_app().env
+    if not env.stdout_isatty or _meta("wide"):
+        return text
+    return clip(text, env.width)
 
 
 def clip(text: str, width: int | None) -> str:
@@ -188,9 +373,9 @@ def clip(text: str, width: int | None) -> str:
     return text[: max(width - 1, 0)] + "…"
 
 
-def out(text: str, *, nl: bool = True) -> None:
-    """Data: the run's stdout."""
-    click.echo(text, file=get_app().env.stdout, nl=nl)
+def out(text: str, *, nl: bool = True, styled: bool = False) -> None:
+    """Data: the run's stdout (`styled`: keep the escape codes of click.style in `text`)."""
+    click.echo(text, file=get_app().env.stdout, nl=nl, color=True if styled else None)
 
 
 def info(text: str) -> None:

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from trctl.cli.context import get_app
-from trctl.cli.output import Column
+from trctl.cli.output import Column, emit, info
 from trctl.errors import UsageError
 
 if TYPE_CHECKING:
+    from trctl.services.listing import Listing
     from trctl.services.resolve import Resolver
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_LIMIT = 50
-SID_COLUMN = Column("SID", "sid", no_wrap=True)
+SID_COLUMN = Column("SID", "sid", no_wrap=True, keep=True)
 
 
 def _option_name(param: click.Parameter | None, default: str) -> str:
@@ -131,18 +132,34 @@ def limit_options(default: int | None = DEFAULT_LIMIT) -> Callable[[F], F]:
     def decorate(func: F) -> F:
         shown = f"default {default}" if default else "default: all"
         func = click.option(
-            "--all", "fetch_all", is_flag=True, help="Fetch every record (pages of 1000)."
+            "--all", "fetch_all", is_flag=True, help="Every record (pages of 1000)."
         )(func)
         func = click.option(
             "--limit",
             type=click.IntRange(min=1),
             default=None,
             metavar="N",
-            help=f"At most N records ({shown}).",
+            help=f"The newest N records, shown oldest first ({shown}).",
         )(func)
         return func
 
     return decorate
+
+
+def show_listing(listing: Listing, columns: Sequence[Column], *, first: bool = False) -> None:
+    """The records, then on stderr what was left out: `Showing 50 of 6,000 tasks (--all or
+    --limit N for more)`, or `Showing the newest 50 tasks; more exist (...)` when the API gives
+    no way to count them cheaply (`first`: the first 50 in an --order)."""
+    emit(listing.records, columns)
+    if not listing.more:
+        return
+    shown = f"{len(listing.records):,}"
+    if listing.total is not None:
+        said = f"Showing {shown} of {listing.total:,} {listing.noun}"
+    else:
+        which = "first" if first else "newest"
+        said = f"Showing the {which} {shown} {listing.noun}; more exist"
+    info(f"{said} (--all or --limit N for more)")
 
 
 def effective_limit(

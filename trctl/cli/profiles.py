@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from trctl.cli.context import get_app
-from trctl.cli.output import Column, emit, info, output_options
+from trctl.cli.output import Column, emit, info, list_options
 from trctl.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -111,25 +111,25 @@ def profile_records() -> list[dict[str, Any]]:
     return records
 
 
+PROFILE_COLUMNS = (
+    Column("", lambda r: "*" if r.get("active") else "", keep=True, slug="active"),
+    Column("NAME", "name", keep=True),
+    Column("ACCOUNT SID", "account_sid", no_wrap=True, rank=3),
+    Column("CREDENTIALS", "credentials", rank=2),
+    Column("WORKSPACE", "workspace", rank=1),
+    Column("API URL", "api_url", rank=1),
+    Column("SOURCE", "source", rank=0),
+)
+
+
 @profiles.command("list")
-@output_options
+@list_options(PROFILE_COLUMNS)
 def profiles_list() -> None:
     """List trctl's and twilio-cli's profiles, secrets masked.
 
     The active one is marked with *.
     """
-    emit(
-        profile_records(),
-        [
-            Column("", lambda r: "*" if r.get("active") else ""),
-            Column("NAME", "name"),
-            Column("ACCOUNT SID", "account_sid"),
-            Column("CREDENTIALS", "credentials"),
-            Column("WORKSPACE", "workspace"),
-            Column("API URL", "api_url"),
-            Column("SOURCE", "source"),
-        ],
-    )
+    emit(profile_records(), PROFILE_COLUMNS)
 
 
 @profiles.command("set")

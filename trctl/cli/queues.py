@@ -6,21 +6,29 @@ from typing import Any
 
 import click
 
-from trctl.cli.output import Column, emit, emit_one, output_options
-from trctl.cli.params import EXPRESSION, SID_COLUMN, make_resolver
+from trctl.cli.output import Column, emit_one, list_options, output_options
+from trctl.cli.params import (
+    EXPRESSION,
+    SID_COLUMN,
+    effective_limit,
+    limit_options,
+    make_resolver,
+    show_listing,
+)
 from trctl.services.queues import TASK_ORDERS
 
 QUEUE_COLUMNS = (
     SID_COLUMN,
-    Column("NAME", "friendly_name", 40),
-    Column("TARGET WORKERS", "target_workers", 40),
-    Column("RESERVATION ACTIVITY", "reservation_activity_name"),
-    Column("ASSIGNMENT ACTIVITY", "assignment_activity_name"),
-    Column("MAX RESERVED", "max_reserved_workers"),
-    Column("ORDER", "task_order"),
+    Column("NAME", "friendly_name", 40, rank=3),
+    Column("TARGET WORKERS", "target_workers", 40, rank=2),
+    Column("RESERVATION ACTIVITY", "reservation_activity_name", rank=1),
+    Column("ASSIGNMENT ACTIVITY", "assignment_activity_name", rank=1),
+    Column("MAX RESERVED", "max_reserved_workers", rank=0),
+    Column("ORDER", "task_order", rank=0),
+    Column("CREATED", "date_created", wide=True),
 )
 QUEUE_FIELDS = (
-    *QUEUE_COLUMNS,
+    *QUEUE_COLUMNS[:-1],
     Column("CREATED", "date_created"),
     Column("UPDATED", "date_updated"),
 )
@@ -48,12 +56,17 @@ def queues() -> None:
 
 @queues.command("list")
 @click.option("--worker", metavar="NAME|SID", help="Only the queues this worker belongs to.")
-@output_options
-def queues_list(worker: str | None) -> None:
-    """List task queues."""
+@limit_options()
+@list_options(QUEUE_COLUMNS)
+def queues_list(worker: str | None, limit: int | None, fetch_all: bool) -> None:
+    """List the newest task queues, oldest first.
+
+    50 unless --limit N or --all; stderr says how many more there are.
+    """
     from trctl.services.queues import list_queues
 
-    emit(list_queues(make_resolver(), worker=worker), QUEUE_COLUMNS)
+    count = effective_limit(limit, fetch_all)
+    show_listing(list_queues(make_resolver(), worker=worker, limit=count), QUEUE_COLUMNS)
 
 
 @queues.command("show")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from trctl.cli.output import Column, emit, emit_one, output_options
+from trctl.cli.output import Column, emit_one, list_options, output_options
 from trctl.cli.params import (
     RESERVATION_SID,
     SID_COLUMN,
@@ -12,15 +12,16 @@ from trctl.cli.params import (
     effective_limit,
     limit_options,
     make_resolver,
+    show_listing,
 )
 from trctl.services.reservations import STATUSES
 
 RESERVATION_COLUMNS = (
     SID_COLUMN,
-    Column("STATUS", "reservation_status"),
-    Column("TASK", "task_sid", no_wrap=True),
-    Column("WORKER", "worker_name"),
-    Column("CREATED", "date_created"),
+    Column("STATUS", "reservation_status", keep=True),
+    Column("TASK", "task_sid", no_wrap=True, rank=2),
+    Column("WORKER", "worker_name", rank=3),
+    Column("CREATED", "date_created", rank=1),
 )
 RESERVATION_FIELDS = (
     SID_COLUMN,
@@ -43,8 +44,8 @@ def reservations() -> None:
 @click.option(
     "--status", type=click.Choice(STATUSES, case_sensitive=False), help="Only this status."
 )
-@limit_options(default=None)
-@output_options
+@limit_options()
+@list_options(RESERVATION_COLUMNS)
 def reservations_list(
     task: str | None, worker: str | None, status: str | None, limit: int | None, fetch_all: bool
 ) -> None:
@@ -52,13 +53,12 @@ def reservations_list(
 
     Give --task TASK_SID or --worker NAME|SID.
     """
+    from trctl.services.listing import newest_of
     from trctl.services.reservations import list_reservations
 
-    count = effective_limit(limit, fetch_all, default=None)
-    records = list_reservations(
-        make_resolver(), task=task, worker=worker, status=status, limit=count
-    )
-    emit(records, RESERVATION_COLUMNS)
+    count = effective_limit(limit, fetch_all)
+    records = list_reservations(make_resolver(), task=task, worker=worker, status=status)
+    show_listing(newest_of(records, count, "reservations"), RESERVATION_COLUMNS)
 
 
 @reservations.command("accept")

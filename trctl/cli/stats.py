@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from trctl.cli.output import Column, current_format, emit, emit_one, out, output_options
+from trctl.cli.output import (
+    Column,
+    current_format,
+    emit,
+    emit_one,
+    out,
+    output_options,
+    wrap_line,
+)
 from trctl.cli.params import age, make_resolver
 
 QUEUE_COLUMNS = (
@@ -92,9 +100,9 @@ def show(data: Mapping[str, Any]) -> None:
     line = " · ".join(f"{tasks[s]} {s}" for s in ("pending", "reserved", "assigned", "wrapping"))
     if tasks.get("longest_waiting_task"):
         line += f" · longest waiting {age(tasks['longest_wait'])} ({tasks['longest_waiting_task']})"
-    out(f"Tasks:    {line}")
+    _prose(f"Tasks:    {line}", 10)
     workers = " · ".join(f"{name} {count}" for name, count in data["workers"].items())
-    out(f"Workers:  {workers or 'none'}")
+    _prose(f"Workers:  {workers or 'none'}", 10)
     out("")
     emit(data["queues"], QUEUE_COLUMNS)
     cumulative = data["cumulative"]
@@ -102,8 +110,14 @@ def show(data: Mapping[str, Any]) -> None:
     for line, fields in CUMULATIVE_LINES.items():
         figures = [f"{cumulative[key]} {label}" for key, label in fields if key in cumulative]
         if figures:
-            out(f"  {line:<14}" + " · ".join(figures))
+            _prose(f"  {line:<14}" + " · ".join(figures), 16)
     if "average_wait_until_accepted" in cumulative:
         average = age(cumulative["average_wait_until_accepted"])
         longest = age(cumulative["longest_wait_until_accepted"])
         out(f"  {'wait':<14}{average} on average until accepted, {longest} at most")
+
+
+def _prose(line: str, indent: int) -> None:
+    """A line of figures; on a narrow terminal it breaks between figures, never inside one."""
+    for piece in wrap_line(line, indent, separator=" · "):
+        out(piece)

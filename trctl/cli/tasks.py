@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from trctl.cli.output import Column, emit, emit_one, output_options
+from trctl.cli.output import Column, emit_one, list_options, output_options
 from trctl.cli.params import (
     EXPRESSION,
     ORDERING,
@@ -18,16 +18,20 @@ from trctl.cli.params import (
     limit_options,
     make_resolver,
     page_progress,
+    show_listing,
 )
 from trctl.services.tasks import STATUSES
 
 TASK_COLUMNS = (
     SID_COLUMN,
-    Column("STATUS", "assignment_status"),
-    Column("PRIORITY", "priority"),
-    Column("AGE", lambda r: age(r.get("age"))),
-    Column("QUEUE", "task_queue_friendly_name", 40),
-    Column("ATTRIBUTES", "attributes", 60),
+    Column("STATUS", "assignment_status", keep=True),
+    Column("PRIORITY", "priority", rank=1),
+    Column("AGE", lambda r: age(r.get("age")), rank=2),
+    Column("QUEUE", "task_queue_friendly_name", 40, rank=3),
+    Column("ATTRIBUTES", "attributes", 60, rank=2),
+    Column("WORKFLOW", "workflow_friendly_name", wide=True),
+    Column("CHANNEL", "task_channel_unique_name", wide=True),
+    Column("CREATED", "date_created", wide=True),
 )
 TASK_FIELDS = (
     SID_COLUMN,
@@ -130,7 +134,7 @@ def tasks_create(
     help="e.g. priority:desc (or date_created).",
 )
 @limit_options()
-@output_options
+@list_options(TASK_COLUMNS)
 def tasks_list(
     statuses: tuple[str, ...],
     queue: str | None,
@@ -140,7 +144,13 @@ def tasks_list(
     limit: int | None,
     fetch_all: bool,
 ) -> None:
-    """List tasks, newest last (50 unless --limit or --all)."""
+    """List the newest tasks, oldest first.
+
+    50 unless --limit N or --all. When more exist, stderr says how many (from the statistics
+    endpoints, and a listing of the finished tasks, which TaskRouter keeps for 5 minutes), or
+    that more exist when counting would take more than a few requests (--where). With
+    --order, the first N in that order.
+    """
     from trctl.services.tasks import list_params, list_tasks
 
     count = effective_limit(limit, fetch_all)
@@ -154,8 +164,8 @@ def tasks_list(
         ordering=order,
     )
     with page_progress("tasks") as on_page:
-        records = list_tasks(resolver, params, limit=count, on_page=on_page)
-    emit(records, TASK_COLUMNS)
+        listing = list_tasks(resolver, params, limit=count, on_page=on_page)
+    show_listing(listing, TASK_COLUMNS, first=order is not None)
 
 
 @tasks.command("show")

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from trctl.cli.output import Column, emit, emit_one, output_options
+from trctl.cli.output import Column, emit_one, list_options, output_options
 from trctl.cli.params import (
     EXPRESSION,
     SID_COLUMN,
@@ -14,14 +14,16 @@ from trctl.cli.params import (
     effective_limit,
     limit_options,
     make_resolver,
+    show_listing,
 )
 
 WORKER_COLUMNS = (
     SID_COLUMN,
-    Column("NAME", "friendly_name", 30),
-    Column("ACTIVITY", "activity_name"),
-    Column("AVAILABLE", "available"),
-    Column("ATTRIBUTES", "attributes", 60),
+    Column("NAME", "friendly_name", 30, rank=3),
+    Column("ACTIVITY", "activity_name", rank=3),
+    Column("AVAILABLE", "available", rank=1),
+    Column("ATTRIBUTES", "attributes", 60, rank=2),
+    Column("CREATED", "date_created", wide=True),
 )
 WORKER_FIELDS = (
     SID_COLUMN,
@@ -84,8 +86,8 @@ def workers() -> None:
 @click.option("--activity", metavar="NAME|SID", help="Only workers in this activity.")
 @click.option("--available/--unavailable", default=None, help="Only (un)available workers.")
 @click.option("--queue", metavar="NAME|SID", help="Only workers eligible for this task queue.")
-@limit_options(default=None)
-@output_options
+@limit_options()
+@list_options(WORKER_COLUMNS)
 def workers_list(
     where: str | None,
     activity: str | None,
@@ -94,11 +96,14 @@ def workers_list(
     limit: int | None,
     fetch_all: bool,
 ) -> None:
-    """List workers."""
+    """List the newest workers, oldest first.
+
+    50 unless --limit N or --all; stderr says how many more there are.
+    """
     from trctl.services.workers import list_workers
 
-    count = effective_limit(limit, fetch_all, default=None)
-    records = list_workers(
+    count = effective_limit(limit, fetch_all)
+    listing = list_workers(
         make_resolver(),
         where=where,
         activity=activity,
@@ -106,7 +111,7 @@ def workers_list(
         queue=queue,
         limit=count,
     )
-    emit(records, WORKER_COLUMNS)
+    show_listing(listing, WORKER_COLUMNS)
 
 
 @workers.command("show")

@@ -6,17 +6,24 @@ from typing import Any
 
 import click
 
-from trctl.cli.output import Column, emit, emit_one, output_options
-from trctl.cli.params import SID_COLUMN, make_resolver
+from trctl.cli.output import Column, emit_one, list_options, output_options
+from trctl.cli.params import (
+    SID_COLUMN,
+    effective_limit,
+    limit_options,
+    make_resolver,
+    show_listing,
+)
 
 WORKFLOW_COLUMNS = (
     SID_COLUMN,
-    Column("NAME", "friendly_name", 40),
-    Column("TIMEOUT", "task_reservation_timeout"),
-    Column("CALLBACK URL", "assignment_callback_url", 60),
+    Column("NAME", "friendly_name", 40, rank=3),
+    Column("TIMEOUT", "task_reservation_timeout", rank=1),
+    Column("CALLBACK URL", "assignment_callback_url", 60, rank=2),
+    Column("CREATED", "date_created", wide=True),
 )
 WORKFLOW_FIELDS = (
-    *WORKFLOW_COLUMNS,
+    *WORKFLOW_COLUMNS[:-1],
     Column("FALLBACK URL", "fallback_assignment_callback_url"),
     Column("CONFIGURATION", "configuration"),
     Column("CREATED", "date_created"),
@@ -50,12 +57,19 @@ def workflows() -> None:
 
 
 @workflows.command("list")
-@output_options
-def workflows_list() -> None:
-    """List workflows."""
+@limit_options()
+@list_options(WORKFLOW_COLUMNS)
+def workflows_list(limit: int | None, fetch_all: bool) -> None:
+    """List the newest workflows, oldest first.
+
+    50 unless --limit N or --all; stderr says how many more there are.
+    """
+    from trctl.services.listing import newest_of
     from trctl.services.resolve import WORKFLOW
 
-    emit(make_resolver().records(WORKFLOW), WORKFLOW_COLUMNS)
+    records = make_resolver().records(WORKFLOW)
+    listing = newest_of(records, effective_limit(limit, fetch_all), "workflows")
+    show_listing(listing, WORKFLOW_COLUMNS)
 
 
 @workflows.command("show")

@@ -5,17 +5,18 @@ from __future__ import annotations
 import click
 
 from trctl.cli.context import get_app
-from trctl.cli.output import Column, emit, emit_one, info, output_options
-from trctl.cli.params import SID_COLUMN
+from trctl.cli.output import Column, emit_one, info, list_options, output_options
+from trctl.cli.params import SID_COLUMN, effective_limit, limit_options, show_listing
 
 WORKSPACE_COLUMNS = (
     SID_COLUMN,
-    Column("NAME", "friendly_name", 40),
-    Column("DEFAULT ACTIVITY", "default_activity_name"),
-    Column("MULTITASK", "multi_task_enabled"),
+    Column("NAME", "friendly_name", 40, rank=3),
+    Column("DEFAULT ACTIVITY", "default_activity_name", rank=1),
+    Column("MULTITASK", "multi_task_enabled", rank=1),
+    Column("CREATED", "date_created", wide=True),
 )
 WORKSPACE_FIELDS = (
-    *WORKSPACE_COLUMNS,
+    *WORKSPACE_COLUMNS[:-1],
     Column("TIMEOUT ACTIVITY", "timeout_activity_name"),
     Column("EVENT CALLBACK", "event_callback_url"),
     Column("QUEUE ORDER", "prioritize_queue_order"),
@@ -29,12 +30,19 @@ def workspaces() -> None:
 
 
 @workspaces.command("list")
-@output_options
-def workspaces_list() -> None:
-    """List the account's workspaces."""
+@limit_options()
+@list_options(WORKSPACE_COLUMNS)
+def workspaces_list(limit: int | None, fetch_all: bool) -> None:
+    """List the account's newest workspaces, oldest first.
+
+    50 unless --limit N or --all; stderr says how many more there are.
+    """
+    from trctl.services.listing import newest_of
     from trctl.services.workspaces import list_workspaces
 
-    emit(list_workspaces(get_app().client), WORKSPACE_COLUMNS)
+    records = list_workspaces(get_app().client)
+    listing = newest_of(records, effective_limit(limit, fetch_all), "workspaces")
+    show_listing(listing, WORKSPACE_COLUMNS)
 
 
 @workspaces.command("show")

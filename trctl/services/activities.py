@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from trctl.errors import UsageError
+from trctl.services.listing import Listing, read_list
 from trctl.services.resolve import ACTIVITY, Resolver
 
 
 def list_activities(
     resolver: Resolver, *, available: bool | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
-    return resolver.api.list(resolver.path(ACTIVITY), {"Available": available}, limit=limit)
+) -> Listing:
+    """The newest `limit` activities (every page read: there is no order by creation)."""
+    path, params = resolver.path(ACTIVITY), {"Available": available}
+    return read_list(resolver.api, path, params, limit=limit, noun="activities")
 
 
 def create_activity(resolver: Resolver, name: str, *, available: bool | None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from trctl.errors import UsageError
 from trctl.services.checks import check_expression
+from trctl.services.listing import Listing, read_list
 from trctl.services.resolve import ACTIVITY, QUEUE, WORKER, Resolver
 
 TASK_ORDERS = ("FIFO", "LIFO")
@@ -38,10 +39,10 @@ def queue_params(
 
 def list_queues(
     resolver: Resolver, *, worker: str | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
-    """All queues, or those a worker (name or SID) belongs to."""
+) -> Listing:
+    """The newest `limit` queues, or of those a worker (name or SID) belongs to."""
     params = {"WorkerSid": resolver.optional_sid(WORKER, worker)}
-    return resolver.api.list(resolver.path(QUEUE), params, limit=limit)
+    return read_list(resolver.api, resolver.path(QUEUE), params, limit=limit, noun="queues")
 
 
 def create_queue(resolver: Resolver, name: str, **options: Any) -> dict[str, Any]:

@@ -8,8 +8,9 @@ from typing import Any
 from trctl.errors import ApiError, UsageError
 from trctl.services.attributes import dump_attributes, send_update
 from trctl.services.listed import fill_attributes
+from trctl.services.listing import Listing, read_list
 from trctl.services.resolve import QUEUE, TASK, WORKFLOW, Resolver, require_sid, the_only
-from trctl.services.rest import PageCallback
+from trctl.services.rest import MAX_PAGE_SIZE, PageCallback
 
 STATUSES = ("pending", "reserved", "assigned", "wrapping", "completed", "canceled")
 ORDER_FIELDS = {
@@ -131,11 +132,60 @@ def list_tasks(
     *,
     limit: int | None = 50,
     on_page: PageCallback | None = None,
-) -> list[dict[str, Any]]:
-    """The tasks, each with its attributes (fetched: a list answer has them null)."""
+) -> Listing:
+    """The newest `limit` tasks (all with None), oldest first, or the first `limit` in the
+    Ordering the params ask for; each with its attributes (fetched: a list answer has them
+    null). When more exist, their number comes from count_tasks (None if unknown)."""
     path = task_path(resolver.workspace_sid)
-    records = list(resolver.api.stream(path, params, limit=limit, on_page=on_page))
-    return fill_attributes(resolver.api, records, lambda task: f"{path}/{task['sid']}")
+    newest_first = limit is not None and not params.get("Ordering")
+    query = {**params, "Ordering": "DateCreated:desc"} if newest_first else params
+    listing = read_list(
+        resolver.api, path, query, limit=limit, noun="tasks", on_page=on_page, in_api_order=True
+    )
+    if newest_first:
+        listing.records.reverse()  # oldest first
+    if listing.more:
+        listing.total = count_tasks(resolver, params)
+    fill_attributes(resolver.api, listing.records, lambda task: f"{path}/{task['sid']}")
+    return listing
+
+
+FINISHED = ("completed", "canceled")
+FINISHED_COUNT_PAGES = 2  # finished tasks are kept 5 minutes: 2,000 of them is a busy workspace
+
+
+def count_tasks(resolver: Resolver, params: dict[str, Any]) -> int | None:
+    """How many tasks match `params`, or None when that would take more than a few requests.
+
+    Tasks waiting or in progress are counted by the real-time statistics of the workspace, the
+    queue or the workflow (one request); finished ones, which those do not count, by listing
+    them (TaskRouter keeps them 5 minutes), at most FINISHED_COUNT_PAGES pages. An attribute
+    filter (--where), or a queue and a workflow at once, has no statistics: None."""
+    if params.get("EvaluateTaskAttributes") or (
+        params.get("TaskQueueSid") and params.get("WorkflowSid")
+    ):
+        return None
+    statuses = params.get("AssignmentStatus") or list(STATUSES)
+    active = [s for s in statuses if s not in FINISHED]
+    finished = [s for s in statuses if s in FINISHED]
+    total = 0
+    if active:
+        if params.get("TaskQueueSid"):
+            owner = resolver.path(QUEUE, params["TaskQueueSid"])
+        elif params.get("WorkflowSid"):
+            owner = resolver.path(WORKFLOW, params["WorkflowSid"])
+        else:
+            owner = f"/Workspaces/{resolver.workspace_sid}"
+        by_status = resolver.api.fetch(f"{owner}/RealTimeStatistics").get("tasks_by_status")
+        total += sum(int((by_status or {}).get(status) or 0) for status in active)
+    if finished:
+        query = {**params, "AssignmentStatus": finished, "Ordering": None}
+        most = FINISHED_COUNT_PAGES * MAX_PAGE_SIZE
+        counted = len(resolver.api.list(task_path(resolver.workspace_sid), query, limit=most + 1))
+        if counted > most:
+            return None
+        total += counted
+    return total
 
 
 def fetch_task(resolver: Resolver, task: str) -> dict[str, Any]:

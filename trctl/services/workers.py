@@ -9,6 +9,7 @@ from trctl.errors import UsageError
 from trctl.services.attributes import dump_attributes, send_update
 from trctl.services.checks import check_expression
 from trctl.services.listed import fill_attributes
+from trctl.services.listing import Listing, read_list
 from trctl.services.resolve import ACTIVITY, QUEUE, WORKER, Resolver
 
 
@@ -21,9 +22,10 @@ def list_workers(
     queue: str | None = None,
     name: str | None = None,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
-    """GET /Workers with TargetWorkersExpression (checked locally first) and resolved names;
-    attributes fetched per worker (a list answer has them null)."""
+) -> Listing:
+    """GET /Workers with TargetWorkersExpression (checked locally first) and resolved names:
+    the newest `limit` workers (every page is read: Workers has no order by creation), each
+    with its attributes, fetched (a list answer has them null)."""
     if where is not None:
         check_expression(where, "--where")
     params = {
@@ -33,8 +35,9 @@ def list_workers(
         "TaskQueueSid": resolver.optional_sid(QUEUE, queue),
         "FriendlyName": name,
     }
-    workers = resolver.api.list(resolver.path(WORKER), params, limit=limit)
-    return fill_attributes(resolver.api, workers, lambda w: resolver.path(WORKER, w["sid"]))
+    listing = read_list(resolver.api, resolver.path(WORKER), params, limit=limit, noun="workers")
+    fill_attributes(resolver.api, listing.records, lambda w: resolver.path(WORKER, w["sid"]))
+    return listing
 
 
 def create_worker(

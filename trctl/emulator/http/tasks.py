@@ -106,6 +106,9 @@ def list_tasks(call: Call) -> Response:
     fields = [field for field, _ in order]
     if "date_created" in fields and "virtual_start_time" in fields:
         raise bad_request("Ordering cannot combine DateCreated and VirtualStartTime")
+    for field, descending in order:
+        if field == "date_created":  # tasks of one instant: creation order, the same way round
+            order = [*order, ("id", descending)]
     expression = p.raw("EvaluateTaskAttributes")
     flt = TaskFilter(
         statuses=statuses,
