@@ -21,6 +21,7 @@ from trctl.errors import ListenError
 from trctl.services.http import RetryingHttpClient
 
 WORKSPACE = "TaskRouter Quickstart"
+WORKFLOW = "Incoming Customer Care Requests"
 
 
 def test_global_options_work_after_the_command(cli_env, emulator, quickstart) -> None:
@@ -192,3 +193,51 @@ def test_lists_show_the_newest_records_and_say_what_was_left_out(cli_env, sdk, q
     assert [e["sid"] for e in newest] == [e["sid"] for e in events[-3:]]
     assert note == f"Showing 3 of {len(events):,} events (--all or --limit N for more)\n"
     assert listed("workflows", "list")[1] == ""  # nothing left out, nothing said
+
+
+@pytest.mark.parametrize(
+    ("group", "target", "what"),
+    [
+        ("workers", "Bob", "worker 'Bob'"),
+        ("queues", "Customer Care Requests - English", "queue 'Customer Care Requests - English'"),
+        ("activities", "Busy", "activity 'Busy'"),
+        ("workflows", WORKFLOW, f"workflow '{WORKFLOW}'"),
+    ],
+)
+def test_delete_asks_on_a_terminal_and_refuses_without_one(cli_env, group, target, what) -> None:
+    if group == "queues":  # a queue a workflow routes to is in use: the workflow goes first
+        ok(cli_env, "workflows", "delete", WORKFLOW, "--yes")
+    if group == "activities":
+        ok(cli_env, "queues", "update", "Customer Care Requests - English",
+           "--assignment-activity", "Reserved")  # fmt: skip
+        ok(cli_env, "queues", "update", "Customer Care Requests - Spanish",
+           "--assignment-activity", "Reserved")  # fmt: skip
+
+    def names() -> set[str]:
+        return {r["name"] for r in as_json(cli_env, group, "list", "--columns", "name")}
+
+    assert target in names()
+    refused = failed(cli_env, 2, group, "delete", target)
+    assert refused.startswith(f"Error: not going to delete {what} (")
+    assert refused.endswith("without confirmation (stdin is not a terminal: add --yes)")
+    declined = invoke(cli_env, group, "delete", target, input="\n", stdin_isatty=True)
+    assert declined.exit_code == 1 and "This cannot be undone. [y/N] " in declined.stderr
+    assert target in names()
+    done = invoke(cli_env, group, "delete", target, input="y\n", stdin_isatty=True)
+    assert done.exit_code == 0, done.stderr
+    assert f"Deleted {what} (" in done.stderr
+    assert target not in names()
+
+
+def test_tasks_and_workspaces_are_deleted_and_created(cli_env, emulator) -> None:
+    task = as_json(cli_env, "task", "create", "--attr", "selected_language=es")
+    gone = invoke(cli_env, "task", "delete", task["sid"], "--yes")
+    assert gone.stderr == f"Deleted task {task['sid']} (pending).\n"
+    assert failed(cli_env, 4, "task", "show", task["sid"])
+    made = as_json(cli_env, "workspace", "create", "Sales", "--template", "fifo")
+    assert made["friendly_name"] == "Sales"
+    assert {w["friendly_name"] for w in as_json(cli_env, "workspaces", "list")} >= {"Sales"}
+    refused = failed(cli_env, 2, "workspace", "delete", "sales")
+    assert "every worker, queue, workflow and task in it" in refused
+    ok(cli_env, "workspace", "delete", "sales", "-y")
+    assert "Sales" not in {w["friendly_name"] for w in as_json(cli_env, "workspaces", "list")}

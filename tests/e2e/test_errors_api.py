@@ -348,9 +348,9 @@ def test_a_web_page_instead_of_taskrouter_says_so(run, fake_twilio) -> None:
         "(is it the emulator's or TaskRouter's address?)"
     )
     fake_twilio.answer("POST", WORKSPACES, Canned(200, "<html>hello</html>"))
-    created = run("--api-url", fake_twilio.url, "workspace", "create", "x", "--yes")
-    assert created.exit_code in (2, 6), created.stderr  # never an invented error code
-    assert "twilio.com/docs/errors" not in created.stderr
+    created = run("--api-url", fake_twilio.url, "workspace", "create", "x")
+    assert created.exit_code == 6, created.stderr  # a 200 web page is not a workspace either
+    assert "POST /v1/Workspaces answered 200 with text/html instead of JSON" in created.stderr
 
 
 def test_a_server_that_never_answers_times_out(run, fake_twilio) -> None:

@@ -249,13 +249,34 @@ def test_apply_updates_only_what_differs(env, fresh, tmp_path):
 # ---- prune --------------------------------------------------------------------------------
 
 
+def test_reapplying_never_moves_a_live_worker_out_of_its_activity(env, fresh):
+    """The file's activity (Offline) is where a new worker starts; Alice on a call stays Busy."""
+    ok(env, "workspace", "apply", str(QUICKSTART))
+    ok(env, "worker", "set-activity", "Alice", "Busy")
+    again = json.loads(ok(env, "workspace", "apply", str(QUICKSTART), "--json").stdout)
+    assert {c["action"] for c in again} == {"unchanged"}
+    alice = json.loads(ok(env, "worker", "show", "Alice", "--json").stdout)
+    assert alice["activity_name"] == "Busy"
+
+
 def test_prune_deletes_only_what_the_file_does_not_name(env, fresh):
     ok(env, "workspace", "apply", str(QUICKSTART))
     ok(env, "worker", "create", "Carol", "--activity", "Offline")
     ok(env, "activity", "create", "Break", "--unavailable")
     kept = json.loads(ok(env, "workspace", "apply", str(QUICKSTART), "--json").stdout)
     assert {c["action"] for c in kept} == {"unchanged"}
-    pruned = ok(env, "workspace", "apply", str(QUICKSTART), "--prune", "--json")
+    refused = invoke(env, "workspace", "apply", str(QUICKSTART), "--prune")  # no terminal
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert refused.stderr == (
+        f'Error: not going to delete 2 resources that {QUICKSTART} does not name (worker '
+        '"Carol", activity "Break") without confirmation (stdin is not a terminal: add --yes)\n'
+    )
+    declined = invoke(
+        env, "workspace", "apply", str(QUICKSTART), "--prune", input="n\n", stdin_isatty=True
+    )
+    assert declined.exit_code == 1 and "This cannot be undone. [y/N]" in declined.stderr
+    assert "Carol" in ok(env, "workers", "list").stdout  # nothing was deleted
+    pruned = ok(env, "workspace", "apply", str(QUICKSTART), "--prune", "--json", "--yes")
     deletes = [(c["kind"], c["name"]) for c in json.loads(pruned.stdout) if c["action"] == "delete"]
     assert deletes == [("worker", "Carol"), ("activity", "Break")]
     assert '- worker "Carol"' in pruned.stderr

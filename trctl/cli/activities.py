@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
+from trctl.cli.deleting import delete_command
 from trctl.cli.output import Column, emit_one, list_options, output_options
 from trctl.cli.params import (
     SID_COLUMN,
@@ -12,6 +15,7 @@ from trctl.cli.params import (
     make_resolver,
     show_listing,
 )
+from trctl.services.resolve import ACTIVITY
 
 ACTIVITY_COLUMNS = (
     SID_COLUMN,
@@ -59,3 +63,16 @@ def activities_create(name: str, available: bool | None) -> None:
     from trctl.services.activities import create_activity
 
     emit_one(create_activity(make_resolver(), name, available=available), ACTIVITY_FIELDS)
+
+
+def _activity(resolver: Any, name: str) -> dict[str, Any]:
+    return resolver.activity(name)
+
+
+activities_delete = delete_command(
+    activities,
+    ACTIVITY,
+    _activity,
+    metavar="ACTIVITY",
+    summary="Delete an activity, by name or SID.",
+)

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from trctl.cli.deleting import delete_command
 from trctl.cli.output import Column, emit_one, list_options, output_options
 from trctl.cli.params import (
     EXPRESSION,
@@ -16,6 +17,7 @@ from trctl.cli.params import (
     show_listing,
 )
 from trctl.services.queues import TASK_ORDERS
+from trctl.services.resolve import QUEUE
 
 QUEUE_COLUMNS = (
     SID_COLUMN,
@@ -101,3 +103,16 @@ def queues_update(queue: str, **options: Any) -> None:
     from trctl.services.queues import update_queue
 
     emit_one(update_queue(make_resolver(), queue, **options), QUEUE_FIELDS)
+
+
+def _queue(resolver: Any, name: str) -> dict[str, Any]:
+    return resolver.queue(name)
+
+
+queues_delete = delete_command(
+    queues,
+    QUEUE,
+    _queue,
+    metavar="QUEUE",
+    summary="Delete a task queue, by name or SID.",
+)

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from trctl.cli.deleting import delete_command
 from trctl.cli.output import Column, emit_one, list_options, output_options
 from trctl.cli.params import (
     EXPRESSION,
@@ -20,6 +21,7 @@ from trctl.cli.params import (
     page_progress,
     show_listing,
 )
+from trctl.services.resolve import TASK
 from trctl.services.tasks import STATUSES
 
 TASK_COLUMNS = (
@@ -239,3 +241,18 @@ tasks_complete = _status_command(
     "complete", "completed", "Complete an assigned or wrapping task.", "completed with trctl"
 )
 tasks_wrap = _status_command("wrap", "wrapping", "Move an assigned task to wrapping.")
+
+
+def _task(resolver: Any, sid: str) -> dict[str, Any]:
+    from trctl.services.tasks import fetch_task
+
+    return fetch_task(resolver, sid)
+
+
+tasks_delete = delete_command(
+    tasks,
+    TASK,
+    _task,
+    metavar="TASK_SID",
+    summary="Delete a task, by SID.",
+)

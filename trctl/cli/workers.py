@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from trctl.cli.deleting import delete_command
 from trctl.cli.output import Column, emit_one, list_options, output_options
 from trctl.cli.params import (
     EXPRESSION,
@@ -16,6 +17,7 @@ from trctl.cli.params import (
     make_resolver,
     show_listing,
 )
+from trctl.services.resolve import WORKER
 
 WORKER_COLUMNS = (
     SID_COLUMN,
@@ -209,3 +211,16 @@ def workers_set_activity(worker: str, activity: str, reject_pending: bool) -> No
         sleep=app.env.clock.sleep,
     )
     emit_one(change, CHANGE_FIELDS)
+
+
+def _worker(resolver: Any, name: str) -> dict[str, Any]:
+    return resolver.worker(name)
+
+
+workers_delete = delete_command(
+    workers,
+    WORKER,
+    _worker,
+    metavar="WORKER",
+    summary="Delete a worker, by name or SID.",
+)

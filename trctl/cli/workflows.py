@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from trctl.cli.deleting import delete_command
 from trctl.cli.output import Column, emit_one, list_options, output_options
 from trctl.cli.params import (
     SID_COLUMN,
@@ -14,6 +15,7 @@ from trctl.cli.params import (
     make_resolver,
     show_listing,
 )
+from trctl.services.resolve import WORKFLOW
 
 WORKFLOW_COLUMNS = (
     SID_COLUMN,
@@ -65,7 +67,6 @@ def workflows_list(limit: int | None, fetch_all: bool) -> None:
     50 unless --limit N or --all; stderr says how many more there are.
     """
     from trctl.services.listing import newest_of
-    from trctl.services.resolve import WORKFLOW
 
     records = make_resolver().records(WORKFLOW)
     listing = newest_of(records, effective_limit(limit, fetch_all), "workflows")
@@ -161,3 +162,16 @@ def workflows_lint(
         record, findings = lint_live(resolver, workflow, sample=sample)
         heading = f"workflow {record.get('friendly_name')!r} ({record['sid']})"
     report(findings, as_json=as_json, heading=heading, fails=lambda f: f.severity == "error")
+
+
+def _workflow(resolver: Any, name: str) -> dict[str, Any]:
+    return resolver.resolve(WORKFLOW, name)
+
+
+workflows_delete = delete_command(
+    workflows,
+    WORKFLOW,
+    _workflow,
+    metavar="WORKFLOW",
+    summary="Delete a workflow, by name or SID.",
+)

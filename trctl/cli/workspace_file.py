@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from trctl.cli.context import get_app
+from trctl.cli.deleting import confirm, yes_option
 from trctl.cli.output import Column, emit, info, out, output_options
 from trctl.errors import UsageError
 
@@ -67,8 +68,11 @@ def summary(counts: dict[str, int]) -> str:
     metavar="SID|NAME",
     help="Apply to this existing workspace [default: the one the file names, created if missing].",
 )
+@yes_option
 @output_options
-def workspace_apply(file: str, dry_run: bool, prune: bool, workspace: str | None) -> None:
+def workspace_apply(
+    file: str, dry_run: bool, prune: bool, workspace: str | None, yes: bool
+) -> None:
     """Create or update a workspace from a TOML or JSON file.
 
     Resources are matched by friendly name; a second run changes nothing. Expressions, names
@@ -79,6 +83,8 @@ def workspace_apply(file: str, dry_run: bool, prune: bool, workspace: str | None
 
     app = get_app()
     spec = load_spec_text(read_file(file), source=file)
+    if prune and not dry_run:
+        _confirm_prune(app, spec, workspace or app.workspace, file, yes)
     result = apply_spec(
         app.client,
         spec,
@@ -98,6 +104,19 @@ def workspace_apply(file: str, dry_run: bool, prune: bool, workspace: str | None
         info(f"Plan for workspace {where}: {summary(result.counts())}; dry run, nothing written.")
     else:
         info(f"Applied {file} to workspace {where}: {summary(result.counts())}.")
+
+
+def _confirm_prune(app: Any, spec: Any, workspace: str | None, file: str, yes: bool) -> None:
+    """--prune deletes what the file does not name: the plan is read first, and the deletes
+    asked for (or refused without --yes off a terminal) before anything is written."""
+    from trctl.services.workspace_apply import apply_spec
+
+    plan = apply_spec(app.client, spec, workspace=workspace, prune=True, dry_run=True, source=file)
+    deletes = [change for change in plan.changes if change.action == "delete"]
+    if deletes:
+        named = ", ".join(f'{change.kind} "{change.name}"' for change in deletes)
+        count = f"{len(deletes)} resource{'s' if len(deletes) > 1 else ''}"
+        confirm(f"{count} that {file} does not name ({named})", yes=yes)
 
 
 def _show_progress(change: Change) -> None:

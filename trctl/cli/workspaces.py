@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from trctl.cli.context import get_app
+from trctl.cli.deleting import confirm, describe, yes_option
 from trctl.cli.output import Column, emit_one, info, list_options, output_options
 from trctl.cli.params import SID_COLUMN, effective_limit, limit_options, show_listing
 
@@ -73,6 +74,49 @@ def workspaces_use(workspace: str) -> None:
     if source.startswith(("env", "flag")):
         info(f"Note: {source} still takes precedence over the profile in this shell")
     emit_one(record, WORKSPACE_FIELDS)
+
+
+@workspaces.command("create")
+@click.argument("name")
+@click.option(
+    "--template",
+    type=click.Choice(["NONE", "FIFO"], case_sensitive=False),
+    help="NONE: only the default activities; FIFO: also a queue and a workflow "
+    "[TaskRouter's default: NONE].",
+)
+@click.option(
+    "--multi-task/--single-task",
+    "multi_task",
+    default=None,
+    help="Whether workers take several tasks at once [TaskRouter's default: multi-task].",
+)
+@output_options
+def workspaces_create(name: str, template: str | None, multi_task: bool | None) -> None:
+    """Create a workspace.
+
+    `trctl workspaces use NAME` then makes it the one trctl works in.
+    """
+    from trctl.services.workspaces import create_workspace
+
+    record = create_workspace(get_app().client, name, template=template, multi_task=multi_task)
+    info(f"Created workspace {record.get('friendly_name')} ({record['sid']})")
+    emit_one(record, WORKSPACE_FIELDS)
+
+
+@workspaces.command("delete")
+@click.argument("workspace", metavar="WORKSPACE")
+@yes_option
+def workspaces_delete(workspace: str, yes: bool) -> None:
+    """Delete a workspace, by name or SID, with everything in it."""
+    from trctl.services.resolve import WORKSPACE
+    from trctl.services.workspaces import delete_workspace, find_workspace
+
+    client = get_app().client
+    record = find_workspace(client, workspace)
+    what = f"{describe(WORKSPACE, record)} and every worker, queue, workflow and task in it"
+    confirm(what, yes=yes)
+    delete_workspace(client, str(record["sid"]))
+    info(f"Deleted {describe(WORKSPACE, record)}.")
 
 
 def _add_workspace_file_commands() -> None:

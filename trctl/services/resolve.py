@@ -193,6 +193,11 @@ class Resolver:
         self._lists.pop(kind.prefix, None)
         self._filled.discard(("attributes", kind.prefix))
 
+    def delete(self, kind: Kind, sid: str) -> None:
+        """Delete one record; the type's cached list is dropped."""
+        self.api.delete(self.path(kind, sid))
+        self.forget(kind)
+
     def resolve(self, kind: Kind, name_or_sid: str) -> dict[str, Any]:
         """The record for a SID (fetched unless already listed) or a friendly name (listed)."""
         sid = check_sid(kind, name_or_sid.strip())

@@ -286,6 +286,10 @@ def _compare(kind: str, wanted: Any, current: Any) -> Change:
     if current is None:
         return Change(kind, wanted.name, "create")
     changed = differing_fields(wanted, current)
+    if kind == "worker":
+        # the file's activity is where a new worker starts: a live worker's activity is where
+        # its day has taken it (Busy on a call, Offline at home), not drift to be undone
+        changed = tuple(name for name in changed if name != "activity")
     return Change(kind, wanted.name, "update" if changed else "unchanged", changed)
 
 

@@ -51,7 +51,7 @@ class ActivitySpec:
 
 @dataclass
 class WorkerSpec:
-    """A worker; `activity` None leaves a live worker's activity alone (new: the default)."""
+    """A worker; `activity` is where a new one starts (None: the default); a live one's stays."""
 
     name: str
     activity: str | None = None

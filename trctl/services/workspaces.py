@@ -24,6 +24,22 @@ def list_workspaces(client: Any) -> list[dict[str, Any]]:
     return api_for(client).list("/Workspaces")
 
 
+def create_workspace(
+    client: Any, name: str, *, template: str | None = None, multi_task: bool | None = None
+) -> dict[str, Any]:
+    """POST /Workspaces (TaskRouter's defaults for what is not given)."""
+    data = {
+        "FriendlyName": name,
+        "Template": template.upper() if template else None,
+        "MultiTaskEnabled": multi_task,
+    }
+    return api_for(client).create("/Workspaces", data)
+
+
+def delete_workspace(client: Any, sid: str) -> None:
+    api_for(client).delete(f"/Workspaces/{sid}")
+
+
 def fetch_workspace(client: Any, sid: str) -> dict[str, Any]:
     return api_for(client).fetch(f"/Workspaces/{sid}")
 
