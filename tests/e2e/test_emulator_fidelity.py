@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from emulator_callbacks import CallbackServer, Received, defer
 from quickstart_setup import SPANISH_QUEUE, build_quickstart
+from timeout_example import timeout_evaluation_workspace
 from twilio.base.exceptions import TwilioRestException
 
 ES = json.dumps({"selected_language": "es"})
@@ -38,30 +39,6 @@ def test_attributes_are_null_in_list_answers_and_shown_by_fetch(sdk: Any, quicks
 
 
 # -- 3. a reservation timeout moves the task to the next workflow target ------------------------
-def timeout_evaluation_workspace(sdk: Any) -> tuple[Any, list[str], str, Any]:
-    """The docs' Timeout Evaluation example: targets Q1, Q2, Q3 of 10 s each, reservations time
-    out after 5 s; one worker every queue targets, Offline (the timeout activity)."""
-    record = sdk.taskrouter.v1.workspaces.create(friendly_name="Timeouts", multi_task_enabled=False)
-    ws = sdk.taskrouter.v1.workspaces(record.sid)
-    queues = [ws.task_queues.create(friendly_name=f"Q{n}").sid for n in (1, 2, 3)]
-    routing = {
-        "filters": [
-            {
-                "filter_friendly_name": "All",
-                "expression": "1==1",
-                "targets": [{"queue": queue, "timeout": 10} for queue in queues],
-            }
-        ]
-    }
-    workflow = ws.workflows.create(
-        friendly_name="Flow",
-        configuration=json.dumps({"task_routing": routing}),
-        task_reservation_timeout=5,
-    )
-    worker = ws.workers.create(friendly_name="W")
-    return ws, queues, workflow.sid, worker
-
-
 def test_a_reservation_timeout_moves_the_task_to_the_next_target_at_once(
     emulator: Any, sdk: Any
 ) -> None:

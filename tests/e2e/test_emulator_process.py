@@ -219,3 +219,33 @@ def test_start_says_it_is_an_emulator_and_where_the_parity_report_is() -> None:
     assert report.name == "emulator-parity.md" and report.is_file()
     assert report.read_text(encoding="utf-8").startswith("# Emulator parity")
 
+
+
+def test_both_entry_points_start_a_manual_clock() -> None:
+    proc = Proc("--memory", "--clock", "manual")
+    try:
+        assert proc.popen.stderr is not None
+        notes = [proc.popen.stderr.readline() for _ in range(3)]
+        assert "The clock stands still at " in notes[2], notes
+        shown = call(proc, "GET", "/trctl/clock").json()
+        assert shown["mode"] == "manual"
+        moved = call(proc, "POST", "/trctl/clock", {"Advance": "90"}).json()
+        assert moved["epoch"] == shown["epoch"] + 90 and moved["callbacks_settled"]
+        assert call(proc, "GET", "/trctl/clock", auth=("AC" + "0" * 32, "x")).status == 401
+    finally:
+        assert proc.stop() == 0
+    trctl = str(Path(sys.executable).with_name("trctl"))
+    popen = subprocess.Popen(
+        [trctl, "emulator", "start", "--port", "0", "--memory", "--quiet", "--clock", "manual"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert popen.stdout is not None and popen.stderr is not None
+        popen.stdout.readline()
+        assert all(popen.stdout.readline().startswith("export ") for _ in range(3))
+        assert "The clock stands still" in [popen.stderr.readline() for _ in range(3)][2]
+    finally:
+        popen.send_signal(signal.SIGINT)
+        assert popen.wait(10) == 0

@@ -6,6 +6,7 @@ from functools import partial
 
 import click
 
+from trctl.cli.clock import clock
 from trctl.errors import ConfigError, ListenError, UsageError
 from trctl.vocab.limits import BY_NAME, parse_overrides
 
@@ -20,6 +21,10 @@ RETENTION_HELP = (
 LIMITS_HELP = (
     "For load tests: raise TaskRouter's per-workspace limits, e.g. workers=200000,tasks=1000000 "
     f"(names: {', '.join(BY_NAME)}), or 'none'."
+)
+CLOCK_HELP = (
+    "real: the system clock. manual: time stands still until `trctl emulator clock advance` "
+    "or `clock set` moves it; every timer due on the way fires in order."
 )
 TOKEN_HELP = (
     "Auth token clients must use [env TRCTL_EMULATOR_AUTH_TOKEN; prefer the env var: "
@@ -51,6 +56,9 @@ def emulator() -> None:
     """
 
 
+emulator.add_command(clock)
+
+
 @emulator.command("start")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=7401, show_default=True, type=click.IntRange(0, 65535),
@@ -80,6 +88,14 @@ def emulator() -> None:
     help=RETENTION_HELP,
 )
 @click.option("--limits", metavar="NAME=N,...", help=LIMITS_HELP)
+@click.option(
+    "--clock",
+    "clock_mode",
+    type=click.Choice(["real", "manual"]),
+    default="real",
+    show_default=True,
+    help=CLOCK_HELP,
+)
 def emulator_start(
     host: str,
     port: int,
@@ -92,6 +108,7 @@ def emulator_start(
     keep_finished: bool,
     retention: float | None,
     limits: str | None,
+    clock_mode: str,
 ) -> None:
     """Start the emulator and print the export lines a client needs.
 
@@ -130,6 +147,7 @@ def emulator_start(
             keep_finished=keep_finished,
             retention=retention,
             limits=raised,
+            clock=clock_mode,
             out=out,
             note=info,
             log=None if quiet else printer(write_log, log_format),

@@ -46,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
         help="raise TaskRouter's per-workspace limits for load tests (e.g. workers=200000), "
         "or 'none'",
     )
+    parser.add_argument(
+        "--clock",
+        choices=runner.CLOCKS,
+        default="real",
+        help="manual: time stands still until moved (trctl emulator clock, POST /trctl/clock)",
+    )
     args = parser.parse_args(argv)
     try:
         limits = parse_overrides(args.limits) if args.limits is not None else None
@@ -66,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             keep_finished=args.keep_finished,
             retention=args.retention,
             limits=limits,
+            clock=args.clock,
             out=lambda text: print(text, flush=True),
             note=lambda text: print(text, file=sys.stderr, flush=True),
             log=None if args.quiet else printer(_to_stderr, args.log_format),

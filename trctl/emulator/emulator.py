@@ -16,14 +16,17 @@ from trctl.emulator.core.retention import Retention
 from trctl.emulator.core.store import Store
 from trctl.emulator.delivery.outbox import Outbox
 from trctl.emulator.http.app import App
+from trctl.emulator.http.clock import clock_routes
 from trctl.emulator.http.routes import build_routes
 from trctl.emulator.http.server import EmulatorHTTPServer
 from trctl.emulator.http.statistics import ROUTES as STATS_ROUTES
 from trctl.emulator.loop import Loop
 from trctl.emulator.requestlog import Logged, Observer
 from trctl.emulator.scheduler import Scheduler
+from trctl.emulator.timecontrol import STORED_AT, TimeControl
 
 log = logging.getLogger("trctl.emulator")
+SETTLE_TIMEOUT = 60.0  # a clock move waits this long at most for the callbacks it caused
 
 
 class Emulator:
@@ -67,9 +70,11 @@ class Emulator:
         if keep_finished:
             retention = Retention.forever()
         self.core = Core(self.store, self.clock, sids or random_sid, retention, limits)
+        self.time = TimeControl(self.clock, self.core.timers, self._settle, self._remember_clock)
+        self._resume_clock()
         self.app = App(
             self.core,
-            build_routes(STATS_ROUTES),
+            build_routes([*STATS_ROUTES, *clock_routes(self.time)]),
             self.account_sid,
             self.auth_token,
             api_key=(self.api_key_sid, self.api_key_secret),
@@ -102,6 +107,7 @@ class Emulator:
         return self
 
     def stop(self) -> None:
+        self.time.close()
         self.outbox.stop()
         if self.server is not None:
             server, self.server = self.server, None
@@ -158,7 +164,9 @@ class Emulator:
         }
 
     def advance(self, seconds: float) -> int:
-        """FakeClock only: move time forward and fire every due timer synchronously."""
+        """FakeClock only: move time forward and fire every due timer synchronously, without
+        waiting for the callbacks they queue (`emu.time.advance()` moves the clock as
+        `trctl emulator clock advance` does: deadline by deadline, callbacks delivered)."""
         if not isinstance(self.clock, FakeClock):
             raise TypeError("advance() needs an Emulator built with clock=FakeClock()")
         self.clock.advance(seconds)
@@ -168,6 +176,21 @@ class Emulator:
         """Per destination URL and kind (assignment, event): callbacks waiting, in flight,
         delivered, failed, and dropped because the backlog was full."""
         return list(self.loop.run_and_wait(self.outbox.summary))
+
+    def _settle(self) -> bool:
+        """What a clock move waits for at each deadline: every queued callback delivered."""
+        return self.outbox.wait_idle(SETTLE_TIMEOUT) if self.deliver else True
+
+    def _remember_clock(self, now: float) -> None:
+        """Where a manual clock stands, so a manual clock on this store goes on from there."""
+        self.store.set_meta(STORED_AT, repr(now))
+
+    def _resume_clock(self) -> None:
+        """A manual clock behind where this store's manual clock stood moves up to it: the
+        stored dates must never lie in its future."""
+        stood = self.store.get_meta(STORED_AT)
+        if self.time.mode == "manual" and stood and float(stood) > self.clock.now():
+            self.clock.set(float(stood))
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """True once every queued callback was delivered and its answer applied."""

@@ -7,16 +7,19 @@ import os
 import shlex
 import signal
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from trctl.emulator.core.clock import FakeClock
 from trctl.emulator.core.store import Store
 from trctl.emulator.requestlog import Observer
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7401
 TOKEN_ENV = "TRCTL_EMULATOR_AUTH_TOKEN"
+CLOCKS = ("real", "manual")
 
 
 def parity_report() -> str:
@@ -82,6 +85,12 @@ def answering(url: str, timeout: float = 0.5) -> bool | None:
         return False
 
 
+def manual_clock() -> FakeClock:
+    """A clock that stands still until moved, at now (whole seconds); on a store where a manual
+    clock stood later, the emulator goes on from there (Emulator.__init__)."""
+    return FakeClock(float(int(time.time())))
+
+
 def reset(db_path: Path) -> None:
     store = Store(db_path)
     try:
@@ -100,6 +109,7 @@ def serve(
     keep_finished: bool = False,
     retention: float | None = None,
     limits: dict[str, int] | None = None,
+    clock: str = "real",
     out: Callable[[str], None] = print,
     note: Callable[[str], None] = print,
     log: Observer | None = None,
@@ -109,7 +119,9 @@ def serve(
 
     keep_finished keeps finished tasks, events and delivered callbacks forever; retention
     (seconds) replaces TaskRouter's periods with one for all three (load tests); limits raises
-    TaskRouter's per-workspace limits by name (load tests)."""
+    TaskRouter's per-workspace limits by name (load tests); clock "manual" stands still until
+    `trctl emulator clock` moves it."""
+    from trctl.emulator.core.clock import iso
     from trctl.emulator.core.retention import Retention
     from trctl.emulator.emulator import Emulator
 
@@ -129,6 +141,7 @@ def serve(
             keep_finished=keep_finished,
             retention=None if retention is None else Retention.uniform(retention),
             limits=limits,
+            clock=manual_clock() if clock == "manual" else None,
         ) as emu:
             if db_path != ":memory:":
                 emu.store.set_meta("last_url", emu.url)
@@ -143,6 +156,11 @@ def serve(
                 "An offline emulator, not Twilio: what it covers and where it differs, "
                 f"operation by operation: {parity_report()}"
             )
+            if emu.time.mode == "manual":
+                note(
+                    f"The clock stands still at {iso(emu.time.now())}: move it with "
+                    "`trctl emulator clock advance 90s` (or POST /trctl/clock)."
+                )
             signal.sigwait(stopping)
             note("stopping the emulator")
     finally:

@@ -26,7 +26,8 @@ DEFAULT_FAKE_START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
 
 class FakeClock:
-    """Time that only moves when advance() is called; timers fire inside Emulator.advance()."""
+    """Time that only moves when advance() or set() is called (the manual clock of
+    `emulator start --clock manual`); timers fire when the Emulator moves it."""
 
     manual = True
 
@@ -43,6 +44,14 @@ class FakeClock:
             raise ValueError("a FakeClock cannot go backwards")
         with self._lock:
             self._now += seconds
+            return self._now
+
+    def set(self, moment: float) -> float:
+        """Move to `moment` (epoch seconds); never backwards: stored dates would go wrong."""
+        with self._lock:
+            if moment < self._now:
+                raise ValueError("a FakeClock cannot go backwards")
+            self._now = float(moment)
             return self._now
 
 

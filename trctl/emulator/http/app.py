@@ -10,6 +10,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +61,8 @@ class Call:
         return self.request.header("if-match")
 
 
-Handler = Callable[[Call], Response]
+Answer = Response | Future[Response]  # a Future: answered when done (see http/server.py)
+Handler = Callable[[Call], Answer]
 
 
 def json_response(status: int, body: Any, etag: str | None = None) -> Response:
@@ -105,18 +107,26 @@ class App:
             names.add(f"[{host}]" if ":" in host else host)
         self.allowed_hosts = {f"{name}:{port}" for name in names}
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Answer:
+        """The response, or a Future of it for an answer that takes time without holding the
+        server's loop (a clock move waits for the callbacks it causes)."""
         started = time.perf_counter()
         response = self._answer(request)
+        if isinstance(response, Future):
+            response.add_done_callback(lambda done: self._log(request, done.result(), started))
+        else:
+            self._log(request, response, started)
+        return response
+
+    def _log(self, request: Request, response: Response, started: float) -> None:
         if self.observer is not None:
             elapsed = (time.perf_counter() - started) * 1000
             self.observer(
                 Logged("request", self.core.now(), response.status, elapsed,
                        method=request.method, path=request.path)
             )  # fmt: skip
-        return response
 
-    def _answer(self, request: Request) -> Response:
+    def _answer(self, request: Request) -> Answer:
         try:
             return self._handle(request)
         except ApiError as exc:
@@ -127,7 +137,7 @@ class App:
             log.exception("internal error on %s %s", request.method, request.path)
             return error_response(ApiError(500, 20500, "Internal Server Error"))
 
-    def _handle(self, request: Request) -> Response:
+    def _handle(self, request: Request) -> Answer:
         host = (request.header("host") or "").lower()
         if self.allowed_hosts and host not in self.allowed_hosts:
             raise ApiError(400, 20001, f"Host header {host or '(missing)'} is not allowed")

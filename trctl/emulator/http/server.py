@@ -1,5 +1,6 @@
 """The socket side: the loop thread accepts, reads and parses requests under deadlines, runs
-App.handle and writes the answer; an idle or slow connection holds no thread, only a buffer."""
+App.handle and writes the answer (at once, or when a Future App.handle gave is done); an idle or
+slow connection holds no thread, only a buffer."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import resource
 import selectors
 import socket
 import time
+from concurrent.futures import Future
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,6 +55,7 @@ class _Connection:
 
     __slots__ = (
         "closing", "deadline", "fd", "inbox", "last_active", "outbox", "server", "sock", "started",
+        "waiting",
     )  # fmt: skip
 
     def __init__(self, server: EmulatorHTTPServer, sock: socket.socket) -> None:
@@ -65,6 +68,7 @@ class _Connection:
         self.deadline: float | None = None  # set while a request is arriving
         self.last_active = time.monotonic()
         self.closing = False
+        self.waiting = False  # an answer that comes later (App.handle gave a Future) is due
 
     # -- reading --------------------------------------------------------------------------------
     def on_ready(self, events: int) -> None:
@@ -108,7 +112,7 @@ class _Connection:
 
     def _handle_buffered(self) -> None:
         """Answer every complete request in the buffer, in order (pipelining)."""
-        while self.inbox and not self.closing:
+        while self.inbox and not self.closing and not self.waiting:
             try:
                 parsed = self._parse()
             except _BadRequest as exc:
@@ -119,9 +123,28 @@ class _Connection:
             request, keep_alive = parsed
             self.started = self.deadline = None
             response = self.server.app.handle(request)
+            if isinstance(response, Future):  # answered later, from another thread
+                self._await(response, keep_alive=keep_alive, head=request.method == "HEAD")
+                return
             self.respond(response, keep_alive=keep_alive, head=request.method == "HEAD")
             if self.inbox:
                 self._begin(time.monotonic())
+
+    def _await(self, future: Future[Response], *, keep_alive: bool, head: bool) -> None:
+        """Hold this connection (later requests wait in the buffer) until the answer is ready;
+        the loop goes on serving everyone else meanwhile."""
+        self.waiting = True
+
+        def answered() -> None:
+            self.waiting = False
+            if self.sock.fileno() == -1:  # the client went away meanwhile
+                return
+            self.respond(future.result(), keep_alive=keep_alive, head=head)
+            if self.inbox:
+                self._begin(time.monotonic())
+                self._handle_buffered()
+
+        future.add_done_callback(lambda _: self.server.loop.call_soon_threadsafe(answered))
 
     def _begin(self, now: float) -> None:
         """A request has started to arrive: its headers are due within the header deadline."""
@@ -203,6 +226,8 @@ class _Connection:
 
     # -- deadlines and closing ------------------------------------------------------------------
     def expired(self, now: float) -> bool:
+        if self.waiting:
+            return False
         if self.deadline is not None:
             return now >= self.deadline
         return not self.outbox and now - self.last_active >= self.server.idle_timeout
