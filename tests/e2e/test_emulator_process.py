@@ -249,3 +249,27 @@ def test_both_entry_points_start_a_manual_clock() -> None:
     finally:
         popen.send_signal(signal.SIGINT)
         assert popen.wait(10) == 0
+
+
+def test_a_faults_file_is_in_force_from_the_start(tmp_path: Path) -> None:
+    rules = tmp_path / "faults.toml"
+    rules.write_text('[[faults]]\napi = "GET /v1/Workspaces"\nstatus = 503\ntimes = 1\n')
+    proc = Proc("--memory", "--faults", str(rules))
+    try:
+        assert proc.popen.stderr is not None
+        notes = [proc.popen.stderr.readline() for _ in range(3)]
+        assert notes[2].startswith("1 fault rule in force"), notes
+        assert call(proc, "GET", "/v1/Workspaces").status == 503
+        assert call(proc, "GET", "/v1/Workspaces").status == 200
+    finally:
+        assert proc.stop() == 0
+    rules.write_text('[[faults]]\napi = "GET /v1/Workspaces"\nstatus = 404\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "trctl.emulator", "--memory", "--faults", str(rules)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2 and "rule 1: status must be one of" in done.stderr
+    result = CliRunner().invoke(root, ["emulator", "start", "--memory", "--faults", str(rules)])
+    assert result.exit_code == 2 and "rule 1: status must be one of" in result.stderr

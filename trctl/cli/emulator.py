@@ -7,6 +7,7 @@ from functools import partial
 import click
 
 from trctl.cli.clock import clock
+from trctl.cli.faults import faults
 from trctl.errors import ConfigError, ListenError, UsageError
 from trctl.vocab.limits import BY_NAME, parse_overrides
 
@@ -57,6 +58,7 @@ def emulator() -> None:
 
 
 emulator.add_command(clock)
+emulator.add_command(faults)
 
 
 @emulator.command("start")
@@ -96,6 +98,13 @@ emulator.add_command(clock)
     show_default=True,
     help=CLOCK_HELP,
 )
+@click.option(
+    "--faults",
+    "faults_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Fault rules (TOML or JSON) in force from the start; see `trctl emulator faults`.",
+)
 def emulator_start(
     host: str,
     port: int,
@@ -109,6 +118,7 @@ def emulator_start(
     retention: float | None,
     limits: str | None,
     clock_mode: str,
+    faults_file: str | None,
 ) -> None:
     """Start the emulator and print the export lines a client needs.
 
@@ -135,6 +145,14 @@ def emulator_start(
 
     if log_format not in FORMATS:
         raise UsageError(f"--log-format must be one of: {', '.join(FORMATS)}")
+    rules = None
+    if faults_file is not None:
+        from trctl.emulator.faults import FaultError, load_rules
+
+        try:
+            rules = load_rules(faults_file)
+        except FaultError as exc:
+            raise UsageError(f"--faults {exc}") from exc
     # written from the server's threads, outside click's context: the stream is taken now
     write_log = partial(click.echo, file=get_app().env.stderr)
     try:
@@ -148,6 +166,7 @@ def emulator_start(
             retention=retention,
             limits=raised,
             clock=clock_mode,
+            faults=rules,
             out=out,
             note=info,
             log=None if quiet else printer(write_log, log_format),

@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         default="real",
         help="manual: time stands still until moved (trctl emulator clock, POST /trctl/clock)",
     )
+    parser.add_argument(
+        "--faults", metavar="FILE", help="fault rules (TOML or JSON) in force from the start"
+    )
     args = parser.parse_args(argv)
     try:
         limits = parse_overrides(args.limits) if args.limits is not None else None
@@ -62,6 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.account_sid and not (args.account_sid.startswith("AC") and len(args.account_sid) == 34):
         parser.error("--account-sid must be AC followed by 32 hex digits")
     db = ":memory:" if args.memory else (args.db or str(runner.default_db_path()))
+    rules = None
+    if args.faults:
+        from trctl.emulator.faults import FaultError, load_rules
+
+        try:
+            rules = load_rules(args.faults)
+        except FaultError as exc:
+            parser.error(f"--faults {exc}")
     try:
         runner.serve(
             db_path=db,
@@ -73,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             retention=args.retention,
             limits=limits,
             clock=args.clock,
+            faults=rules,
             out=lambda text: print(text, flush=True),
             note=lambda text: print(text, file=sys.stderr, flush=True),
             log=None if args.quiet else printer(_to_stderr, args.log_format),

@@ -15,8 +15,10 @@ from trctl.emulator.core.owner import StoreOwner
 from trctl.emulator.core.retention import Retention
 from trctl.emulator.core.store import Store
 from trctl.emulator.delivery.outbox import Outbox
+from trctl.emulator.faults import Faults
 from trctl.emulator.http.app import App
 from trctl.emulator.http.clock import clock_routes
+from trctl.emulator.http.faults import fault_routes
 from trctl.emulator.http.routes import build_routes
 from trctl.emulator.http.server import EmulatorHTTPServer
 from trctl.emulator.http.statistics import ROUTES as STATS_ROUTES
@@ -46,6 +48,7 @@ class Emulator:
         keep_finished: bool = False,
         retention: Retention | None = None,
         limits: dict[str, int] | None = None,
+        faults: Faults | None = None,
     ) -> None:
         """observer is told of every API request and callback delivery (the request log; None:
         silent; it may be set later: the demo turns its log on once the tutorial has played).
@@ -53,7 +56,8 @@ class Emulator:
         they go as TaskRouter's do (`retention`, default: Retention(), TaskRouter's periods).
         deliver=False leaves callbacks in the outbox (a test of what a restart resumes).
         limits raises (or lowers) TaskRouter's per-workspace limits by name, e.g.
-        {"workers": 200_000} (trctl.vocab.limits lists them)."""
+        {"workers": 200_000} (trctl.vocab.limits lists them). faults: the fault rules in force
+        (`emu.faults`; none by default, add them at any time)."""
         self.observer = observer
         self.clock = clock or SystemClock()
         # one emulator per store file, taken before anything is read or served (StoreBusy)
@@ -72,20 +76,26 @@ class Emulator:
         self.core = Core(self.store, self.clock, sids or random_sid, retention, limits)
         self.time = TimeControl(self.clock, self.core.timers, self._settle, self._remember_clock)
         self._resume_clock()
+        self.faults = faults or Faults()
+        own_routes = [*clock_routes(self.time), *fault_routes(self.faults)]
         self.app = App(
             self.core,
-            build_routes([*STATS_ROUTES, *clock_routes(self.time)]),
+            build_routes([*STATS_ROUTES, *own_routes]),
             self.account_sid,
             self.auth_token,
             api_key=(self.api_key_sid, self.api_key_secret),
             observer=self._observe,
+            faults=self.faults,
         )
         self.host = host
         self._port = port
         self.loop = Loop()
         self.server: EmulatorHTTPServer | None = None
         self.deliver = deliver
-        self.outbox = Outbox(self.core, self.auth_token, self.loop, observer=self._observe)
+        self.faults.attach(self.loop, self._observe, self.clock.now)
+        self.outbox = Outbox(
+            self.core, self.auth_token, self.loop, observer=self._observe, faults=self.faults
+        )
         self.scheduler = Scheduler(
             self.core.kernel,
             self.core.timers,
@@ -178,8 +188,15 @@ class Emulator:
         return list(self.loop.run_and_wait(self.outbox.summary))
 
     def _settle(self) -> bool:
-        """What a clock move waits for at each deadline: every queued callback delivered."""
-        return self.outbox.wait_idle(SETTLE_TIMEOUT) if self.deliver else True
+        """What a clock move waits for at each deadline: every queued callback delivered, and
+        those a reorder rule still holds back sent."""
+        if not self.deliver:
+            return True
+        settled = self.outbox.wait_idle(SETTLE_TIMEOUT)
+        while self.faults.flush():
+            settled = self.faults.wait_sent(SETTLE_TIMEOUT) and settled
+            settled = self.outbox.wait_idle(SETTLE_TIMEOUT) and settled
+        return settled
 
     def _remember_clock(self, now: float) -> None:
         """Where a manual clock stands, so a manual clock on this store goes on from there."""

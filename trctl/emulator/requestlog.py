@@ -25,6 +25,7 @@ class Logged:
     path: str = ""  # a request's path, SIDs as they are, without the query
     url: str = ""  # a delivery's URL without credentials, query or fragment
     outcome: str = ""  # a delivery's answer: the instruction, the event type, the error
+    fault: str = ""  # a fault a rule injected (trctl emulator faults): `F1: 429 Retry-After 1`
 
 
 Observer = Callable[[Logged], None]
@@ -50,14 +51,17 @@ def clock_time(epoch: float) -> str:
 
 def text_line(entry: Logged) -> str:
     """`00:00:00.000  POST   /v1/Workspaces/WS…/Tasks  201  3.2 ms`, or for a delivery
-    `00:00:00.004  callback http://127.0.0.1:5000/assignment  200  1.2 ms  accept`."""
+    `00:00:00.004  callback http://127.0.0.1:5000/assignment  200  1.2 ms  accept`; an
+    injected fault ends the line: `... 429  0.1 ms  fault F1: 429 Retry-After 1`."""
     status = str(entry.status) if entry.status is not None else "---"
     if entry.kind == "request":
         what = f"{entry.method:<6} {entry.path}"
     else:
         what = f"{entry.kind:<8} {entry.url}"
     line = f"{clock_time(entry.time)}  {what}  {status}  {entry.ms:.1f} ms"
-    return f"{line}  {entry.outcome}" if entry.outcome else line
+    for extra in (entry.outcome, f"fault {entry.fault}" if entry.fault else ""):
+        line = f"{line}  {extra}" if extra else line
+    return line
 
 
 def json_line(entry: Logged) -> str:
@@ -67,7 +71,7 @@ def json_line(entry: Logged) -> str:
     record["time"] = f"{seconds}.{int(entry.time * 1000) % 1000:03d}Z"
     record["ms"] = round(entry.ms, 3)
     fields = ("method", "path") if entry.kind == "request" else ("url", "outcome")
-    keep = ("kind", "time", *fields, "status", "ms")
+    keep = ("kind", "time", *fields, "status", "ms", *(("fault",) if entry.fault else ()))
     return json.dumps({key: record[key] for key in keep}, separators=(",", ":"))
 
 

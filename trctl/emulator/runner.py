@@ -10,6 +10,7 @@ import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from trctl.emulator.core.clock import FakeClock
@@ -110,6 +111,7 @@ def serve(
     retention: float | None = None,
     limits: dict[str, int] | None = None,
     clock: str = "real",
+    faults: list[dict[str, Any]] | None = None,
     out: Callable[[str], None] = print,
     note: Callable[[str], None] = print,
     log: Observer | None = None,
@@ -120,10 +122,12 @@ def serve(
     keep_finished keeps finished tasks, events and delivered callbacks forever; retention
     (seconds) replaces TaskRouter's periods with one for all three (load tests); limits raises
     TaskRouter's per-workspace limits by name (load tests); clock "manual" stands still until
-    `trctl emulator clock` moves it."""
+    `trctl emulator clock` moves it; faults are the rules of a faults file
+    (faults.load_rules), in force from the start."""
     from trctl.emulator.core.clock import iso
     from trctl.emulator.core.retention import Retention
     from trctl.emulator.emulator import Emulator
+    from trctl.emulator.faults import Faults
 
     # SIGINT and SIGTERM are blocked (in every thread the emulator starts) and taken with
     # sigwait: a handler calling Event.set() could deadlock on the Event's own lock when the
@@ -142,6 +146,7 @@ def serve(
             retention=None if retention is None else Retention.uniform(retention),
             limits=limits,
             clock=manual_clock() if clock == "manual" else None,
+            faults=Faults(faults or ()),
         ) as emu:
             if db_path != ":memory:":
                 emu.store.set_meta("last_url", emu.url)
@@ -160,6 +165,11 @@ def serve(
                 note(
                     f"The clock stands still at {iso(emu.time.now())}: move it with "
                     "`trctl emulator clock advance 90s` (or POST /trctl/clock)."
+                )
+            if faults:
+                note(
+                    f"{len(faults)} fault rule{'s' * (len(faults) != 1)} in force: "
+                    "`trctl emulator faults list` shows them, `faults clear` removes them."
                 )
             signal.sigwait(stopping)
             note("stopping the emulator")

@@ -72,14 +72,17 @@ class Outbox:
     deliveries over (accept) and wait for quiet (wait_idle)."""
 
     def __init__(
-        self, core: Core, auth_token: str, loop: Loop, observer: Observer | None = None
-    ) -> None:
+        self, core: Core, auth_token: str, loop: Loop, observer: Observer | None = None,
+        faults: Any = None,
+    ) -> None:  # fmt: skip
         self.core = core
         self.auth_token = auth_token
         self.loop = loop
         self.observer = observer  # told of every POST: URL, status, time taken, the answer
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="trctl-callback")
         self.poster = Poster(loop, self.executor)
+        # every POST goes through the fault rules (trctl.emulator.faults), if any are in use
+        self.post = faults.wrap(self.poster.post) if faults is not None else self.poster.post
         self.lanes: dict[tuple[str, str], Lane] = {}
         self.outcomes: list[tuple[int, str, str]] = []
         self.cursors: dict[str, int] = {}  # event callback URL -> every event up to this id done
@@ -151,7 +154,7 @@ class Outbox:
 
     def _post(self, url: str, delivery: Delivery, timeout: float,
               then: Callable[[CallbackResult], None], pipeline: Any = None) -> None:  # fmt: skip
-        self.poster.post(
+        self.post(
             url, delivery.params, auth_token=self.auth_token,
             token=delivery.idempotency_token, timeout=timeout, done=then, pipeline=pipeline,
         )  # fmt: skip

@@ -12,13 +12,16 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trctl.emulator.core.core import Core
 from trctl.emulator.core.errors import ApiError, Missing, not_found, unauthorized
 from trctl.emulator.http.errors import encode
 from trctl.emulator.http.forms import Params, parse_form
 from trctl.emulator.requestlog import Logged, Observer
+
+if TYPE_CHECKING:
+    from trctl.emulator.faults import FaultAction, Faults
 
 log = logging.getLogger("trctl.emulator")
 
@@ -90,9 +93,11 @@ class App:
         auth_token: str,
         api_key: tuple[str, str] | None = None,
         observer: Observer | None = None,
+        faults: Faults | None = None,
     ) -> None:
         self.core = core
         self.observer = observer  # told of every request: method, path, status, time taken
+        self.faults = faults  # API fault rules (trctl emulator faults), applied before anything
         self.routes = routes
         self.account_sid = account_sid
         self.auth_token = auth_token
@@ -111,19 +116,38 @@ class App:
         """The response, or a Future of it for an answer that takes time without holding the
         server's loop (a clock move waits for the callbacks it causes)."""
         started = time.perf_counter()
-        response = self._answer(request)
+        fault = self.faults.for_request(request.method, request.path) if self.faults else None
+        response = self._answer(request) if fault is None else self._faulty(fault, request)
+        noted = fault.describe() if fault else ""
         if isinstance(response, Future):
-            response.add_done_callback(lambda done: self._log(request, done.result(), started))
+            response.add_done_callback(
+                lambda done: self._log(request, done.result(), started, noted)
+            )
         else:
-            self._log(request, response, started)
+            self._log(request, response, started, noted)
         return response
 
-    def _log(self, request: Request, response: Response, started: float) -> None:
+    def _faulty(self, fault: FaultAction, request: Request) -> Answer:
+        """An injected fault: refuse as an overloaded or failing TaskRouter would, without doing
+        the work (a 429 or 503 says when to retry), and/or answer `delay` seconds late."""
+        if fault.status is None:
+            response = self._answer(request)
+        else:
+            response = error_response(ApiError(fault.status, fault.code, fault.message))
+            if fault.retry_after is not None:
+                response.headers.append(("Retry-After", f"{fault.retry_after:g}"))
+        if not fault.delay or self.faults is None or isinstance(response, Future):
+            return response
+        late: Future[Response] = Future()
+        self.faults.later(fault.delay, lambda: late.set_result(response))
+        return late
+
+    def _log(self, request: Request, response: Response, started: float, fault: str) -> None:
         if self.observer is not None:
             elapsed = (time.perf_counter() - started) * 1000
             self.observer(
                 Logged("request", self.core.now(), response.status, elapsed,
-                       method=request.method, path=request.path)
+                       method=request.method, path=request.path, fault=fault)
             )  # fmt: skip
 
     def _answer(self, request: Request) -> Answer:
