@@ -91,3 +91,12 @@ def test_assignment_callback_has_exactly_the_real_fields(callbacks: dict[str, An
     assert set(sent) == set(real) | documented
     assert sent["TaskAge"] == "3"
     assert DIGITS.match(sent["Timestamp"]) and len(sent["Timestamp"]) == 10
+
+
+def test_event_resource_types_are_the_vocabulary_s(callbacks: dict[str, Any]) -> None:
+    """`trctl callback send --event` names the resource as the emulator does."""
+    from trctl.vocab.events import resource_type
+
+    sent = {kind: params["ResourceType"] for kind, params in callbacks["events"].items()}
+    assert len(sent) >= 10
+    assert sent == {kind: resource_type(kind) for kind in sent}

@@ -7,6 +7,7 @@ from __future__ import annotations
 # time (import those inside the functions that need them).
 COMMANDS: dict[str, str] = {
     "activities": "trctl.cli.activities:activities",
+    "callback": "trctl.cli.callback:callback",
     "config": "trctl.cli.config_cmd:config",
     "demo": "trctl.cli.demo:demo",
     "doctor": "trctl.cli.doctor:doctor",
@@ -43,6 +44,7 @@ ALIASES: dict[str, str] = {
 # works, it just costs its import on `trctl --help`).
 SUMMARIES: dict[str, str] = {
     "activities": "List, create and delete activities (alias: activity).",
+    "callback": "Send your endpoint a signed test callback, or check a signature.",
     "config": "Show the settings in effect and check the credentials.",
     "demo": "Play the TaskRouter quickstart on a built-in emulator.",
     "doctor": "Check the workspace's health and say how to fix it.",

@@ -117,6 +117,39 @@ TEMPLATES: dict[str, str] = {
 
 RETENTION_MINUTES = 30 * 24 * 60  # events, and the statistics made of them, are kept 30 days
 
+# An event callback's ResourceType, lower case as in the real payloads: the queue and workflow
+# events of a task are about the task; the others are our choice (the fixtures do not show them).
+_ABOUT_A_TASK = frozenset(
+    {
+        "task-queue.entered",
+        "task-queue.moved",
+        "task-queue.timeout",
+        "workflow.target-matched",
+        "workflow.entered",
+        "workflow.timeout",
+        "workflow.skipped",
+    }
+)
+_RESOURCE_PREFIXES = (
+    ("reservation.", "reservation"),
+    ("task-channel.", "task_channel"),
+    ("task-queue.", "taskqueue"),
+    ("task.", "task"),
+    ("worker.", "worker"),
+    ("workflow.", "workflow"),
+    ("activity.", "activity"),
+)
+
+
+def resource_type(event_type: str) -> str:
+    """The ResourceType an event callback of this type carries (`workspace` for the rest)."""
+    if event_type in _ABOUT_A_TASK:
+        return "task"
+    for prefix, kind in _RESOURCE_PREFIXES:
+        if event_type.startswith(prefix):
+            return kind
+    return "workspace"
+
 
 def closest_event_type(text: str) -> str | None:
     """The known event type closest to a mistyped one, if any is close enough."""

@@ -8,15 +8,12 @@ from dataclasses import dataclass
 from trctl.emulator.core.callbacks import Delivery
 from trctl.emulator.core.kernel import Service
 from trctl.emulator.core.store import Row
+from trctl.vocab import callbacks
 
 
 def queue_fields(queue: Row) -> dict[str, str]:
     """The TaskQueue fields of a task event (also sent before the task has entered the queue)."""
-    return {
-        "TaskQueueSid": queue["sid"],
-        "TaskQueueName": queue["friendly_name"],
-        "TaskQueueTargetExpression": queue["target_workers"],
-    }
+    return callbacks.queue_fields(queue["sid"], queue["friendly_name"], queue["target_workers"])
 
 
 def subscribed(events_filter: str | None, event_type: str) -> bool:
@@ -41,36 +38,29 @@ class EventLog(Service):
         queue = store.get("task_queues", task["task_queue_sid"]) if task["task_queue_sid"] else None
         workflow = store.get("workflows", task["workflow_sid"]) if task["workflow_sid"] else None
         channel = store.get("task_channels", task["task_channel_sid"])
-        fields = {
-            "TaskSid": task["sid"],
-            "TaskAttributes": task["attributes"],
-            "TaskAge": str(max(int(self.kernel.now() - task["date_created"]), 0)),
-            "TaskPriority": str(task["priority"]),
-            "TaskAssignmentStatus": task["assignment_status"],
-            "TaskChannelSid": task["task_channel_sid"],
-            "TaskChannelUniqueName": channel["unique_name"] if channel else "",
-        }
-        if queue is not None:
-            fields.update(queue_fields(queue))
-        if workflow is not None:
-            fields["WorkflowSid"] = workflow["sid"]
-            fields["WorkflowName"] = workflow["friendly_name"]
-        if task["assignment_status"] == "canceled" and task["reason"]:
-            fields["TaskCanceledReason"] = task["reason"]
-        if task["assignment_status"] == "completed" and task["reason"]:
-            fields["TaskCompletedReason"] = task["reason"]
-        return fields
+        return callbacks.task_fields(
+            sid=task["sid"],
+            attributes=task["attributes"],
+            age=self.kernel.now() - task["date_created"],
+            priority=task["priority"],
+            status=task["assignment_status"],
+            channel_sid=task["task_channel_sid"],
+            channel_name=channel["unique_name"] if channel else "",
+            queue=queue_fields(queue) if queue is not None else None,
+            workflow=(workflow["sid"], workflow["friendly_name"]) if workflow is not None else None,
+            reason=task["reason"],
+        )
 
     def worker_fields(self, worker: Row) -> dict[str, str]:
         activity = self.store.get("activities", worker["activity_sid"])
-        return {
-            "WorkerSid": worker["sid"],
-            "WorkerName": worker["friendly_name"],
-            "WorkerAttributes": worker["attributes"],
-            "WorkerActivitySid": worker["activity_sid"],
-            "WorkerActivityName": activity["friendly_name"] if activity else "",
-            "WorkerVersion": str(worker["version"]),
-        }
+        return callbacks.worker_fields(
+            sid=worker["sid"],
+            name=worker["friendly_name"],
+            attributes=worker["attributes"],
+            activity_sid=worker["activity_sid"],
+            activity_name=activity["friendly_name"] if activity else "",
+            version=worker["version"],
+        )
 
     # -- recording ------------------------------------------------------------------------------
     def record(
@@ -129,19 +119,18 @@ class EventLog(Service):
         resource_sid: str, when: float, sid: str, fields: dict[str, str],
     ) -> dict[str, str]:  # fmt: skip
         """The form parameters of an event callback: Twilio's envelope, then the fields."""
-        return {
-            "EventType": event_type,
-            "AccountSid": self.kernel.account_sid(),
-            "WorkspaceSid": workspace["sid"],
-            "WorkspaceName": workspace["friendly_name"],
-            "EventDescription": description,
-            "ResourceType": resource_type,
-            "ResourceSid": resource_sid,
-            "Timestamp": str(int(when)),
-            "TimestampMs": str(int(when * 1000)),
-            "Sid": sid,
-            **fields,
-        }
+        return callbacks.event_callback(
+            event_type=event_type,
+            account_sid=self.kernel.account_sid(),
+            workspace_sid=workspace["sid"],
+            workspace_name=workspace["friendly_name"],
+            description=description,
+            resource_type=resource_type,
+            resource_sid=resource_sid,
+            now=when,
+            sid=sid,
+            fields=fields,
+        )
 
     def callback_params_of(self, row: Row, workspace: Row) -> dict[str, str]:
         """callback_params for an event read back from the log (redelivery after a restart)."""

@@ -15,6 +15,7 @@ from trctl.emulator.core.events import EventLog
 from trctl.emulator.core.kernel import Service
 from trctl.emulator.core.store import Row
 from trctl.emulator.core.worker_state import WorkerState
+from trctl.vocab.callbacks import assignment_callback, assignment_token
 from trctl.workflow.matching import TaskView, WorkerView, order_workers
 
 MAX_ROUNDS = 64  # reservations one worker can receive in one routing pass
@@ -299,7 +300,7 @@ class Router(Service):
                 workflow["assignment_callback_url"],
                 workflow["fallback_assignment_callback_url"],
                 self.assignment_params(reservation),
-                f"{sid}-assignment",
+                assignment_token(sid),
                 sid,
             )
         return reservation
@@ -308,20 +309,20 @@ class Router(Service):
         task = self.kernel.load("tasks", reservation["task_sid"])
         worker = self.kernel.load("workers", reservation["worker_sid"])
         now = self.kernel.now()
-        return {
-            "AccountSid": self.kernel.account_sid(),
-            "WorkspaceSid": reservation["workspace_sid"],
-            "WorkflowSid": task["workflow_sid"] or "",
-            "TaskQueueSid": reservation["task_queue_sid"] or "",
-            "WorkerSid": worker["sid"],
-            "WorkerAttributes": worker["attributes"],
-            "TaskSid": task["sid"],
-            "TaskAttributes": task["attributes"],
-            "TaskAge": str(max(int(now - task["date_created"]), 0)),
-            "TaskPriority": str(task["priority"]),
-            "ReservationSid": reservation["sid"],
-            "Timestamp": str(int(now)),
-        }
+        return assignment_callback(
+            account_sid=self.kernel.account_sid(),
+            workspace_sid=reservation["workspace_sid"],
+            workflow_sid=task["workflow_sid"] or "",
+            task_queue_sid=reservation["task_queue_sid"] or "",
+            worker_sid=worker["sid"],
+            worker_attributes=worker["attributes"],
+            task_sid=task["sid"],
+            task_attributes=task["attributes"],
+            task_age=now - task["date_created"],
+            task_priority=task["priority"],
+            reservation_sid=reservation["sid"],
+            now=now,
+        )
 
 
 def _dir(lifo: bool) -> str:
