@@ -89,6 +89,10 @@ class RetryingHttpClient(TwilioHttpClient):
     ) -> None:
         super().__init__(timeout=timeout)
         self.api_url = api_url
+        if api_url and is_loopback(api_url) and self.session is not None:
+            # proxy variables and ~/.netrc mean nothing on this machine's loopback, and reading
+            # them again for every request costs ~0.2 ms (a simulated day sends 50,000)
+            self.session.trust_env = False
         self._sleep = sleep
         self._clock = clock
         self.max_attempts = max_attempts
