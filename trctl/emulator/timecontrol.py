@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from trctl.emulator.core.clock import iso
@@ -31,6 +32,7 @@ class Moved:
     now: float
     fired: int
     settled: bool
+    kinds: dict[str, int] = field(default_factory=dict)  # reservation, target, ttl, retention
 
 
 class TimeControl:
@@ -97,14 +99,13 @@ class TimeControl:
                 raise ClockError(
                     f"the clock moves forward only: it is {iso(now)}, after {iso(target)}"
                 )
-            fired = 0
+            kinds: Counter[str] = Counter()
             settled = self.settle()
             while True:
                 due = self.timers.next_deadline()
                 step = target if due is None or due > target else max(due, self.now())
                 self.clock.set(step)
-                fired_here = self.timers.fire_due()
-                fired += fired_here
+                fired_here = self.timers.fire_due(counts=kinds)
                 settled = self.settle() and settled
                 if step >= target:
                     due = self.timers.next_deadline()
@@ -112,4 +113,4 @@ class TimeControl:
                         break
             if self.remember is not None:
                 self.remember(self.now())
-            return Moved(self.now(), fired, settled)
+            return Moved(self.now(), sum(kinds.values()), settled, dict(kinds))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from trctl.emulator.core.kernel import Service
@@ -64,9 +65,11 @@ class Timers(Service):
                 due.append((row["due"], kind, row["sid"]))
         return sorted(due)
 
-    def fire_due(self, limit: int = 100_000) -> int:
+    def fire_due(self, limit: int = 100_000, counts: Counter[str] | None = None) -> int:
         """Fire every timer whose deadline has passed, earliest first, one transaction each;
-        each as of its deadline, so a clock that jumped ahead changes things in order."""
+        each as of its deadline, so a clock that jumped ahead changes things in order.
+        `counts`, when given, is told how many of each kind fired (reservation, ttl, target,
+        retention)."""
         fired = 0
         while fired < limit:
             with self.kernel.tx():
@@ -82,6 +85,8 @@ class Timers(Service):
                     with self.kernel.as_of(moment):
                         self._fire(kind, sid)
             fired += 1
+            if counts is not None:
+                counts[kind] += 1
         return fired
 
     def _fire(self, kind: str, sid: str) -> None:

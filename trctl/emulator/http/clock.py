@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from trctl.emulator.timecontrol import Moved, TimeControl
 
 PATH = "/trctl/clock"
+TIMER_KINDS = ("reservation", "target", "ttl", "retention")
 
 
 def clock_routes(control: TimeControl) -> list[tuple[str, str, Handler]]:
@@ -59,5 +60,6 @@ def _moved(control: TimeControl, moved: Moved) -> dict[str, Any]:
     return {
         **_shown(control, moved.now),
         "timers_fired": moved.fired,
+        "timers": {kind: moved.kinds.get(kind, 0) for kind in TIMER_KINDS},
         "callbacks_settled": moved.settled,
     }
