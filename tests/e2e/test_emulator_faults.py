@@ -174,12 +174,18 @@ def wired(faulty: Faulty) -> Iterator[tuple[Faulty, CallbackServer, Any, Quickst
         yield faulty, app, ws, quickstart
 
 
+def reserve_alice(faulty: Faulty, ws: Any, quickstart: Quickstart) -> Any:
+    """A Spanish task, and Alice available: she is reserved, and the callbacks delivered."""
+    task = ws.tasks.create(attributes=ES, workflow_sid=quickstart.workflow_sid)
+    ws.workers(quickstart.workers["Alice"]).update(activity_sid=quickstart.activities["Idle"])
+    assert faulty.emu.wait_idle()
+    return task
+
+
 def test_a_duplicated_callback_carries_the_same_idempotency_token(wired: Any) -> None:
     faulty, app, ws, quickstart = wired
     faulty.faults.add({"callback": "*/assignment", "action": "duplicate", "times": 1})
-    ws.tasks.create(attributes=ES, workflow_sid=quickstart.workflow_sid)
-    ws.workers(quickstart.workers["Alice"]).update(activity_sid=quickstart.activities["Idle"])
-    assert faulty.emu.wait_idle()
+    reserve_alice(faulty, ws, quickstart)
     first, second = [r for r in app.received if r.path == "/assignment"]
     token = first.headers["i-twilio-idempotency-token"]
     assert (
@@ -196,9 +202,7 @@ def test_a_duplicated_callback_carries_the_same_idempotency_token(wired: Any) ->
 def test_a_dropped_assignment_callback_leaves_the_reservation_to_time_out(wired: Any) -> None:
     faulty, app, ws, quickstart = wired
     faulty.faults.add({"callback": "*/assignment", "action": "drop"})
-    task = ws.tasks.create(attributes=ES, workflow_sid=quickstart.workflow_sid)
-    ws.workers(quickstart.workers["Alice"]).update(activity_sid=quickstart.activities["Idle"])
-    assert faulty.emu.wait_idle()
+    task = reserve_alice(faulty, ws, quickstart)
     assert [r for r in app.received if r.path == "/assignment"] == []
     (reservation,) = ws.tasks(task.sid).reservations.list()
     assert reservation.reservation_status == "pending"
@@ -225,9 +229,7 @@ def test_a_dropped_event_callback_is_retried_once(wired: Any) -> None:
 def test_a_delayed_callback_waits_then_arrives(wired: Any) -> None:
     faulty, app, ws, quickstart = wired
     faulty.faults.add({"callback": "*/assignment", "action": "delay", "delay": 3})
-    ws.tasks.create(attributes=ES, workflow_sid=quickstart.workflow_sid)
-    ws.workers(quickstart.workers["Alice"]).update(activity_sid=quickstart.activities["Idle"])
-    assert faulty.emu.wait_idle()
+    reserve_alice(faulty, ws, quickstart)
     assert faulty.slept == [3.0] and len(app.received) == 1
     assert ws.tasks.list()[0].assignment_status == "assigned"
 
@@ -254,6 +256,5 @@ def test_defer_answers_are_unaffected_by_rules_for_other_urls(wired: Any) -> Non
     faulty, app, ws, quickstart = wired
     app.answer = defer
     faulty.faults.add({"callback": "http://elsewhere.example/*", "action": "drop"})
-    ws.tasks.create(attributes=ES, workflow_sid=quickstart.workflow_sid)
-    ws.workers(quickstart.workers["Alice"]).update(activity_sid=quickstart.activities["Idle"])
-    assert faulty.emu.wait_idle() and len(app.received) == 1 and faulty.faulted() == []
+    reserve_alice(faulty, ws, quickstart)
+    assert len(app.received) == 1 and faulty.faulted() == []

@@ -150,18 +150,16 @@ def parse_rule(fields: Mapping[str, Any], rule_id: str = "rule") -> Rule:
         if float(given["times"]) != times:
             raise FaultError(f"{rule_id}: times must be a whole number, not {given['times']!r}")
     delay = _seconds(rule_id, "delay", given["delay"]) if "delay" in given else 0.0
-    if "api" in given:
-        return _api_rule(rule_id, given, delay, probability, times)
-    return _callback_rule(rule_id, given, delay, probability, times)
+    part = (
+        _api_part(rule_id, given, delay)
+        if "api" in given
+        else _callback_part(rule_id, given, delay)
+    )
+    return Rule(rule_id, **part, delay=delay, probability=probability, times=times, limit=times)
 
 
-def _api_rule(
-    rule_id: str,
-    given: dict[str, Any],
-    delay: float,
-    probability: float,
-    times: int | None,
-) -> Rule:
+def _api_part(rule_id: str, given: dict[str, Any], delay: float) -> dict[str, Any]:
+    """What an api rule says beyond the common keys: method, path pattern, status."""
     if "action" in given:
         raise FaultError(
             f"{rule_id}: action is for callback rules; an api rule takes status and/or delay"
@@ -192,26 +190,16 @@ def _api_rule(
         retry_after = 1.0
     if status is None and not delay:
         raise FaultError(f"{rule_id}: an api rule needs a status and/or a delay")
-    return Rule(
-        rule_id,
-        None if method == "*" else method,
-        pattern,
-        status=status,
-        retry_after=retry_after,
-        delay=delay,
-        probability=probability,
-        times=times,
-        limit=times,
-    )
+    return {
+        "method": None if method == "*" else method,
+        "pattern": pattern,
+        "status": status,
+        "retry_after": retry_after,
+    }
 
 
-def _callback_rule(
-    rule_id: str,
-    given: dict[str, Any],
-    delay: float,
-    probability: float,
-    times: int | None,
-) -> Rule:
+def _callback_part(rule_id: str, given: dict[str, Any], delay: float) -> dict[str, Any]:
+    """What a callback rule says beyond the common keys: URL pattern and action."""
     for key in ("status", "retry_after"):
         if key in given:
             raise FaultError(f"{rule_id}: {key} is for api rules; a callback rule takes action")
@@ -223,16 +211,7 @@ def _callback_rule(
         )
     if (action == "delay") != bool(delay):
         raise FaultError(f'{rule_id}: delay goes with action = "delay" (and it needs one)')
-    return Rule(
-        rule_id,
-        None,
-        str(given["callback"]),
-        delay=delay,
-        action=action,
-        probability=probability,
-        times=times,
-        limit=times,
-    )
+    return {"method": None, "pattern": str(given["callback"]), "action": action}
 
 
 def load_rules(path: str | Path) -> list[dict[str, Any]]:
