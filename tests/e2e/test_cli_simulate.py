@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from cli_support import ISOLATED, as_json, failed, invoke, ok
+from emulator_callbacks import CallbackServer, accept
 from pty_screen import PtyScreen
 from quickstart_setup import make_sdk
 from run_environment import RecordingClock
@@ -161,3 +162,17 @@ def test_workers_may_be_kept(emulator: Any) -> None:
     again = as_json(env, "simulate", DAY, "--workers", "3", "--tasks", "5", "--duration", "10m",
                     "--seed", "1")  # fmt: skip
     assert again["tasks_created"] == 5  # the kept workers are used again, then removed
+
+
+def test_an_app_that_accepts_in_the_callback_is_played_along_with(emulator: Any) -> None:
+    """When the workspace's own assignment callback accepts first, the scripted worker's
+    accept is refused, and the worker handles the task the app accepted for it."""
+    env = quickstart_env(emulator)
+    with CallbackServer(emulator.auth_token, accept) as app:
+        ws = make_sdk(emulator).taskrouter.v1.workspaces.list()[0]
+        (workflow,) = ws.workflows.list()
+        ws.workflows(workflow.sid).update(assignment_callback_url=app.url())
+        summary = as_json(env, "simulate", DAY, "--workers", "3", "--tasks", "20", "--duration",
+                          "1h", "--seed", "6")  # fmt: skip
+        assert len(app.received) >= 20
+    assert summary["tasks_handled"] >= 15 and summary["reservations"]["timeout"] == 0

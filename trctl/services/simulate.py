@@ -309,28 +309,31 @@ class Simulator:
         except ApiError as exc:
             if exc.status != 400:
                 raise
-            self._missed(path, worker, now)
+            self._missed(path, worker, task, now)
             return
         if rejects:
             self.tally.rejected += 1
             if self._waiting():
                 self._discover(now)
             return
+        self._accepted(worker, task, now)
+
+    def _accepted(self, worker: SimWorker, task: SimTask, now: float) -> None:
         task.state, task.accepted, worker.busy_since = "assigned", now, now
         self.tally.waiting -= 1
         self.tally.busy += 1
         self.tally.waits.setdefault(task.queue, []).append(now - task.created)
-        self._at(
-            now + self.scenario.handle_time.draw(self.rng("talk", task.index)),
-            "talked",
-            (worker, task),
-        )
+        talk = self.scenario.handle_time.draw(self.rng("talk", task.index))
+        self._at(now + talk, "talked", (worker, task))
 
-    def _missed(self, path: str, worker: SimWorker, now: float) -> None:
-        """The reservation ended before the answer: timed out (the worker went to the timeout
-        activity and comes back later), or was canceled or rescinded."""
-        record = self._call(self.api.fetch, path)
-        if record.get("reservation_status") == "timeout":
+    def _missed(self, path: str, worker: SimWorker, task: SimTask, now: float) -> None:
+        """The reservation was answered before the worker did: the app accepted it (its
+        assignment callback), or it timed out (the worker went to the timeout activity and
+        comes back later), or it was canceled or rescinded."""
+        status = self._call(self.api.fetch, path).get("reservation_status")
+        if status == "accepted":
+            self._accepted(worker, task, now)
+        elif status == "timeout":
             self.tally.timed_out += 1
             delay = self.scenario.back_after.draw(self.rng("back", worker.index, now))
             self._at(now + delay, "back", worker)
