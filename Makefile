@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/watch.py
 	$(BIN)/python bench/retention.py
 	$(BIN)/python bench/limits.py
+	$(BIN)/python bench/simulate.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
