@@ -245,7 +245,10 @@ def test_a_reordered_event_arrives_after_the_next_one(wired: Any) -> None:
     recorded = [e.sid for e in ws.events.list(task_sid=task.sid)]  # oldest first
     received = [r.params["Sid"] for r in app.received[sent_before:] if r.path == "/events"]
     assert sorted(received) == sorted(recorded) and len(recorded) >= 3
-    assert received == [recorded[1], recorded[0], *recorded[2:]]
+    assert received[0] == recorded[1]  # the next event went first
+    assert [sid for sid in received if sid != recorded[0]] == recorded[1:]  # the rest in order
+    # the held one follows the next one's answer; a URL's events are pipelined, so the ones
+    # sent in the same turn may be ahead of it too
     assert [f.split(" (")[0] for f in faulty.faulted()] == [
         "F1: held back until the next callback",
         "F1: reordered",

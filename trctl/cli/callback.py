@@ -44,7 +44,7 @@ def auth_token(doing: str) -> str:
 
 @click.group("callback")
 def callback() -> None:
-    """Test your callback endpoint: send a signed callback, or check a signature."""
+    """Send a signed test callback, or check a signature."""
 
 
 @callback.command("send")
@@ -90,7 +90,7 @@ def callback_send(
     worker: str | None,
     priority: int,
 ) -> None:
-    """Send URL a realistic, signed TaskRouter assignment callback and judge the answer.
+    """Send URL a signed assignment callback and judge the answer.
 
     The fields are those of real TaskRouter callbacks, signed with TWILIO_AUTH_TOKEN
     (X-Twilio-Signature) and carrying I-Twilio-Idempotency-Token. The answer is read by the
@@ -187,7 +187,7 @@ def _show_verdict(verdict: Any, what: str, scene: Any) -> None:
 def callback_verify(
     url: str | None, signature: str | None, body: str | None, path: str | None
 ) -> None:
-    """Check a received request's X-Twilio-Signature; say which URL Twilio signed if not.
+    """Check a request's signature; name the URL variant Twilio signed.
 
     Signed with TWILIO_AUTH_TOKEN, checked as twilio's RequestValidator checks it. When it
     does not match, the variants of the URL a proxy or tunnel makes are tried (the scheme, the

@@ -28,7 +28,7 @@ def emulator_api(what: str) -> EmulatorApi:
 @output_options
 @click.pass_context
 def clock(ctx: click.Context) -> None:
-    """Show the emulator's clock: its time and whether it is real or manual.
+    """Show the emulator's time, and whether its clock is manual.
 
     Started with `trctl emulator start --clock manual`, time stands still until `advance` or
     `set` moves it; every timer that falls due on the way (reservation and target timeouts,
@@ -49,7 +49,9 @@ def clock(ctx: click.Context) -> None:
 @click.argument("duration", metavar="DURATION")
 @output_options
 def clock_advance(duration: str) -> None:
-    """Move a manual clock forward by DURATION (90s, 5m, 1h30m, 2d; a bare number is seconds)."""
+    """Move a manual clock forward by DURATION (90s, 5m, 1h30m, 2d).
+
+    A bare number is seconds."""
     from trctl.services.durations import parse_duration
 
     seconds = parse_duration(duration, what="DURATION")
@@ -60,7 +62,9 @@ def clock_advance(duration: str) -> None:
 @click.argument("moment", metavar="YYYY-MM-DDTHH:MM:SSZ")
 @output_options
 def clock_set(moment: str) -> None:
-    """Move a manual clock forward to a moment (UTC, or with an offset); never back."""
+    """Move a manual clock forward to a moment; never back.
+
+    The moment is in UTC unless it has an offset."""
     from trctl.services.durations import parse_moment
 
     _moved(emulator_api("the clock").set_clock(parse_moment(moment, what="the moment")))

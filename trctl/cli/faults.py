@@ -37,7 +37,7 @@ def fault_text(rule: Mapping[str, Any]) -> str:
 
 @click.group("faults")
 def faults() -> None:
-    """Fault rules: make the running emulator fail like a real network and a real TaskRouter.
+    """Make the running emulator fail like a real network would.
 
     API requests matching a method and path pattern get 429 with Retry-After, 500/502/503/504,
     or a delay; callback deliveries to a URL pattern are delayed, dropped, duplicated (same
@@ -111,7 +111,7 @@ def faults_add(**options: str | None) -> None:
 @faults.command("list")
 @output_options
 def faults_list() -> None:
-    """The fault rules in force, in the order they are tried, with how often each fired."""
+    """List the fault rules in force and how often each fired."""
     rules = emulator_api("fault injection").faults()
     if not rules and current_format() == "table":
         info("No fault rules (trctl emulator faults add ...).")

@@ -45,7 +45,7 @@ ALIASES: dict[str, str] = {
 # works, it just costs its import on `trctl --help`).
 SUMMARIES: dict[str, str] = {
     "activities": "List, create and delete activities (alias: activity).",
-    "callback": "Send your endpoint a signed test callback, or check a signature.",
+    "callback": "Send a signed test callback, or check a signature.",
     "config": "Show the settings in effect and check the credentials.",
     "demo": "Play the TaskRouter quickstart on a built-in emulator.",
     "doctor": "Check the workspace's health and say how to fix it.",
@@ -56,7 +56,7 @@ SUMMARIES: dict[str, str] = {
     "queues": "List, create, update and delete queues (alias: queue).",
     "reservations": "List, accept and reject reservations (alias: reservation).",
     "serve-callback": "Answer assignment callbacks on a local server.",
-    "simulate": "Run a simulated contact centre against the workspace.",
+    "simulate": "Simulate a day of a contact centre on the workspace.",
     "stats": "Show the workspace's statistics at a glance.",
     "tasks": "Create, list, finish and delete tasks (alias: task).",
     "watch": "Watch workers, queues and events live on one screen.",

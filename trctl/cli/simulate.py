@@ -54,7 +54,7 @@ def simulate(
     keep_workers: bool,
     yes: bool,
 ) -> None:
-    """Simulate a contact centre on the current workspace; report its service level.
+    """Simulate a day of a contact centre on the workspace.
 
     Scripted workers (created as sim-001, sim-002, ...) go available, accept each reservation
     after a delay or reject a share, handle the task for a drawn time, wrap up and complete;
