@@ -193,10 +193,11 @@ class Emulator:
         if not self.deliver:
             return True
         settled = self.outbox.wait_idle(SETTLE_TIMEOUT)
-        while self.faults.flush():
+        while True:  # a held event the next POST released may still be on its way
             settled = self.faults.wait_sent(SETTLE_TIMEOUT) and settled
+            if not self.faults.flush():
+                return settled
             settled = self.outbox.wait_idle(SETTLE_TIMEOUT) and settled
-        return settled
 
     def _remember_clock(self, now: float) -> None:
         """Where a manual clock stands, so a manual clock on this store goes on from there."""
