@@ -19,18 +19,28 @@ log = logging.getLogger("trctl.emulator")
 Callback = Callable[[], None]
 
 
+# cancelled timers stay in the heap until they are due, unless there are this many and they
+# are over half of it: then the heap is rebuilt without them (asyncio's rule), so a timeout
+# per callback POST, nearly always cancelled, keeps the heap as small as the POSTs in flight
+PURGE_AT_LEAST = 64
+
+
 class Timer:
     """A callback due at a monotonic time; cancel() makes it a no-op."""
 
-    __slots__ = ("callback", "cancelled", "when")
+    __slots__ = ("callback", "cancelled", "loop", "when")
 
-    def __init__(self, when: float, callback: Callback) -> None:
+    def __init__(self, when: float, callback: Callback, loop: Loop | None = None) -> None:
         self.when = when
         self.callback = callback
         self.cancelled = False
+        self.loop = loop
 
     def cancel(self) -> None:
-        self.cancelled = True
+        if not self.cancelled:
+            self.cancelled = True
+            if self.loop is not None:
+                self.loop.cancelled_timers += 1
 
 
 class Loop:
@@ -41,6 +51,7 @@ class Loop:
     def __init__(self) -> None:
         self.selector = selectors.DefaultSelector()
         self._timers: list[tuple[float, int, Timer]] = []
+        self.cancelled_timers = 0  # of those still in _timers
         self._sequence = itertools.count()
         self._ready: deque[Callback] = deque()
         self._incoming: deque[Callback] = deque()
@@ -69,7 +80,7 @@ class Loop:
         return self.call_at(time.monotonic() + max(delay, 0.0), callback)
 
     def call_at(self, when: float, callback: Callback) -> Timer:
-        timer = Timer(when, callback)
+        timer = Timer(when, callback, self)
         heapq.heappush(self._timers, (when, next(self._sequence), timer))
         return timer
 
@@ -135,10 +146,17 @@ class Loop:
             self.thread.join(10)
 
     def _timeout(self) -> float | None:
+        if self.cancelled_timers >= PURGE_AT_LEAST and 2 * self.cancelled_timers > len(
+            self._timers
+        ):
+            self._timers = [entry for entry in self._timers if not entry[2].cancelled]
+            heapq.heapify(self._timers)
+            self.cancelled_timers = 0
         if self._ready or self._incoming:
             return 0.0
         while self._timers and self._timers[0][2].cancelled:
             heapq.heappop(self._timers)
+            self.cancelled_timers -= 1
         if not self._timers:
             return None
         return max(self._timers[0][0] - time.monotonic(), 0.0)
@@ -147,7 +165,10 @@ class Loop:
         now = time.monotonic()
         while self._timers and self._timers[0][0] <= now:
             _, _, timer = heapq.heappop(self._timers)
-            if not timer.cancelled:
+            if timer.cancelled:
+                self.cancelled_timers -= 1
+            else:
+                timer.loop = None  # due: a cancel() from now on changes no count
                 self._ready.append(timer.callback)
 
     def _run_ready(self) -> None:

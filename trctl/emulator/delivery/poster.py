@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import SplitResult, urlsplit
 
 from trctl.emulator.delivery.client import (
@@ -26,7 +26,13 @@ from trctl.emulator.delivery.client import (
     post_callback,
 )
 from trctl.emulator.delivery.signing import signing_url
-from trctl.emulator.delivery.wire import MAX_BODY_BYTES, BadResponse, ResponseReader, encode_post
+from trctl.emulator.delivery.wire import (
+    MAX_BODY_BYTES,
+    BadResponse,
+    ResponseReader,
+    encode_post,
+    request_head,
+)
 from trctl.emulator.loop import Loop, Timer
 
 Done = Callable[[CallbackResult], None]
@@ -223,7 +229,14 @@ class _Post:
         self.started = time.monotonic()
         self.done = done
         self.finished = False
-        self.target, self.parts, self.timeouts = poster.destination(url, timeout)
+        destination = poster.destination(url, timeout)
+        self.target, self.parts, self.timeouts = (
+            destination.target,
+            destination.parts,
+            destination.timeouts,
+        )
+        self.head = destination.head
+        self.host_port = destination.host_port
         self.headers = callback_headers(self.target, params, auth_token, token)
         self.params = params
         self.connection: _Connection | None = None
@@ -231,16 +244,19 @@ class _Post:
         self.resent = 0
         self.authorized = False
         # the whole exchange within `total`; connecting within `connect`; the answer within
-        # `read` of the request being sent (the URL fragment's #ct/#rt/#tt)
-        self.timer: Timer = poster.loop.call_later(self.timeouts.total, self._time_out)
-        self.step_timer: Timer | None = None
+        # `read` of the request being sent (the URL fragment's #ct/#rt/#tt): one timer, for
+        # whichever of those deadlines comes first
+        self.deadline = self.started + self.timeouts.total
+        self.timer: Timer | None = None
 
     def send(self) -> None:
-        address = self.poster.address_of(self.parts)
+        address = self.poster.address_of(self.host_port)
         if address is None:
+            self._step(None)
             self.poster.resolve_then(self)  # DNS in a thread; send() runs again after
             return
         if self.pipeline is not None and not self.poster.admit(self):
+            self._step(None)
             return  # its pipeline is full: send() runs again when a place frees up
         try:
             connection = self.poster.connection(address, self.pipeline)
@@ -250,13 +266,19 @@ class _Post:
         self.connection = connection
         wait = self.timeouts.read if connection.connected else self.timeouts.connect
         self._step(wait)
-        request = encode_post(self.parts, self.params, self.headers)
+        request = encode_post(self.head, self.params, self.headers)
         connection.exchange(request, self._answered, self._on_connected)
 
-    def _step(self, seconds: float) -> None:
-        if self.step_timer is not None:
-            self.step_timer.cancel()
-        self.step_timer = self.poster.loop.call_later(seconds, self._time_out)
+    def _step(self, seconds: float | None) -> None:
+        """Time out within `seconds` from now (None: by the whole exchange's deadline)."""
+        deadline = self.deadline
+        if seconds is not None:
+            deadline = min(deadline, time.monotonic() + seconds)
+        if self.timer is not None:
+            if self.timer.when == deadline:
+                return
+            self.timer.cancel()
+        self.timer = self.poster.loop.call_at(deadline, self._time_out)
 
     def _on_connected(self) -> None:
         """Told by the connection once it is up: from now on the answer is due within `read`."""
@@ -292,9 +314,9 @@ class _Post:
                 return
             self._end(None, why)
             return
-        credentials = credentials_in(self.url)
         challenged = reader.status == 401 and offers_basic(reader.challenges)
-        if challenged and credentials and not self.authorized:  # as Twilio: creds only after 401
+        credentials = credentials_in(self.url) if challenged else None
+        if credentials and not self.authorized:  # as Twilio: credentials only after a 401
             self.authorized = True
             self.headers = {**self.headers, "Authorization": basic_authorization(credentials)}
             self.send()
@@ -311,9 +333,8 @@ class _Post:
         if self.finished:
             return
         self.finished = True
-        self.timer.cancel()
-        if self.step_timer is not None:
-            self.step_timer.cancel()
+        if self.timer is not None:
+            self.timer.cancel()
         elapsed = time.monotonic() - self.started
         if reader is None:
             result = CallbackResult(self.target, None, None, "", elapsed, why)
@@ -325,6 +346,17 @@ class _Post:
             result = CallbackResult(self.target, reader.status, reader.content_type, text,
                                     elapsed, error)  # fmt: skip
         self.done(result)
+
+
+class _Destination(NamedTuple):
+    """A callback URL as a POST needs it."""
+
+    target: str  # the URL signed and seen by the server: no fragment, no credentials
+    parts: SplitResult
+    timeouts: Any
+    head: str  # request line and Host header
+    host_port: tuple[str, int]
+    supported: bool  # http(s) with a host
 
 
 class Poster:
@@ -339,7 +371,7 @@ class Poster:
         self.resolved: dict[tuple[str, int], tuple[tuple, float]] = {}
         self.resolving: dict[tuple[str, int], list[_Post]] = {}
         self.pipelines: dict[Any, _Connection] = {}
-        self._destinations: dict[tuple[str, float], tuple[str, SplitResult, Any]] = {}
+        self._destinations: dict[tuple[str, float], _Destination] = {}
         self._literal: dict[tuple[str, int], tuple] = {}  # hosts that are addresses already
         self.windows: dict[Any, int] = {}  # a pipeline's window, once 1: it closes after each
         self.held: dict[Any, deque[_Post]] = {}  # posts waiting for a place in their pipeline
@@ -351,8 +383,8 @@ class Poster:
         given the same `pipeline` key go out in order on one connection without waiting for
         each other's answers (which come back in the same order)."""
         try:
-            _, parts, _ = self.destination(url, timeout)
-            supported = parts.scheme in ("http", "https") and bool(parts.hostname)
+            destination = self.destination(url, timeout)
+            parts, supported = destination.parts, destination.supported
         except ValueError:
             supported = False
         if not supported:
@@ -376,21 +408,26 @@ class Poster:
         self.executor.submit(work)
 
     # -- addresses ------------------------------------------------------------------------------
-    def destination(self, url: str, timeout: float) -> tuple[str, SplitResult, Any]:
-        """(the URL to sign, its parts, its timeouts), worked out once per URL."""
+    def destination(self, url: str, timeout: float) -> _Destination:
+        """What a URL means for a POST, worked out once per URL (and timeout)."""
         key = (url, timeout)
         known = self._destinations.get(key)
         if known is None:
             target = signing_url(url)
-            known = (target, urlsplit(target), callback_timeouts(url, timeout))
+            parts = urlsplit(target)
+            known = _Destination(
+                target, parts, callback_timeouts(url, timeout), request_head(parts),
+                (parts.hostname or "", parts.port or 80),
+                parts.scheme in ("http", "https") and bool(parts.hostname),
+            )  # fmt: skip
             if len(self._destinations) >= 1024:
                 self._destinations.clear()
             self._destinations[key] = known
         return known
 
-    def address_of(self, parts: SplitResult) -> tuple | None:
+    def address_of(self, host_port: tuple[str, int]) -> tuple | None:
         """The socket address for the URL's host, or None while a thread resolves it."""
-        host, port = parts.hostname or "", parts.port or 80
+        host, port = host_port
         literal = self._literal.get((host, port))
         if literal is not None:
             return literal
@@ -412,7 +449,7 @@ class Poster:
 
     def resolve_then(self, post: _Post) -> None:
         """Look the post's host up in a thread, then send it (DNS must not block the loop)."""
-        key = (post.parts.hostname or "", post.parts.port or 80)
+        key = post.host_port
         waiting = self.resolving.setdefault(key, [])
         waiting.append(post)
         if len(waiting) > 1:
