@@ -373,8 +373,11 @@ def main() -> int:
         if "events" in args.only:
             e = results["events_on"] = throughput(args.tasks, db("e"), events=True)
             ratio = e["per_second"] / results["throughput"]["per_second"]
+            cpu_ratio = (results["throughput"]["emulator_cpu_ms_per_lifecycle"]
+                         / e["emulator_cpu_ms_per_lifecycle"])  # fmt: skip
             lines.append(verdict(
-                "events on", f"{e['per_second']:.0f}/s, {ratio:.2f}x of events off; all "
+                "events on", f"{e['per_second']:.0f}/s, {ratio:.2f}x of events off (emulator "
+                f"CPU {e['emulator_cpu_ms_per_lifecycle']:.2f} ms each, {cpu_ratio:.2f}x); all "
                 f"{e['events_recorded']} events delivered signed, the last "
                 f"{e['events_drained_after_s']:.1f} s after the last lifecycle",
                 ratio >= 0.8, ">= 0.8x"))  # fmt: skip

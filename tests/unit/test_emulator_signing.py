@@ -180,3 +180,14 @@ def test_q4_duplicate_values_collapse() -> None:
     assert compute_signature(TOKEN, url, {"a": ["x", "x"]}) == compute_signature(
         TOKEN, url, {"a": "x"}
     )
+
+
+@settings(max_examples=500, derandomize=True)
+@given(st.dictionaries(st.text(min_size=1, max_size=20), st.text(max_size=60), max_size=12))
+def test_callback_bodies_are_form_encoded_exactly_as_urlencode_does(params: dict) -> None:
+    """The emulator's callback encoder skips and remembers quoting; the bytes must not differ."""
+    from urllib.parse import urlencode
+
+    from trctl.emulator.delivery.wire import form_encode
+
+    assert form_encode(params) == urlencode(list(params.items()))

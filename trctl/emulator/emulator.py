@@ -58,7 +58,7 @@ class Emulator:
         limits raises (or lowers) TaskRouter's per-workspace limits by name, e.g.
         {"workers": 200_000} (trctl.vocab.limits lists them). faults: the fault rules in force
         (`emu.faults`; none by default, add them at any time)."""
-        self.observer = observer
+        self._observer = observer
         self.clock = clock or SystemClock()
         # one emulator per store file, taken before anything is read or served (StoreBusy)
         self.owner = None if str(db_path) == ":memory:" else StoreOwner(db_path).acquire()
@@ -102,6 +102,7 @@ class Emulator:
             self.loop,
             manual=bool(getattr(self.clock, "manual", False)),
         )
+        self._wire_observer()
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> Emulator:
@@ -142,8 +143,25 @@ class Emulator:
     ) -> None:
         self.stop()
 
+    @property
+    def observer(self) -> Observer | None:
+        """Told of every API request and callback delivery (the request log), or None."""
+        return self._observer
+
+    @observer.setter
+    def observer(self, observer: Observer | None) -> None:
+        self._observer = observer
+        self._wire_observer()
+
+    def _wire_observer(self) -> None:
+        """Hand the log to those who report, or None so they build no entries at all."""
+        observing = self._observe if self._observer is not None else None
+        self.app.observer = observing
+        self.outbox.observer = observing
+        self.faults.delivery.observer = observing
+
     def _observe(self, entry: Logged) -> None:
-        observer = self.observer
+        observer = self._observer
         if observer is None:
             return
         try:

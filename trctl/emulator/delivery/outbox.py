@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from trctl.emulator.core.callbacks import Delivery
@@ -48,6 +49,11 @@ class Lane:
     @property
     def limit(self) -> int:
         return EVENTS_IN_FLIGHT if self.kind == "event" else ASSIGNMENTS_IN_FLIGHT
+
+    @cached_property
+    def event_attempts(self) -> int:
+        """How many times an event is sent before it counts as failed (the URL's `#rc=`)."""
+        return 1 + callback_retries(self.url, default=1)
 
     def progress(self, event_id: int) -> int | None:
         """Note an event done; the id every event up to which is done, when that moved."""
@@ -147,8 +153,7 @@ class Outbox:
             delivery = lane.waiting.popleft()
             lane.in_flight += 1
             if delivery.kind == "event":
-                attempts = 1 + callback_retries(delivery.url, default=1)
-                self._send_event(lane, delivery, attempts)
+                self._send_event(lane, delivery, lane.event_attempts)
             else:
                 self._send_assignment(lane, delivery, delivery.url)
 

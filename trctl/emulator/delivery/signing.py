@@ -15,6 +15,10 @@ ParamValue = str | Sequence[str]
 
 def signing_payload(url: str, params: Mapping[str, ParamValue]) -> str:
     """The string Twilio signs: the URL, then name+value for each sorted name and sorted value."""
+    try:  # the usual case, a callback's: one text value per name
+        return url + "".join([name + params[name] for name in sorted(params)])  # type: ignore[operator]
+    except TypeError:  # some name has several values
+        pass
     parts = [url]
     for name in sorted(params):
         value = params[name]
@@ -29,7 +33,7 @@ def signing_payload(url: str, params: Mapping[str, ParamValue]) -> str:
 def compute_signature(auth_token: str, url: str, params: Mapping[str, ParamValue]) -> str:
     """The X-Twilio-Signature value for a form POST of `params` to `url`, keyed by `auth_token`."""
     payload = signing_payload(url, params).encode("utf-8")
-    digest = hmac.new(auth_token.encode("utf-8"), payload, hashlib.sha1).digest()
+    digest = hmac.digest(auth_token.encode("utf-8"), payload, hashlib.sha1)
     return base64.b64encode(digest).decode("ascii")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import SplitResult, quote_plus
 
 MAX_BODY_BYTES = 64 * 1024
@@ -18,30 +20,87 @@ class BadResponse(Exception):
 _PLAIN = re.compile(r"[A-Za-z0-9_.~-]*\Z")  # what form encoding leaves as it is
 
 
+@lru_cache(maxsize=8192)
+def _quoted(text: str) -> str:
+    """One form-encoded name or value; names and attributes recur from callback to callback."""
+    return text if _PLAIN.match(text) else quote_plus(text)
+
+
+@lru_cache(maxsize=16384)
+def _field(item: tuple[str, str]) -> str:
+    """One name=value; most of a callback's fields recur from one callback to the next."""
+    return f"{_quoted(item[0])}={_quoted(item[1])}"
+
+
 def form_encode(params: Mapping[str, str]) -> str:
-    """application/x-www-form-urlencoded, as urlencode does it, without quoting what needs
-    none (SIDs, numbers, statuses: most of a callback's values)."""
-    return "&".join(
-        (key if _PLAIN.match(key) else quote_plus(key))
-        + "="
-        + (value if _PLAIN.match(value) else quote_plus(value))
-        for key, value in params.items()
-    )
+    """application/x-www-form-urlencoded, exactly as urlencode does it (a test checks), with
+    the quoting of what recurs remembered."""
+    return "&".join(map(_field, params.items()))
 
 
-def encode_post(parts: SplitResult, params: Mapping[str, str], headers: Mapping[str, str]) -> bytes:
-    """A POST of `params`, form-encoded, to the URL's path and query, with keep-alive."""
-    body = form_encode(params).encode("utf-8")
+def request_head(parts: SplitResult) -> str:
+    """The request line and Host header of a POST to the URL (worked out once per URL)."""
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
     if parts.port is not None:
         host = f"{host}:{parts.port}"
-    lines = [f"POST {target} HTTP/1.1", f"Host: {host}"]
-    lines.extend(f"{name}: {value}" for name, value in headers.items())
-    lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body
+    return f"POST {target} HTTP/1.1\r\nHost: {host}\r\n"
+
+
+def encode_post(head: str, params: Mapping[str, str], headers: Mapping[str, str]) -> bytes:
+    """A POST of `params`, form-encoded, after `head` (request_head), with keep-alive."""
+    body = form_encode(params).encode("utf-8")
+    lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return f"{head}{lines}Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+
+class Head(NamedTuple):
+    """An answer's status line and headers, and how its body is framed."""
+
+    status: int
+    headers: dict[str, str]  # lower-case names; repeated ones joined with ", "
+    challenges: list[str]  # each WWW-Authenticate
+    keep_alive: bool
+    mode: str  # "length", "chunked" or "close"
+    length: int  # with "length"
+
+
+@lru_cache(maxsize=256)
+def parse_head(raw: bytes) -> Head:
+    """The head of an answer, without its blank line. A server answers a URL's callbacks with
+    the same bytes time after time (its Date changes once a second), so parses are remembered;
+    readers never change what they are given."""
+    lines = raw.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+        raise BadResponse("not an HTTP/1.x status line")
+    status = int(parts[1])
+    headers: dict[str, str] = {}
+    challenges: list[str] = []
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if not colon:
+            raise BadResponse("malformed response header")
+        key, value = name.strip().lower(), value.strip()
+        if key == "www-authenticate":
+            challenges.append(value)
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    keep_alive = "close" not in headers.get("connection", "").lower() and parts[0] == "HTTP/1.1"
+    mode, length = "close", 0
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        mode = "chunked"
+    elif "content-length" in headers:
+        text = headers["content-length"]
+        if not (text.isascii() and text.isdigit()):
+            raise BadResponse("bad Content-Length in the answer")
+        mode, length = "length", int(text)
+    elif status in (204, 304):
+        mode = "length"
+    else:
+        keep_alive = False
+    return Head(status, headers, challenges, keep_alive, mode, length)
 
 
 class ResponseReader:
@@ -93,39 +152,12 @@ class ResponseReader:
             if len(self.buffer) > MAX_HEAD_BYTES:
                 raise BadResponse("response headers too large")
             return False
-        head = bytes(self.buffer[:end]).decode("latin-1")
+        head = parse_head(bytes(self.buffer[:end]))
         del self.buffer[: end + 4]
-        lines = head.split("\r\n")
-        parts = lines[0].split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
-            raise BadResponse("not an HTTP/1.x status line")
-        status = int(parts[1])
-        headers: dict[str, str] = {}
-        challenges: list[str] = []
-        for line in lines[1:]:
-            name, colon, value = line.partition(":")
-            if not colon:
-                raise BadResponse("malformed response header")
-            key, value = name.strip().lower(), value.strip()
-            if key == "www-authenticate":
-                challenges.append(value)
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        if 100 <= status < 200:  # an interim answer (100 Continue): the real one follows
+        if 100 <= head.status < 200:  # an interim answer (100 Continue): the real one follows
             return True
-        self.status, self.headers, self.challenges = status, headers, challenges
-        connection = headers.get("connection", "").lower()
-        self.keep_alive = "close" not in connection and parts[0] == "HTTP/1.1"
-        if "chunked" in headers.get("transfer-encoding", "").lower():
-            self._mode = "chunked"
-        elif "content-length" in headers:
-            length = headers["content-length"]
-            if not (length.isascii() and length.isdigit()):
-                raise BadResponse("bad Content-Length in the answer")
-            self._mode, self._remaining = "length", int(length)
-        elif status in (204, 304):
-            self._mode, self._remaining = "length", 0
-        else:
-            self._mode, self.keep_alive = "close", False
+        self.status, self.headers, self.challenges = head.status, head.headers, head.challenges
+        self.keep_alive, self._mode, self._remaining = head.keep_alive, head.mode, head.length
         return True
 
     def _read_body(self) -> bool:
