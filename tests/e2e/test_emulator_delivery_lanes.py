@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from cli_support import as_json, failed, ok
 from emulator_callbacks import CallbackServer, defer
 from quickstart_setup import build_quickstart, make_sdk
 
@@ -94,8 +95,9 @@ def test_a_dead_urls_backlog_is_bounded_and_its_drops_are_counted(caplog: Any) -
     with black_hole() as stuck, Emulator(clock=FakeClock()) as emu:
         emu.outbox.max_backlog = 5
         sdk = make_sdk(emu)
+        with_password = stuck.replace("http://", "http://hook:s3cret-pw@")
         ws_sid = sdk.taskrouter.v1.workspaces.create(
-            friendly_name="Stuck", event_callback_url=stuck
+            friendly_name="Stuck", event_callback_url=with_password
         ).sid
         ws = sdk.taskrouter.v1.workspaces(ws_sid)
         for n in range(50):
@@ -111,3 +113,16 @@ def test_a_dead_urls_backlog_is_bounded_and_its_drops_are_counted(caplog: Any) -
         assert lane["waiting"] == 5  # the bound
         assert lane["dropped"] == 50 + 1 - window - 5  # workspace.created and 50 activities
         assert "dropped" in caplog.text and stuck in caplog.text
+        assert "s3cret-pw" not in caplog.text
+        # the same counts over HTTP and from the CLI, without the URL's password
+        assert as_json(emu.env(), "emulator", "deliveries") == emu.delivery_summary()
+        table = ok(emu.env(), "emulator", "deliveries", "--columns", "kind,url,dropped").stdout
+        assert table.splitlines()[1].split() == ["event", stuck, str(lane["dropped"])]
+        assert "s3cret-pw" not in table
+
+
+def test_deliveries_before_any_callback_and_away_from_the_emulator(emulator: Any) -> None:
+    assert ok(emulator.env(), "emulator", "deliveries").stderr == "No callbacks sent yet.\n"
+    assert as_json(emulator.env(), "emulator", "deliveries") == []
+    twilio = {**emulator.env(), "TRCTL_API_URL": ""}
+    assert "belongs to trctl's emulator" in failed(twilio, 3, "emulator", "deliveries")

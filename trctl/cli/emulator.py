@@ -7,6 +7,7 @@ from functools import partial
 import click
 
 from trctl.cli.clock import clock
+from trctl.cli.deliveries import deliveries
 from trctl.cli.faults import faults
 from trctl.errors import ConfigError, ListenError, UsageError
 from trctl.vocab.limits import BY_NAME, parse_overrides
@@ -59,6 +60,7 @@ def emulator() -> None:
 
 emulator.add_command(clock)
 emulator.add_command(faults)
+emulator.add_command(deliveries)
 
 
 @emulator.command("start")

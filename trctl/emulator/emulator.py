@@ -18,6 +18,7 @@ from trctl.emulator.delivery.outbox import Outbox
 from trctl.emulator.faults import Faults
 from trctl.emulator.http.app import App
 from trctl.emulator.http.clock import clock_routes
+from trctl.emulator.http.deliveries import delivery_routes
 from trctl.emulator.http.faults import fault_routes
 from trctl.emulator.http.routes import build_routes
 from trctl.emulator.http.server import EmulatorHTTPServer
@@ -77,7 +78,11 @@ class Emulator:
         self.time = TimeControl(self.clock, self.core.timers, self._settle, self._remember_clock)
         self._resume_clock()
         self.faults = faults or Faults()
-        own_routes = [*clock_routes(self.time), *fault_routes(self.faults)]
+        own_routes = [
+            *clock_routes(self.time),
+            *fault_routes(self.faults),
+            *delivery_routes(lambda: self.outbox.summary()),  # built below; read on the loop
+        ]
         self.app = App(
             self.core,
             build_routes([*STATS_ROUTES, *own_routes]),

@@ -1,5 +1,5 @@
-"""The emulator's own endpoints (/trctl/clock, /trctl/faults), sent through the run's twilio
-client: the same credentials, transport and retries as every TaskRouter request."""
+"""The emulator's own endpoints (/trctl/clock, /trctl/faults, /trctl/deliveries), sent through
+the run's twilio client: the same credentials, transport and retries as every TaskRouter request."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from trctl.services.errors import api_errors
 
 CLOCK_PATH = "/trctl/clock"
 FAULTS_PATH = "/trctl/faults"
+DELIVERIES_PATH = "/trctl/deliveries"
 MOVE_TIMEOUT = 600.0  # a clock move answers once every timer and callback on the way is done
 NOT_THE_EMULATOR = 'set --api-url or TRCTL_API_URL to the emulator: eval "$(trctl emulator env)"'
 
@@ -52,6 +53,10 @@ class EmulatorApi:
 
     def clear_faults(self, rule: str | None = None) -> None:
         self._send("DELETE", f"{FAULTS_PATH}/{rule}" if rule else FAULTS_PATH)
+
+    # -- callback delivery ----------------------------------------------------------------------
+    def deliveries(self) -> list[dict[str, Any]]:
+        return list(self._send("GET", DELIVERIES_PATH)["deliveries"])
 
     # -- the wire -------------------------------------------------------------------------------
     def _send(
