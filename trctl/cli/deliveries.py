@@ -24,9 +24,10 @@ def deliveries() -> None:
     """Show how callback delivery is going, per URL.
 
     For each destination URL and kind (assignment, event): the callbacks waiting, in flight,
-    delivered, failed, and dropped. Each URL has its own lane, so a slow or dead endpoint delays nobody else; at most 10,000
-    callbacks wait per URL and the oldest beyond that is dropped (and counted here, and
-    logged). Counts start when the emulator starts; URLs carry no credentials.
+    delivered, failed, and dropped. Each URL has its own lane, so a slow or dead endpoint
+    delays nobody else; at most 10,000 callbacks wait per URL and the oldest beyond that is
+    dropped (and counted here, and logged). Counts start when the emulator starts; URLs carry
+    no credentials.
     """
     lanes = emulator_api("delivery counts").deliveries()
     if not lanes and current_format() == "table":
