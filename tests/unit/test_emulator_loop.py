@@ -65,3 +65,62 @@ def test_cancelling_a_timer_that_already_ran_changes_no_count() -> None:
         assert loop.run_and_wait(lambda: loop.cancelled_timers) == 0
     finally:
         loop.stop()
+
+
+def test_no_hand_over_from_other_threads_is_lost() -> None:
+    """Wake-ups are sent only when none is pending; every callback still runs, promptly."""
+    loop = Loop()
+    ran: list[int] = []
+    done = threading.Event()
+    total = 4 * 2000
+
+    def count(n: int) -> None:
+        ran.append(n)
+        if len(ran) == total:
+            done.set()
+
+    def hand_over(offset: int) -> None:
+        for n in range(offset, offset + 2000):
+            loop.call_soon_threadsafe(lambda n=n: count(n))
+
+    loop.start()
+    try:
+        threads = [threading.Thread(target=hand_over, args=(k * 2000,)) for k in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert done.wait(5), f"{len(ran)} of {total} ran"
+        late = threading.Event()
+        loop.call_soon_threadsafe(late.set)  # after a quiet spell, a new hand-over still wakes it
+        assert late.wait(5)
+    finally:
+        loop.stop()
+    assert sorted(ran) == list(range(total))
+
+
+def test_a_hand_over_from_the_loop_itself_sends_no_wake_up() -> None:
+    loop = Loop()
+    sent: list[bytes] = []
+    real_writer = loop._wake_writer
+
+    class Counting:
+        def send(self, data: bytes) -> int:
+            sent.append(data)
+            return real_writer.send(data)
+
+    loop.start()
+    try:
+        loop.run_and_wait(lambda: setattr(loop, "_wake_writer", Counting()))
+        ran = threading.Event()
+
+        def from_the_loop() -> int:
+            before = len(sent)
+            loop.call_soon_threadsafe(ran.set)
+            return len(sent) - before
+
+        assert loop.run_and_wait(from_the_loop) == 0
+        assert ran.wait(5)
+    finally:
+        loop._wake_writer = real_writer
+        loop.stop()

@@ -56,6 +56,7 @@ class Loop:
         self._ready: deque[Callback] = deque()
         self._incoming: deque[Callback] = deque()
         self._incoming_lock = threading.Lock()
+        self._wake_pending = False  # a wake-up byte was sent and the loop has not taken it yet
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._wake_reader.setblocking(False)
         self._wake_writer.setblocking(False)
@@ -69,9 +70,16 @@ class Loop:
         self._ready.append(callback)
 
     def call_soon_threadsafe(self, callback: Callback) -> None:
-        """Run callback on the loop's thread, from any thread."""
+        """Run callback on the loop's thread, from any thread (from the loop's own, it is
+        call_soon: nothing to wake)."""
+        if self.thread is threading.current_thread():
+            self._ready.append(callback)
+            return
         with self._incoming_lock:
             self._incoming.append(callback)
+            if self._wake_pending:  # the loop will take this one with the others
+                return
+            self._wake_pending = True
         # a full pair means a wake-up is already pending; a closed one, that the loop has ended
         with contextlib.suppress(OSError):
             self._wake_writer.send(b"\0")
@@ -184,6 +192,10 @@ class Loop:
                 pass
         except BlockingIOError:
             pass
+        # only now: a thread that saw a wake-up pending until here knows this turn takes its
+        # callback (_run_ready comes after); from now on a hand-over sends a new byte
+        with self._incoming_lock:
+            self._wake_pending = False
 
     @staticmethod
     def _guarded(callback: Callback) -> None:
