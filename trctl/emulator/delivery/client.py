@@ -169,18 +169,31 @@ def describe_failure(exc: BaseException) -> str:
     return f"connection failed: {reason}"
 
 
+# the headers every callback POST carries, whatever it says
+FIXED_HEADERS = {
+    "Content-Type": "application/x-www-form-urlencoded",
+    "Accept": "*/*",
+    "User-Agent": USER_AGENT,
+}
+
+
+def signed_headers(
+    target: str, params: Mapping[str, str], auth_token: str, idempotency_token: str
+) -> dict[str, str]:
+    """The headers particular to one callback POST to the signed URL `target`: the signature
+    and the idempotency token."""
+    return {
+        SIGNATURE_HEADER: compute_signature(auth_token, target, params),
+        IDEMPOTENCY_HEADER: idempotency_token,
+    }
+
+
 def callback_headers(
     target: str, params: Mapping[str, str], auth_token: str, idempotency_token: str
 ) -> dict[str, str]:
     """The headers of a callback POST to the signed URL `target`: form type, Twilio's user
     agent, the signature and the idempotency token."""
-    return {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Accept": "*/*",
-        "User-Agent": USER_AGENT,
-        SIGNATURE_HEADER: compute_signature(auth_token, target, params),
-        IDEMPOTENCY_HEADER: idempotency_token,
-    }
+    return {**FIXED_HEADERS, **signed_headers(target, params, auth_token, idempotency_token)}
 
 
 UNSUPPORTED_URL = "unsupported callback URL (need http:// or https://)"

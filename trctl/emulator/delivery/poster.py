@@ -16,14 +16,15 @@ from typing import Any, NamedTuple
 from urllib.parse import SplitResult, urlsplit
 
 from trctl.emulator.delivery.client import (
+    FIXED_HEADERS,
     UNSUPPORTED_URL,
     CallbackResult,
     basic_authorization,
-    callback_headers,
     callback_timeouts,
     credentials_in,
     offers_basic,
     post_callback,
+    signed_headers,
 )
 from trctl.emulator.delivery.signing import signing_url
 from trctl.emulator.delivery.wire import (
@@ -237,7 +238,7 @@ class _Post:
         )
         self.head = destination.head
         self.host_port = destination.host_port
-        self.headers = callback_headers(self.target, params, auth_token, token)
+        self.headers = signed_headers(self.target, params, auth_token, token)
         self.params = params
         self.connection: _Connection | None = None
         self.retried_stale = False
@@ -416,7 +417,7 @@ class Poster:
             target = signing_url(url)
             parts = urlsplit(target)
             known = _Destination(
-                target, parts, callback_timeouts(url, timeout), request_head(parts),
+                target, parts, callback_timeouts(url, timeout), request_head(parts, FIXED_HEADERS),
                 (parts.hostname or "", parts.port or 80),
                 parts.scheme in ("http", "https") and bool(parts.hostname),
             )  # fmt: skip

@@ -38,15 +38,17 @@ def form_encode(params: Mapping[str, str]) -> str:
     return "&".join(map(_field, params.items()))
 
 
-def request_head(parts: SplitResult) -> str:
-    """The request line and Host header of a POST to the URL (worked out once per URL)."""
+def request_head(parts: SplitResult, fixed: Mapping[str, str]) -> str:
+    """The request line, Host header and `fixed` headers of a POST to the URL (worked out once
+    per URL)."""
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
     if parts.port is not None:
         host = f"{host}:{parts.port}"
-    return f"POST {target} HTTP/1.1\r\nHost: {host}\r\n"
+    lines = "".join(f"{name}: {value}\r\n" for name, value in fixed.items())
+    return f"POST {target} HTTP/1.1\r\nHost: {host}\r\n{lines}"
 
 
 def encode_post(head: str, params: Mapping[str, str], headers: Mapping[str, str]) -> bytes:
