@@ -11,8 +11,10 @@ emulator must list exactly that many completed tasks.
 2. Latency under load: tasks created at a fixed rate, 50 % of the measured throughput; the
    time from sending the create to the app receiving the task's assignment callback (the
    reservation made and its callback delivered), p50/p99. Target p99 <= 20 ms.
-3. Events on: (1) with the workspace's EventCallbackUrl set (every event delivered to the app,
-   answered 204). Target >= 0.8x of (1).
+3. Events on: (1) with the workspace's EventCallbackUrl set to bench/sink.py, in a process of
+   its own, which checks every event's signature; every event the emulator recorded must reach
+   it. Target >= 0.8x of (1), judged on the emulator's CPU per lifecycle (off / on): the sink
+   shares the 2 cores, so the wall-clock ratio, printed too, swings with the machine's load.
 4. Skills backlog: a queue whose head holds N tasks the free worker cannot take (target
    expression `task.skill IN worker.skills`); the time for the request that makes the worker
    available, which must reserve the one task it can take, behind them. N = 100, 10,000, 50,000.
@@ -212,6 +214,8 @@ def throughput(total: int, db: str, *, events: bool = False) -> dict[str, Any]:
             if counts["received"] < recorded or counts["signed"] != counts["received"]:
                 raise RuntimeError(f"event callbacks missing or unsigned: {delivered}")
     count = per_thread * 4
+    # the store after the emulator stopped (its WAL checkpointed): what each lifecycle added
+    stored = sum(path.stat().st_size for path in Path(db).parent.glob(Path(db).name + "*"))
     if completer.failed or listed != count:
         raise RuntimeError(
             f"lifecycles not all complete: {completer.done} completed, {listed} listed, "
@@ -223,6 +227,7 @@ def throughput(total: int, db: str, *, events: bool = False) -> dict[str, Any]:
         "per_second": count / elapsed,
         "emulator_cpu_ms_per_lifecycle": 1000 * cpu / count,
         "complete_retries": completer.retried,
+        "store_kb_per_lifecycle": stored / 1024 / count,
         **delivered,
     }
 
@@ -361,7 +366,8 @@ def main() -> int:
             t = results["throughput"] = throughput(args.tasks, db("t"))
             lines.append(verdict(
                 "lifecycle throughput", f"{t['per_second']:.0f}/s ({t['lifecycles']} verified, "
-                f"emulator CPU {t['emulator_cpu_ms_per_lifecycle']:.2f} ms each)",
+                f"emulator CPU {t['emulator_cpu_ms_per_lifecycle']:.2f} ms and "
+                f"{t['store_kb_per_lifecycle']:.1f} KB of store each)",
                 t["per_second"] >= 500, ">= 500/s"))  # fmt: skip
         if "latency" in args.only:
             rate = results["throughput"]["per_second"] / 2
@@ -380,7 +386,7 @@ def main() -> int:
                 f"CPU {e['emulator_cpu_ms_per_lifecycle']:.2f} ms each, {cpu_ratio:.2f}x); all "
                 f"{e['events_recorded']} events delivered signed, the last "
                 f"{e['events_drained_after_s']:.1f} s after the last lifecycle",
-                ratio >= 0.8, ">= 0.8x"))  # fmt: skip
+                cpu_ratio >= 0.8, ">= 0.8x in CPU"))  # fmt: skip
         if "skills" in args.only:
             costs = results["skills"] = [
                 skills_backlog(n, 30, db(f"s{n}")) for n in (100, 10_000, 50_000)
