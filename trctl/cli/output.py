@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -201,22 +201,42 @@ def emit(
     """Print a list of records in the chosen format and columns (--columns, --wide): JSON
     carries whole records unless --columns; CSV the table's columns, uncut, unless
     --all-columns."""
+    emit_pages([records], columns, title=title)
+
+
+def emit_pages(
+    pages: Iterable[Sequence[Mapping[str, Any]]],
+    columns: Sequence[Column],
+    *,
+    title: str | None = None,
+) -> None:
+    """Print records page by page as `pages` yields them, holding one page at a time: a JSON
+    array written as it grows, CSV rows under the first page's header, or a table whose column
+    widths are decided by the first page (and the terminal's width); a longer value on a later
+    page is cut with an ellipsis (not with --wide: it is printed whole, out of line)."""
     fmt = current_format()
     shown = chosen_columns(columns)
     if fmt == "json":
         if _meta("columns") is None:
-            out(_json(list(records)))
+            _json_pages(pages, lambda record: record)
         else:
-            out(_json([{c.name: c.value(r) for c in shown} for r in records]))
+            _json_pages(pages, lambda record: {c.name: c.value(record) for c in shown})
     elif fmt == "csv":
-        if _meta("all_columns"):
-            out(_csv(records), nl=False)
-        else:
-            out(_csv_columns(records, shown), nl=False)
+        _csv_pages(pages, None if _meta("all_columns") else shown)
     else:
         if title:
             out(title)
-        _table(records, shown)
+        _table_pages(pages, shown)
+
+
+def shows_field(columns: Sequence[Column], key: str) -> bool:
+    """Whether the chosen output shows the records' field `key`: JSON shows whole records
+    (unless --columns), CSV with --all-columns every field; else a chosen column reads it.
+    A list leaves out what it would fetch only to print (attributes) when nothing shows it."""
+    fmt = current_format()
+    if (fmt == "json" and _meta("columns") is None) or (fmt == "csv" and _meta("all_columns")):
+        return True
+    return any(column.key == key for column in chosen_columns(columns))
 
 
 def emit_one(record: Mapping[str, Any], fields: Sequence[Column]) -> None:
@@ -226,7 +246,7 @@ def emit_one(record: Mapping[str, Any], fields: Sequence[Column]) -> None:
     if fmt == "json":
         out(_json(record))
     elif fmt == "csv":
-        out(_csv([record]), nl=False)
+        _csv_pages([[record]], None)
     else:
         _details([(c.header, c.cell(record)) for c in fields])
 
@@ -241,24 +261,62 @@ def _json(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _csv(records: Sequence[Mapping[str, Any]]) -> str:
-    keys: list[str] = []
-    for record in records:
-        keys.extend(k for k in record if k not in keys)
-    return _csv_rows(keys, [[to_text(record.get(k)) for k in keys] for record in records])
+def _json_pages(
+    pages: Iterable[Sequence[Mapping[str, Any]]], shape: Callable[[Mapping[str, Any]], Any]
+) -> None:
+    """A JSON array of the records (each `shape`d), written page by page: the same text as
+    _json of the whole list (indented on a terminal, compact when piped). A page that fails
+    to arrive leaves the array unclosed, so a cut list is never a valid document."""
+    import json
+
+    pretty = get_app().env.stdout_isatty
+    options: dict[str, Any] = {"indent": 2} if pretty else {"separators": (",", ":")}
+    lead, separator = ("\n  ", ",\n  ") if pretty else ("", ",")
+    written = False
+    out("[", nl=False)
+    for page in pages:
+        if not page:
+            continue
+        texts = [json.dumps(shape(r), ensure_ascii=False, default=str, **options) for r in page]
+        if pretty:  # each record one level inside the array
+            texts = [text.replace("\n", "\n  ") for text in texts]
+        out((separator if written else lead) + separator.join(texts), nl=False)
+        written = True
+    out("\n]" if written and pretty else "]")
 
 
-def _csv_columns(records: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> str:
-    return _csv_rows([c.name for c in columns], [[c.cell(r) for c in columns] for r in records])
+def _csv_pages(
+    pages: Iterable[Sequence[Mapping[str, Any]]], columns: Sequence[Column] | None
+) -> None:
+    """CSV rows page by page under one header: the columns' names, or (None: every field) the
+    fields of the first page's records (a list's records all have the same fields)."""
+    header = None if columns is None else [c.name for c in columns]
+    started = False
+    for page in pages:
+        if not page:
+            continue
+        if header is None:
+            header = []
+            for record in page:
+                header.extend(k for k in record if k not in header)
+        if columns is None:
+            rows = [[to_text(record.get(k)) for k in header] for record in page]
+        else:
+            rows = [[c.cell(record) for c in columns] for record in page]
+        out(_csv_rows(None if started else header, rows), nl=False)
+        started = True
+    if not started:
+        out(_csv_rows(header or [], []), nl=False)
 
 
-def _csv_rows(header: list[str], rows: list[list[str]]) -> str:
+def _csv_rows(header: list[str] | None, rows: list[list[str]]) -> str:
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    if header is not None:
+        writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()
 
@@ -295,22 +353,47 @@ def fit_widths(columns: Sequence[Column], natural: Sequence[int], width: int) ->
         shown.remove(min(droppable, key=lambda i: (columns[i].rank, -i)))
 
 
-def _table(records: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> None:
-    """Rows of padded cells. On a terminal (without --wide) fitted to its width, so no value
-    ever wraps onto a second line; piped, or with --wide, every column whole."""
+def _table_pages(pages: Iterable[Sequence[Mapping[str, Any]]], columns: Sequence[Column]) -> None:
+    """Rows of padded cells, page by page, in widths the first page decides. On a terminal
+    (without --wide) fitted to its width, so no value ever wraps onto a second line; piped, or
+    with --wide, every column as wide as the first page needs."""
     env = get_app().env
     wide = bool(_meta("wide"))
-    rows = [[c.cell(r) if wide else clip(c.cell(r), c.max_width) for c in columns] for r in records]
+    widths: list[int | None] | None = None
+    for page in pages:
+        rows = [
+            [c.cell(r) if wide else clip(c.cell(r), c.max_width) for c in columns] for r in page
+        ]
+        if not rows:
+            continue
+        if widths is None:
+            widths = _table_widths(columns, rows, env, wide)
+            _table_header(columns, widths, env)
+        shown = [i for i, w in enumerate(widths) if w is not None]
+        lines = (
+            "  ".join(
+                (row[i] if wide else clip(row[i], widths[i])).ljust(widths[i] or 0) for i in shown
+            ).rstrip()
+            for row in rows
+        )
+        out("\n".join(lines))
+    if widths is None:
+        _table_header(columns, _table_widths(columns, [], env, wide), env)
+
+
+def _table_widths(
+    columns: Sequence[Column], rows: Sequence[Sequence[str]], env: Any, wide: bool
+) -> list[int | None]:
     natural = [max([len(c.header)] + [len(row[i]) for row in rows]) for i, c in enumerate(columns)]
     if env.stdout_isatty and not wide:
-        widths = fit_widths(columns, natural, env.width)
-    else:
-        widths = list(natural)
+        return fit_widths(columns, natural, env.width)
+    return list(natural)
+
+
+def _table_header(columns: Sequence[Column], widths: Sequence[int | None], env: Any) -> None:
     shown = [i for i, w in enumerate(widths) if w is not None]
     header = "  ".join(columns[i].header.ljust(widths[i] or 0) for i in shown).rstrip()
     out(click.style(header, bold=True) if env.color else header, styled=env.color)
-    for row in rows:
-        out("  ".join(clip(row[i], widths[i]).ljust(widths[i] or 0) for i in shown).rstrip())
 
 
 def _details(pairs: Sequence[tuple[str, str]]) -> None:

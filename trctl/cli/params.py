@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from trctl.cli.context import get_app
-from trctl.cli.output import Column, emit, info
-from trctl.errors import UsageError
+from trctl.cli.output import Column, emit, emit_pages, info
+from trctl.errors import TrctlError, UsageError
 
 if TYPE_CHECKING:
-    from trctl.services.listing import Listing
+    from trctl.services.listing import Listing, Streamed
     from trctl.services.resolve import Resolver
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -132,7 +132,10 @@ def limit_options(default: int | None = DEFAULT_LIMIT) -> Callable[[F], F]:
     def decorate(func: F) -> F:
         shown = f"default {default}" if default else "default: all"
         func = click.option(
-            "--all", "fetch_all", is_flag=True, help="Every record (pages of 1000)."
+            "--all",
+            "fetch_all",
+            is_flag=True,
+            help="Every record, printed as each page of 1000 arrives.",
         )(func)
         func = click.option(
             "--limit",
@@ -146,20 +149,58 @@ def limit_options(default: int | None = DEFAULT_LIMIT) -> Callable[[F], F]:
     return decorate
 
 
-def show_listing(listing: Listing, columns: Sequence[Column], *, first: bool = False) -> None:
+def show_listing(
+    listing: Listing | Streamed, columns: Sequence[Column], *, first: bool = False
+) -> None:
     """The records, then on stderr what was left out: `Showing 50 of 6,000 tasks (--all or
     --limit N for more)`, or `Showing the newest 50 tasks; more exist (...)` when the API gives
-    no way to count them cheaply (`first`: the first 50 in an --order)."""
-    emit(listing.records, columns)
-    if not listing.more:
+    no way to count them cheaply (`first`: the first 50 in an --order). A Streamed list (--all)
+    is printed page by page as it arrives; if a page fails, a line says how many records were
+    printed before the error's."""
+    from trctl.services.listing import Listing
+
+    if isinstance(listing, Listing):
+        emit(listing.records, columns)
+        if listing.more:
+            info(f"{_left_out(listing, first)} (--all or --limit N for more)")
         return
+    try:
+        emit_pages(_with_progress(listing), columns)
+    except TrctlError:
+        if listing.printed:
+            info(
+                f"The list stopped after {listing.printed:,} {listing.noun}: the rest is not shown"
+            )
+        raise
+    if listing.out_of_order:
+        info(
+            f"{listing.out_of_order:,} of the {listing.printed:,} {listing.noun} came after a "
+            "newer one: --all prints them in the API's order"
+        )
+
+
+def _left_out(listing: Listing, first: bool) -> str:
     shown = f"{len(listing.records):,}"
     if listing.total is not None:
-        said = f"Showing {shown} of {listing.total:,} {listing.noun}"
-    else:
-        which = "first" if first else "newest"
-        said = f"Showing the {which} {shown} {listing.noun}; more exist"
-    info(f"{said} (--all or --limit N for more)")
+        return f"Showing {shown} of {listing.total:,} {listing.noun}"
+    which = "first" if first else "newest"
+    return f"Showing the {which} {shown} {listing.noun}; more exist"
+
+
+def _with_progress(listing: Streamed) -> Iterator[list[dict[str, Any]]]:
+    """The pages, with `| listing tasks, 2,000 so far (3 s)` on a terminal's stderr while
+    stdout is not that terminal (there the rows themselves show progress, and a spinner would
+    draw between them)."""
+    spinner = get_app().spinner
+    if spinner is None or get_app().env.stdout_isatty:
+        yield from listing.pages()
+        return
+    printed = 0
+    with spinner.busy(f"listing {listing.noun}"):
+        for page in listing.pages():
+            yield page
+            printed += len(page)
+            spinner.note(f"{printed:,} so far")
 
 
 def effective_limit(

@@ -53,12 +53,13 @@ def reservations_list(
 
     Give --task TASK_SID or --worker NAME|SID.
     """
-    from trctl.services.listing import newest_of
-    from trctl.services.reservations import list_reservations
+    from trctl.services.reservations import newest_reservations
 
     count = effective_limit(limit, fetch_all)
-    records = list_reservations(make_resolver(), task=task, worker=worker, status=status)
-    show_listing(newest_of(records, count, "reservations"), RESERVATION_COLUMNS)
+    listing = newest_reservations(
+        make_resolver(), task=task, worker=worker, status=status, limit=count
+    )
+    show_listing(listing, RESERVATION_COLUMNS)
 
 
 @reservations.command("accept")

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from trctl.cli.deleting import delete_command
-from trctl.cli.output import Column, emit_one, list_options, output_options
+from trctl.cli.output import Column, emit_one, list_options, output_options, shows_field
 from trctl.cli.params import (
     EXPRESSION,
     ORDERING,
@@ -151,7 +151,8 @@ def tasks_list(
     50 unless --limit N or --all. When more exist, stderr says how many (from the statistics
     endpoints, and a listing of the finished tasks, which TaskRouter keeps for 5 minutes), or
     that more exist when counting would take more than a few requests (--where). With
-    --order, the first N in that order.
+    --order, the first N in that order. --all prints every task, oldest first (or in the
+    --order), page by page as they arrive.
     """
     from trctl.services.tasks import list_params, list_tasks
 
@@ -165,8 +166,9 @@ def tasks_list(
         where=where,
         ordering=order,
     )
+    attributes = shows_field(TASK_COLUMNS, "attributes")
     with page_progress("tasks") as on_page:
-        listing = list_tasks(resolver, params, limit=count, on_page=on_page)
+        listing = list_tasks(resolver, params, limit=count, on_page=on_page, attributes=attributes)
     show_listing(listing, TASK_COLUMNS, first=order is not None)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from trctl.cli.deleting import delete_command
-from trctl.cli.output import Column, emit_one, list_options, output_options
+from trctl.cli.output import Column, emit_one, list_options, output_options, shows_field
 from trctl.cli.params import (
     EXPRESSION,
     SID_COLUMN,
@@ -112,6 +112,7 @@ def workers_list(
         available=available,
         queue=queue,
         limit=count,
+        attributes=shows_field(WORKER_COLUMNS, "attributes"),
     )
     show_listing(listing, WORKER_COLUMNS)
 

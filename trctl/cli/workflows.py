@@ -66,10 +66,9 @@ def workflows_list(limit: int | None, fetch_all: bool) -> None:
 
     50 unless --limit N or --all; stderr says how many more there are.
     """
-    from trctl.services.listing import newest_of
+    from trctl.services.workflows import list_workflows
 
-    records = make_resolver().records(WORKFLOW)
-    listing = newest_of(records, effective_limit(limit, fetch_all), "workflows")
+    listing = list_workflows(make_resolver(), limit=effective_limit(limit, fetch_all))
     show_listing(listing, WORKFLOW_COLUMNS)
 
 

@@ -38,12 +38,10 @@ def workspaces_list(limit: int | None, fetch_all: bool) -> None:
 
     50 unless --limit N or --all; stderr says how many more there are.
     """
-    from trctl.services.listing import newest_of
-    from trctl.services.workspaces import list_workspaces
+    from trctl.services.workspaces import newest_workspaces
 
-    records = list_workspaces(get_app().client)
-    listing = newest_of(records, effective_limit(limit, fetch_all), "workspaces")
-    show_listing(listing, WORKSPACE_COLUMNS)
+    limit = effective_limit(limit, fetch_all)
+    show_listing(newest_workspaces(get_app().client, limit=limit), WORKSPACE_COLUMNS)
 
 
 @workspaces.command("show")

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from trctl.errors import UsageError
-from trctl.services.listing import Listing, read_list
+from trctl.services.listing import Listing, Streamed, read_list
 from trctl.services.resolve import ACTIVITY, Resolver
 
 
 def list_activities(
     resolver: Resolver, *, available: bool | None = None, limit: int | None = None
-) -> Listing:
-    """The newest `limit` activities (every page read: there is no order by creation)."""
+) -> Listing | Streamed:
+    """The newest `limit` activities (every page read: there is no order by creation), or
+    with None every one, Streamed."""
     path, params = resolver.path(ACTIVITY), {"Available": available}
     return read_list(resolver.api, path, params, limit=limit, noun="activities")
 

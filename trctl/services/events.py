@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from trctl.errors import UsageError
-from trctl.services.listing import Listing, newest_of
+from trctl.services.listing import Listing, Streamed, newest_of, stream_list
 from trctl.services.resolve import ACTIVITY, TASK, WORKER, Resolver, require_sid
 from trctl.services.rest import MAX_PAGE_SIZE, TaskRouterApi
 from trctl.vocab.events import EVENT_TYPES, RETENTION_MINUTES, closest_event_type
@@ -76,10 +76,11 @@ def list_events(
     worker: str | None = None,
     minutes: int | None = None,
     limit: int | None = 50,
-) -> Listing:
+) -> Listing | Streamed:
     """GET /Events (TaskRouter keeps 30 days; its default window is 15 minutes): every page of
     the window, and its newest `limit` events, oldest first (the docs do not say in which
-    order the API lists them)."""
+    order the API lists them); no limit: every event of the window, Streamed in the API's
+    order."""
     if minutes is not None:
         check_minutes(minutes)
     types = [check_event_type(event_type)] if event_type else []
@@ -87,6 +88,10 @@ def list_events(
         **event_filters(resolver, event_types=types, task=task, worker=worker),
         "Minutes": minutes,
     }
+    if limit is None:
+        return stream_list(
+            resolver.api, events_path(resolver), params, noun="events", when=event_ms
+        )
     events = resolver.api.list(events_path(resolver), params)
     return newest_of(oldest_first(events), limit, "events", when=event_ms)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from trctl.errors import UsageError
 from trctl.services.checks import check_expression
-from trctl.services.listing import Listing, read_list
+from trctl.services.listing import Listing, Streamed, read_list
 from trctl.services.resolve import ACTIVITY, QUEUE, WORKER, Resolver
 
 TASK_ORDERS = ("FIFO", "LIFO")
@@ -39,8 +39,9 @@ def queue_params(
 
 def list_queues(
     resolver: Resolver, *, worker: str | None = None, limit: int | None = None
-) -> Listing:
-    """The newest `limit` queues, or of those a worker (name or SID) belongs to."""
+) -> Listing | Streamed:
+    """The newest `limit` queues (None: every one, Streamed), or of those a worker (name or
+    SID) belongs to."""
     params = {"WorkerSid": resolver.optional_sid(WORKER, worker)}
     return read_list(resolver.api, resolver.path(QUEUE), params, limit=limit, noun="queues")
 

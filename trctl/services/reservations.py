@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from trctl.errors import NotFoundError, UsageError
+from trctl.services.listing import Listing, Streamed, read_list
 from trctl.services.resolve import ACTIVITY, RESERVATION, TASK, WORKER, Resolver, require_sid
 
 STATUSES = (
@@ -24,25 +25,44 @@ def task_reservations_path(resolver: Resolver, task_sid: str) -> str:
     return f"{resolver.path(TASK, task_sid)}/Reservations"
 
 
-def list_reservations(
-    resolver: Resolver,
-    *,
-    task: str | None = None,
-    worker: str | None = None,
-    status: str | None = None,
-    limit: int | None = None,
-) -> list[dict[str, Any]]:
-    """A task's reservations (optionally only one worker's), or a worker's across tasks."""
+def reservations_query(
+    resolver: Resolver, *, task: str | None, worker: str | None, status: str | None
+) -> tuple[str, dict[str, Any]]:
+    """The path and params of a task's reservations (optionally only one worker's), or a
+    worker's across tasks."""
     if task is None and worker is None:
         raise UsageError("give --task TASK_SID or --worker NAME|SID")
     task_sid = require_sid(TASK, task) if task is not None else None
     worker_sid = resolver.optional_sid(WORKER, worker)
     params = {"ReservationStatus": status.lower() if status else None}
     if task_sid is not None:
-        path = task_reservations_path(resolver, task_sid)
-        return resolver.api.list(path, {**params, "WorkerSid": worker_sid}, limit=limit)
-    path = f"{resolver.path(WORKER, str(worker_sid))}/Reservations"
-    return resolver.api.list(path, params, limit=limit)
+        return task_reservations_path(resolver, task_sid), {**params, "WorkerSid": worker_sid}
+    return f"{resolver.path(WORKER, str(worker_sid))}/Reservations", params
+
+
+def list_reservations(
+    resolver: Resolver,
+    *,
+    task: str | None = None,
+    worker: str | None = None,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every reservation of a task (optionally only one worker's), or a worker's across tasks."""
+    path, params = reservations_query(resolver, task=task, worker=worker, status=status)
+    return resolver.api.list(path, params)
+
+
+def newest_reservations(
+    resolver: Resolver,
+    *,
+    task: str | None = None,
+    worker: str | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+) -> Listing | Streamed:
+    """The newest `limit` of those reservations (every page read), or every one, Streamed."""
+    path, params = reservations_query(resolver, task=task, worker=worker, status=status)
+    return read_list(resolver.api, path, params, limit=limit, noun="reservations")
 
 
 def the_pending_one(task_sid: str, pending: Sequence[dict[str, Any]]) -> str:

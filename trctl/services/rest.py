@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -113,6 +114,36 @@ class TaskRouterApi:
         with self._request():
             self._version.delete(method="DELETE", uri=path)
 
+    def pages(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        page_size: int = MAX_PAGE_SIZE,
+        on_page: PageCallback | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Each page's records as it arrives, the next page requested only when the caller
+        asks for it: one page in memory, however long the list.
+
+        `on_page(records_so_far, more_pages)` is called as each page arrives.
+        """
+        query = clean(params)
+        query["PageSize"] = page_size
+        send = functools.partial(self._version.page, "GET", path, params=query)
+        received = 0
+        while True:
+            payload = self._get_page(send, path)
+            records = [parse_json_fields(record) for record in _page_records(payload)]
+            next_url = (payload.get("meta") or {}).get("next_page_url")
+            received += len(records)
+            more = bool(next_url and records)
+            if on_page is not None:
+                on_page(received, more)
+            yield records
+            if not more:
+                return
+            send = functools.partial(self._version.domain.twilio.request, "GET", next_url)
+
     def stream(
         self,
         path: str,
@@ -123,32 +154,18 @@ class TaskRouterApi:
         page_size: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield records page by page (pages of up to 1000, or `page_size`), stopping after
-        `limit` records.
-
-        `on_page(records_so_far, more_pages)` is called after each page arrives.
-        """
+        `limit` records (no page is requested beyond them)."""
         if page_size is None:
             page_size = MAX_PAGE_SIZE if limit is None else max(1, min(limit, MAX_PAGE_SIZE))
-        query = clean(params)
-        query["PageSize"] = page_size
         yielded = 0
-        payload = self._get_page(lambda: self._version.page("GET", path, params=query), path)
-        while True:
-            records = _page_records(payload)
-            next_url = (payload.get("meta") or {}).get("next_page_url")
-            for record in records:
+        for page in self.pages(path, params, page_size=page_size, on_page=on_page):
+            for record in page:
                 if limit is not None and yielded >= limit:
                     return
                 yielded += 1
-                yield parse_json_fields(record)
-            done = not next_url or not records or (limit is not None and yielded >= limit)
-            if on_page is not None:
-                on_page(yielded, not done)
-            if done:
+                yield record
+            if limit is not None and yielded >= limit:
                 return
-            payload = self._get_page(
-                lambda url=next_url: self._version.domain.twilio.request("GET", url), path
-            )
 
     def list(self, path: str, params: Params | None = None, **kwargs: Any) -> list[dict[str, Any]]:
         return list(self.stream(path, params, **kwargs))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from trctl.errors import ApiError, UsageError
 from trctl.services.attributes import dump_attributes, send_update
 from trctl.services.listed import fill_attributes
-from trctl.services.listing import Listing, read_list
+from trctl.services.listing import Listing, Streamed, first_of, read_list
 from trctl.services.resolve import QUEUE, TASK, WORKFLOW, Resolver, require_sid, the_only
 from trctl.services.rest import MAX_PAGE_SIZE, PageCallback
 
@@ -132,21 +133,29 @@ def list_tasks(
     *,
     limit: int | None = 50,
     on_page: PageCallback | None = None,
-) -> Listing:
-    """The newest `limit` tasks (all with None), oldest first, or the first `limit` in the
-    Ordering the params ask for; each with its attributes (fetched: a list answer has them
-    null). When more exist, their number comes from count_tasks (None if unknown)."""
+    attributes: bool = True,
+) -> Listing | Streamed:
+    """The newest `limit` tasks, oldest first, or the first `limit` in the Ordering the params
+    ask for; each with its attributes (fetched, unless `attributes` is false: a list answer has
+    them null). When more exist, their number comes from count_tasks (None if unknown). No
+    limit: every task, Streamed in the API's order (its default: oldest first), each page's
+    attributes fetched as it comes."""
     path = task_path(resolver.workspace_sid)
-    newest_first = limit is not None and not params.get("Ordering")
+    fill = partial(fill_attributes, resolver.api, path_of=lambda task: f"{path}/{task['sid']}")
+    if limit is None:
+        return read_list(
+            resolver.api, path, params, limit=None, noun="tasks", in_api_order=True,
+            fill=fill if attributes else None,
+        )  # fmt: skip
+    newest_first = not params.get("Ordering")
     query = {**params, "Ordering": "DateCreated:desc"} if newest_first else params
-    listing = read_list(
-        resolver.api, path, query, limit=limit, noun="tasks", on_page=on_page, in_api_order=True
-    )
+    listing = first_of(resolver.api, path, query, limit=limit, noun="tasks", on_page=on_page)
     if newest_first:
         listing.records.reverse()  # oldest first
     if listing.more:
         listing.total = count_tasks(resolver, params)
-    fill_attributes(resolver.api, listing.records, lambda task: f"{path}/{task['sid']}")
+    if attributes:
+        fill(listing.records)
     return listing
 
 

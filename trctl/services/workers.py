@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from trctl.errors import UsageError
 from trctl.services.attributes import dump_attributes, send_update
 from trctl.services.checks import check_expression
 from trctl.services.listed import fill_attributes
-from trctl.services.listing import Listing, read_list
+from trctl.services.listing import Listing, Streamed, read_list
 from trctl.services.resolve import ACTIVITY, QUEUE, WORKER, Resolver
 
 
@@ -22,10 +23,12 @@ def list_workers(
     queue: str | None = None,
     name: str | None = None,
     limit: int | None = None,
-) -> Listing:
+    attributes: bool = True,
+) -> Listing | Streamed:
     """GET /Workers with TargetWorkersExpression (checked locally first) and resolved names:
-    the newest `limit` workers (every page is read: Workers has no order by creation), each
-    with its attributes, fetched (a list answer has them null)."""
+    the newest `limit` workers (every page is read: Workers has no order by creation; no
+    limit: every worker, Streamed), each with its attributes, fetched (a list answer has them
+    null) unless `attributes` is false."""
     if where is not None:
         check_expression(where, "--where")
     params = {
@@ -35,9 +38,11 @@ def list_workers(
         "TaskQueueSid": resolver.optional_sid(QUEUE, queue),
         "FriendlyName": name,
     }
-    listing = read_list(resolver.api, resolver.path(WORKER), params, limit=limit, noun="workers")
-    fill_attributes(resolver.api, listing.records, lambda w: resolver.path(WORKER, w["sid"]))
-    return listing
+    fill = partial(fill_attributes, resolver.api, path_of=lambda w: resolver.path(WORKER, w["sid"]))
+    path = resolver.path(WORKER)
+    return read_list(
+        resolver.api, path, params, limit=limit, noun="workers", fill=fill if attributes else None
+    )
 
 
 def create_worker(

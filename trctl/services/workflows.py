@@ -9,9 +9,15 @@ from typing import Any
 
 from trctl.errors import NotFoundError, UsageError
 from trctl.services.attributes import load_json_document
+from trctl.services.listing import Listing, Streamed, read_list
 from trctl.services.resolve import QUEUE, WORKFLOW, Resolver, find
 
 MAX_RESERVATION_TIMEOUT = 86_400
+
+
+def list_workflows(resolver: Resolver, *, limit: int | None = None) -> Listing | Streamed:
+    """The newest `limit` workflows (every page read), or every one, Streamed."""
+    return read_list(resolver.api, resolver.path(WORKFLOW), None, limit=limit, noun="workflows")
 
 
 class ConfigChecker:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from trctl.errors import ConfigError
+from trctl.services.listing import Listing, Streamed, read_list
 from trctl.services.resolve import MAX_LISTED, WORKSPACE, check_sid, find, record_name
 from trctl.services.rest import TaskRouterApi
 
@@ -22,6 +23,11 @@ def api_for(client: Any) -> TaskRouterApi:
 
 def list_workspaces(client: Any) -> list[dict[str, Any]]:
     return api_for(client).list("/Workspaces")
+
+
+def newest_workspaces(client: Any, *, limit: int | None) -> Listing | Streamed:
+    """The account's newest `limit` workspaces (every page read), or every one, Streamed."""
+    return read_list(api_for(client), "/Workspaces", None, limit=limit, noun="workspaces")
 
 
 def create_workspace(
