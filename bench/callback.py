@@ -1,12 +1,18 @@
 """Benchmark: signed assignment callbacks into CallbackServer vs a bare ThreadingHTTPServer.
 
-5,000 callbacks (each a new ReservationSid, so no replay-cache hits) from 16 concurrent loopback
-clients, one connection per request (keep-alive off, like Twilio). The bare server answers the
-same JSON with no checks at all, in the same run, so the difference is the cost of the checks.
-Each server runs in its own process (as it would against Twilio); the clients are 16 threads
-using http.client in this process.
+5,000 callbacks to each (each a new ReservationSid, so no replay-cache hits) from 16 concurrent
+loopback clients, one connection per request (keep-alive off, like Twilio). The bare server
+answers the same JSON with no checks at all, so the difference is the cost of the checks. Each
+server runs in its own process (as it would against Twilio), both started before the first
+round; the clients are 16 threads using http.client in this process. The load comes in rounds
+(--rounds, default 10) that alternate which server goes first, so a change in the machine's load
+falls on both alike; throughput is all callbacks over the rounds' summed time, percentiles over
+all latencies. Every answer is checked (200 and the accept instruction); one that is not counts
+as an error.
 
-    .venv/bin/python bench/callback.py [--requests 5000] [--clients 16] [--json]
+Targets (the checked server): 0 errors, p99 <= 20 ms.
+
+    .venv/bin/python bench/callback.py [--requests 5000] [--clients 16] [--rounds 10] [--json]
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import load_average, verdict
 
 from trctl.callback import CallbackServer, constant
 from trctl.callback.signature import compute_signature
@@ -89,6 +98,7 @@ class BareHandler(BaseHTTPRequestHandler):
 
 
 def load(url: str, requests: list[tuple[bytes, dict[str, str]]], clients: int) -> dict:
+    """Send `requests` from `clients` threads; the wall time, each latency and the errors."""
     parts = urlsplit(url)
     latencies: list[float] = []
     errors: list[str] = []
@@ -126,35 +136,47 @@ def load(url: str, requests: list[tuple[bytes, dict[str, str]]], clients: int) -
         thread.start()
     for thread in threads:
         thread.join()
-    wall = time.perf_counter() - wall
-    ordered = sorted(latencies)
-    return {
-        "requests": len(requests),
-        "clients": clients,
-        "seconds": round(wall, 3),
-        "throughput_rps": round(len(requests) / wall, 1),
-        "p50_ms": round(statistics.median(ordered) * 1000, 2),
-        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 2),
-        "max_ms": round(ordered[-1] * 1000, 2),
-        "errors": len(errors),
-    }
+    return {"seconds": time.perf_counter() - wall, "latencies": latencies, "errors": errors}
 
 
-def run_server(name: str, kind: str, args: argparse.Namespace) -> dict:
-    """Measure one server, running in its own process as a real callback server would."""
-    context = multiprocessing.get_context("spawn")
-    urls: Any = context.Queue()
-    stop = context.Event()
-    process = context.Process(target=serve, args=(kind, urls, stop), daemon=True)
-    process.start()
-    try:
-        url = urls.get(timeout=30)
-        load(url, prepare(url, 0, min(200, args.requests)), args.clients)  # warm-up
-        requests = prepare(url, 200, args.requests)  # fresh reservations: no replays
-        return {"server": name, **load(url, requests, args.clients)}
-    finally:
-        stop.set()
-        process.join(timeout=10)
+class ServerProcess:
+    """One server (`bare` or `checked`) in its own process, serving until stop()."""
+
+    def __init__(self, name: str, kind: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        urls: Any = context.Queue()
+        self.name = name
+        self.halt = context.Event()
+        self.process = context.Process(target=serve, args=(kind, urls, self.halt), daemon=True)
+        self.process.start()
+        self.url = urls.get(timeout=30)
+        self.seconds = 0.0
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+
+    def send(self, requests: list[tuple[bytes, dict[str, str]]], clients: int) -> None:
+        result = load(self.url, requests, clients)
+        self.seconds += result["seconds"]
+        self.latencies.extend(result["latencies"])
+        self.errors.extend(result["errors"])
+
+    def summary(self, clients: int) -> dict:
+        ordered = sorted(self.latencies)
+        return {
+            "server": self.name,
+            "requests": len(ordered),
+            "clients": clients,
+            "seconds": round(self.seconds, 3),
+            "throughput_rps": round(len(ordered) / self.seconds, 1),
+            "p50_ms": round(statistics.median(ordered) * 1000, 2),
+            "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 2),
+            "max_ms": round(ordered[-1] * 1000, 2),
+            "errors": len(self.errors),
+        }
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.process.join(timeout=10)
 
 
 def serve(kind: str, urls: Any, stop: Any) -> None:
@@ -173,31 +195,61 @@ def serve(kind: str, urls: Any, stop: Any) -> None:
     httpd.server_close()
 
 
+def measure(args: argparse.Namespace) -> list[dict]:
+    """Both servers up, then rounds that alternate which one is loaded first."""
+    servers = [
+        ServerProcess("bare ThreadingHTTPServer (no checks)", "bare"),
+        ServerProcess("trctl CallbackServer (signed, checked)", "checked"),
+    ]
+    try:
+        for server in servers:  # warm-up, not counted
+            load(server.url, prepare(server.url, 0, min(200, args.requests)), args.clients)
+        per_round = max(1, args.requests // args.rounds)
+        first = 200  # fresh reservations after the warm-up's: no replays
+        for round_number in range(args.rounds):
+            order = servers if round_number % 2 == 0 else servers[::-1]
+            for server in order:
+                server.send(prepare(server.url, first, per_round), args.clients)
+            first += per_round
+        return [server.summary(args.clients) for server in servers]
+    finally:
+        for server in servers:
+            server.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
-    results = [
-        run_server("bare ThreadingHTTPServer (no checks)", "bare", args),
-        run_server("trctl CallbackServer (signed, checked)", "checked", args),
-    ]
+    before = load_average()
+    results = measure(args)
+    bare, checked = results
+    met_errors, met_p99 = checked["errors"] == 0, checked["p99_ms"] <= 20
     if args.json:
-        print(json.dumps(results, indent=2))
-    else:
-        header = (
-            f"{'server':40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}"
+        print(json.dumps({"load_average_before": before, "results": results,
+                          "load_average_after": load_average()}, indent=2))  # fmt: skip
+        return 0 if met_errors and met_p99 else 1
+    print(
+        f"{checked['requests']} callbacks to each server, {args.clients} concurrent clients, "
+        f"no keep-alive, {args.rounds} alternating rounds"
+    )
+    print(f"{'server':40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
+    for r in results:
+        print(
+            f"{r['server']:40} {r['throughput_rps']:>8} {r['p50_ms']:>8} "
+            f"{r['p99_ms']:>8} {r['max_ms']:>8} {r['errors']:>6}"
         )
-        print(f"{args.requests} callbacks, {args.clients} concurrent clients, no keep-alive")
-        print(header)
-        for r in results:
-            print(
-                f"{r['server']:40} {r['throughput_rps']:>8} {r['p50_ms']:>8} "
-                f"{r['p99_ms']:>8} {r['max_ms']:>8} {r['errors']:>6}"
-            )
-    checked = results[1]
-    return 0 if checked["errors"] == 0 and checked["p99_ms"] <= 20 else 1
+    print(verdict("checked server errors", str(checked["errors"]), met_errors, "0"))
+    print(verdict("checked server p99", f"{checked['p99_ms']} ms", met_p99, "<= 20 ms"))
+    print(
+        f"checked/bare throughput {checked['throughput_rps'] / bare['throughput_rps']:.2f}x "
+        "(no target: the cost of the checks)"
+    )
+    print(f"load average before/after: {before} / {load_average()}")
+    return 0 if met_errors and met_p99 else 1
 
 
 if __name__ == "__main__":
