@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 import pytest
-from run_environment import string_environment
+from run_environment import running_in, string_environment
 
 from trctl.cli.output import Column, emit, emit_pages, list_options
 from trctl.cli.params import show_listing
@@ -111,3 +111,44 @@ def test_a_streamed_list_counts_what_it_printed_and_what_came_out_of_order() -> 
     assert printed(["--csv"], in_order)[1] == "" and in_order.out_of_order == 0
     unchecked = Streamed(iter(shuffled), "tasks", when=None)  # an --order of the API's
     assert printed(["--csv"], unchecked)[1] == "" and unchecked.printed == 4
+
+
+class SetClock:
+    """Monotonic time a test sets; nothing sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.mark.parametrize("stdout_is_the_terminal", [False, True])
+def test_a_streamed_list_shows_its_progress_on_stderr_only_when_stdout_is_elsewhere(
+    stdout_is_the_terminal,
+) -> None:
+    clock = SetClock()
+    environment = string_environment(
+        stderr_isatty=True, stdout_isatty=stdout_is_the_terminal, clock=clock
+    )
+    seen: list[str] = []
+
+    def pages() -> Iterator[list[dict[str, Any]]]:
+        yield RECORDS[:2]
+        clock.now = 1.25  # the second page takes a while
+        app.spinner.tick()
+        seen.append(environment.stderr.getvalue())
+        yield RECORDS[2:]
+
+    with running_in(environment) as app:
+        show_listing(Streamed(pages(), "workers"), COLUMNS)
+        app.close()
+    if stdout_is_the_terminal:  # the rows are the progress; a spinner would draw among them
+        assert environment.stderr.getvalue() == "" and seen == [""]
+    else:
+        assert seen[0].endswith("\r| listing workers, 2 so far (1 s)")
+        assert environment.stderr.getvalue().endswith("\r" + " " * len(seen[0].strip("\r")) + "\r")
+    assert len(environment.stdout.getvalue().splitlines()) == 1 + len(RECORDS)
