@@ -88,14 +88,17 @@ def _groups(group: click.Group, ctx: click.Context):
     for name in group.list_commands(ctx):
         command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
-            yield from _groups(command, click.Context(command, info_name=name, parent=ctx))
+            # make_context applies the commands' context settings (-h, as `trctl` has it): a
+            # bare Context left click caching a help option without -h for the README to show
+            sub = command.make_context(name, [], parent=ctx, resilient_parsing=True)
+            yield from _groups(command, sub)
 
 
 def test_every_summary_in_help_at_80_columns_is_a_whole_sentence() -> None:
     """What `--help` lists for each command on an 80-column terminal: click cuts a summary at
     its first '. ' (so `e.g.` ended it) or at the column's width (with '...')."""
     width = 80 - 2  # click's help formatter keeps 2 columns free
-    for group, ctx in _groups(root, click.Context(root, info_name="trctl")):
+    for group, ctx in _groups(root, root.make_context("trctl", [], resilient_parsing=True)):
         names = group.list_commands(ctx)
         limit = width - 6 - max(len(name) for name in names)
         for name in names:
