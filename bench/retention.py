@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -32,43 +31,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from emulator import COMPLETE, Client  # bench/emulator.py: the keep-alive client
+from emulator import COMPLETE
+from harness import Client, EmulatorProcess
 
 SAMPLE_EVERY = 5_000
 WARM_UP = 20_000
 TARGET_GROWTH = 0.10
-
-
-class EmulatorProcess:
-    """`python -m trctl.emulator --memory --port 0 ...`, with the URL and credentials it printed."""
-
-    def __init__(self, *args: str) -> None:
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "trctl.emulator", "--memory", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert self.popen.stdout is not None
-        self.url = self.popen.stdout.readline().strip()
-        if not self.url.startswith("http://"):
-            raise SystemExit(f"the emulator did not start: {self.popen.stderr.read()}")
-        exports = dict(
-            line.strip().removeprefix("export ").split("=", 1)
-            for line in (self.popen.stdout.readline() for _ in range(3))
-        )
-        self.account_sid = exports["TWILIO_ACCOUNT_SID"]
-        self.auth_token = exports["TWILIO_AUTH_TOKEN"]
-
-    def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS")
-
-    def stop(self) -> None:
-        self.popen.terminate()
-        self.popen.wait(10)
 
 
 def setup(client: Client, workers: int) -> dict[str, str]:
@@ -114,12 +82,12 @@ def run(proc: EmulatorProcess, total: int, threads: int) -> dict[str, Any]:
 
     def client() -> Client:
         if not hasattr(clients, "c"):
-            clients.c = Client(proc)  # type: ignore[arg-type]
+            clients.c = proc.client()
         return clients.c
 
-    ws = setup(Client(proc), workers=2 * threads)  # more workers than tasks in flight
-    first_task = lifecycle(Client(proc), ws, 0)
-    events = Client(proc).request("GET", ws["base"] + "/Events?PageSize=1")["events"]
+    ws = setup(proc.client(), workers=2 * threads)  # more workers than tasks in flight
+    first_task = lifecycle(proc.client(), ws, 0)
+    events = proc.client().request("GET", ws["base"] + "/Events?PageSize=1")["events"]
     samples = [(1, proc.rss_mb())]
     started = time.perf_counter()
     done = 1
@@ -137,14 +105,14 @@ def run(proc: EmulatorProcess, total: int, threads: int) -> dict[str, Any]:
 
 def status_of(proc: EmulatorProcess, path: str) -> int:
     try:
-        Client(proc).request("GET", path)
+        proc.client().request("GET", path)
     except RuntimeError as exc:
         return int(str(exc).split(": ")[1].split()[0])
     return 200
 
 
 def completed_listed(proc: EmulatorProcess, base: str) -> int:
-    client, count = Client(proc), 0
+    client, count = proc.client(), 0
     page = client.request("GET", base + "/Tasks?AssignmentStatus=completed&PageSize=1000")
     while True:
         count += len(page["tasks"])
@@ -164,7 +132,7 @@ def main() -> int:
     load = os.getloadavg()
     print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
-    proc = EmulatorProcess("--retention", str(args.retention))
+    proc = EmulatorProcess(extra=["--retention", str(args.retention)])
     try:
         result = run(proc, args.lifecycles, args.threads)
         base = result["ws"]["base"]
@@ -193,7 +161,7 @@ def main() -> int:
     }
 
     if args.contrast:
-        keep = EmulatorProcess("--keep-finished")
+        keep = EmulatorProcess(extra=["--keep-finished"])
         try:
             contrast = run(keep, args.contrast, args.threads)
         finally:

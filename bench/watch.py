@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from emulator import Client  # noqa: E402  (bench/emulator.py: a keep-alive HTTP client)
+from harness import Client  # noqa: E402  (a keep-alive HTTP client)
 
 STEADY_TARGET_REQUESTS = 3
 STATS_TARGET_REQUESTS = 3
@@ -101,7 +101,7 @@ class EmulatorProcess:
 def build(emu: EmulatorProcess, workers: int, queues: int) -> dict[str, Any]:
     """The workspace without tasks: activities, `queues` queues and one filter for each, and
     `workers` workers spread over the queues (skill = n % queues), all Offline."""
-    client = Client(emu)  # type: ignore[arg-type]
+    client = Client(emu.url, emu.account_sid, emu.auth_token)
     ws = client.request("POST", "/v1/Workspaces", {"FriendlyName": "Bench watch",
                                                     "MultiTaskEnabled": "false"})  # fmt: skip
     base = f"/v1/Workspaces/{ws['sid']}"
@@ -138,7 +138,7 @@ def build(emu: EmulatorProcess, workers: int, queues: int) -> dict[str, Any]:
 
     def own_client() -> Client:
         if not hasattr(local, "client"):
-            local.client = Client(emu)  # type: ignore[arg-type]
+            local.client = Client(emu.url, emu.account_sid, emu.auth_token)
         return local.client
 
     with ThreadPoolExecutor(SETUP_THREADS) as pool:
