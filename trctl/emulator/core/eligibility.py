@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,6 +165,10 @@ class Eligibility(Service):
         """Every available worker with room on the channel, as routing sees them."""
         workspace = self.kernel.workspace(workspace_sid)
         return [self.view(row, free) for row, free in self.free_workers(workspace, channel_sid)]
+
+    def member_sids(self, queue: Row, workers: Iterable[Row]) -> set[str]:
+        """The SIDs of those of `workers` the queue's TargetWorkers matches."""
+        return {row["sid"] for row in workers if self.is_member(queue, row)}
 
     def member_views(self, queue: Row) -> list[WorkerView]:
         """Every worker (any activity) the queue's TargetWorkers matches."""

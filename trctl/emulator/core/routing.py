@@ -8,6 +8,7 @@ query per class, however many tasks wait behind the heads it cannot take)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from trctl.emulator.core.eligibility import Eligibility, routing_class
@@ -247,6 +248,9 @@ class Router(Service):
 
     def member_views(self, queue: Row) -> list[WorkerView]:
         return self.eligibility.member_views(queue)
+
+    def member_sids(self, queue: Row, workers: Iterable[Row]) -> set[str]:
+        return self.eligibility.member_sids(queue, workers)
 
     def task_view(self, task: Row) -> TaskView:
         return self.eligibility.task_view(task)

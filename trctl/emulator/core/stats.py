@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from trctl.emulator.core.clock import iso
 from trctl.emulator.core.errors import bad_request
 from trctl.emulator.core.kernel import Kernel, Service
 from trctl.emulator.core.routing import Router
-from trctl.emulator.core.store import Store
+from trctl.emulator.core.store import Row, Store
 
 ACTIVE = ("pending", "reserved", "assigned", "wrapping")
 TASK_COLUMNS = ("task_queue_sid", "workflow_sid")
@@ -32,6 +33,22 @@ def _scope(column: str | None, value: str | Collection[str] | None) -> tuple[str
         return f" AND {column} = ?", [value]
     marks = ", ".join("?" for _ in value) or "NULL"
     return f" AND {column} IN ({marks})", list(value)
+
+
+class Age(NamedTuple):
+    """One event of a task, as cumulative statistics read it."""
+
+    task_sid: str
+    when: float
+    age: int  # the task's age at that moment, in seconds
+    key: str | None  # the value of the column the figures are grouped by
+
+
+def _by_key(ages: list[Age]) -> dict[str | None, list[Age]]:
+    grouped: dict[str | None, list[Age]] = {}
+    for age in ages:
+        grouped.setdefault(age.key, []).append(age)
+    return grouped
 
 
 def _durations(values: Iterable[float]) -> dict[str, int]:
@@ -73,6 +90,17 @@ class Stats:
         self.now = kernel.now()
         self.channel = channel_sid
 
+    @cached_property
+    def workers(self) -> list[Row]:
+        """The workspace's workers, read once per scope (a page of queues judges them all)."""
+        return self.store.all(
+            "SELECT * FROM workers WHERE workspace_sid = ? ORDER BY id", (self.ws,)
+        )
+
+    def members(self, queue: Row) -> set[str]:
+        """The SIDs of the workers (any activity) the queue's TargetWorkers matches."""
+        return self.router.member_sids(queue, self.workers)
+
     def require(self, table: str, sid: str) -> str:
         """The SID of a task queue, workflow or worker of this workspace (404 otherwise)."""
         return str(self.kernel.load(table, sid, self.ws)["sid"])
@@ -89,9 +117,7 @@ class Stats:
             return None
         sids = {
             row["sid"]
-            for row in self.store.all(
-                "SELECT sid, friendly_name FROM workers WHERE workspace_sid = ?", (self.ws,)
-            )
+            for row in self.workers
             if not friendly_name or row["friendly_name"] == friendly_name
         }
         if queue_sid or queue_name:
@@ -102,19 +128,14 @@ class Stats:
             )
             if queue is None:
                 raise bad_request(f"TaskQueue {queue_sid or queue_name} does not exist")
-            sids &= {view.sid for view in self.router.member_views(queue)}
+            sids &= self.members(queue)
         return sids
 
     def queue_workers(self, queue_sid: str) -> tuple[list[dict[str, Any]], int, int]:
         """The queue's activity statistics, eligible worker count and available eligible count."""
         queue = self.kernel.load("task_queues", queue_sid, self.ws)
-        members = {view.sid for view in self.router.member_views(queue)}
-        available = {
-            row["sid"]
-            for row in self.store.all(
-                "SELECT sid FROM workers WHERE workspace_sid = ? AND available = 1", (self.ws,)
-            )
-        }
+        members = self.members(queue)
+        available = {row["sid"] for row in self.workers if row["available"]}
         return self.activity_statistics(members), len(members), len(members & available)
 
     # -- real time ------------------------------------------------------------------------------
@@ -164,9 +185,7 @@ class Stats:
 
     def activity_statistics(self, worker_sids: set[str] | None = None) -> list[dict[str, Any]]:
         counts: dict[str, int] = {}
-        for row in self.store.all(
-            "SELECT sid, activity_sid FROM workers WHERE workspace_sid = ?", (self.ws,)
-        ):
+        for row in self.workers:
             if worker_sids is None or row["sid"] in worker_sids:
                 counts[row["activity_sid"]] = counts.get(row["activity_sid"], 0) + 1
         return [
@@ -190,6 +209,8 @@ class Stats:
         value: str | Collection[str] | None = None,
         split: list[int] | None = None,
     ) -> dict[str, Any]:
+        """The cumulative figures over [start, end]: the workspace's, or those of the events
+        whose `column` is `value` (one SID or a set of them)."""
         scope, args = _scope(column, value)
         counts = {
             row["t"]: row["n"]
@@ -201,9 +222,65 @@ class Stats:
         }
         accepted = self._ages("reservation.accepted", start, end, scope, args)
         task_scope, task_args = (scope, args) if column in TASK_COLUMNS else ("", [])
-        canceled = [age for _, _, age in self._ages("task.canceled", start, end, task_scope,
-                                                    task_args)]  # fmt: skip
-        waits = [age for _, _, age in accepted]
+        canceled = self._ages("task.canceled", start, end, task_scope, task_args)
+        queued = [wait for _, wait in self._queued(accepted)]
+        return self._figures(start, end, column, counts, accepted, canceled, queued, split)
+
+    def cumulative_each(
+        self,
+        start: float,
+        end: float,
+        column: str,
+        values: Collection[str],
+        split: list[int] | None = None,
+    ) -> dict[str, dict[str, Any]]:
+        """cumulative() for each of `values` (the queues of a page, say), from one reading of
+        the window's events instead of one per value."""
+        scope, args = _scope(column, list(values))
+        counts: dict[str, dict[str, int]] = {value: {} for value in values}
+        for row in self.store.all(
+            f"SELECT {column} AS k, event_type AS t, COUNT(*) AS n FROM events "
+            f"WHERE workspace_sid = ? AND event_date BETWEEN ? AND ?{scope} GROUP BY k, t",
+            [self.ws, start, end, *args],
+        ):
+            counts[row["k"]][row["t"]] = row["n"]
+        accepted = _by_key(self._ages("reservation.accepted", start, end, scope, args, column))
+        if column in TASK_COLUMNS:
+            canceled = _by_key(self._ages("task.canceled", start, end, scope, args, column))
+        else:  # the task's events are not the worker's: the workspace's cancels for every value
+            everywhere = self._ages("task.canceled", start, end, "", [])
+            canceled = {value: everywhere for value in values}
+        queued: dict[str | None, list[float]] = {}
+        for age, wait in self._queued([age for ages in accepted.values() for age in ages]):
+            queued.setdefault(age.key, []).append(wait)
+        figures = {}
+        for value in values:
+            figures[value] = self._figures(
+                start,
+                end,
+                column,
+                counts[value],
+                accepted.get(value, []),
+                canceled.get(value, []),
+                queued.get(value, []),
+                split,
+            )
+        return figures
+
+    @staticmethod
+    def _figures(
+        start: float,
+        end: float,
+        column: str | None,
+        counts: dict[str, int],
+        accepted: list[Age],
+        canceled_ages: list[Age],
+        queued: list[float],
+        split: list[int] | None,
+    ) -> dict[str, Any]:
+        """The cumulative record from the window's event counts and ages."""
+        waits = [age.age for age in accepted]
+        canceled = [age.age for age in canceled_ages]
         result: dict[str, Any] = {
             "start_time": iso(start),
             "end_time": iso(end),
@@ -220,7 +297,7 @@ class Stats:
             "avg_task_acceptance_time": _durations(waits)["avg"],
             "wait_duration_until_accepted": _durations(waits),
             "wait_duration_until_canceled": _durations(canceled),
-            "wait_duration_in_queue_until_accepted": _durations(self._queued(accepted)),
+            "wait_duration_in_queue_until_accepted": _durations(queued),
             "split_by_wait_time": {},
         }
         for seconds in split or []:
@@ -237,9 +314,16 @@ class Stats:
         return result
 
     def _ages(
-        self, event_type: str, start: float, end: float, scope: str, args: list[Any]
-    ) -> list[tuple[str, float, int]]:
-        """(task SID, when, the task's age then) of each event of this type in the window.
+        self,
+        event_type: str,
+        start: float,
+        end: float,
+        scope: str,
+        args: list[Any],
+        key: str | None = None,
+    ) -> list[Age]:
+        """Each event of this type in the window: its task, when, the task's age then, and
+        its `key` column.
 
         Read from the event log, not the tasks: a finished task is deleted after 5 minutes
         but what it did counts as long as its events are kept (30 days)."""
@@ -250,17 +334,22 @@ class Stats:
         )
         codec = self.kernel.events_codec
         return [
-            (row["task_sid"], row["event_date"], int(codec.field(row, "TaskAge") or 0))
+            Age(
+                row["task_sid"],
+                row["event_date"],
+                int(codec.field(row, "TaskAge") or 0),
+                row[key] if key else None,
+            )
             for row in rows
         ]
 
-    def _queued(self, accepted: list[tuple[str, float, int]]) -> list[float]:
+    def _queued(self, accepted: list[Age]) -> list[tuple[Age, float]]:
         """For each acceptance, how long the task had been in its queue: since its last
         task-queue.entered event (which came after the task was created, age seconds before)."""
         if not accepted:
             return []
-        earliest = min(when - age for _, when, age in accepted) - 1
-        latest = max(when for _, when, _ in accepted)
+        earliest = min(age.when - age.age for age in accepted) - 1
+        latest = max(age.when for age in accepted)
         entered: dict[str, list[float]] = {}
         for row in self.store.all(
             "SELECT task_sid, event_date FROM events WHERE workspace_sid = ? AND event_type = "
@@ -269,10 +358,10 @@ class Stats:
         ):
             entered.setdefault(row["task_sid"], []).append(row["event_date"])
         waits = []
-        for task_sid, when, _ in accepted:
-            before = [moment for moment in entered.get(task_sid, ()) if moment <= when]
+        for age in accepted:
+            before = [moment for moment in entered.get(age.task_sid, ()) if moment <= age.when]
             if before:
-                waits.append(when - max(before))
+                waits.append((age, age.when - max(before)))
         return waits
 
     def activity_durations(

@@ -106,6 +106,10 @@ def _queue_realtime(stats: Stats, queue: str) -> dict[str, Any]:
 
 def _queue_cumulative(call: Call, stats: Stats, queue: str) -> dict[str, Any]:
     data = stats.cumulative(*_window(call), "task_queue_sid", queue, _split(call))
+    return _as_queue_cumulative(queue, data)
+
+
+def _as_queue_cumulative(queue: str, data: dict[str, Any]) -> dict[str, Any]:
     for key in ("tasks_created", "tasks_timed_out_in_workflow"):
         data.pop(key)
     return {"task_queue_sid": queue, **data}
@@ -127,9 +131,13 @@ def queue_cumulative(call: Call) -> Response:
     return json_response(200, {**_base(call, path), **_queue_cumulative(call, _stats(call), queue)})
 
 
-def _queue_statistics(call: Call, stats: Stats, queue: str) -> dict[str, Any]:
+def _queue_statistics(
+    call: Call, stats: Stats, queue: str, cumulative: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A queue's Statistics record; `cumulative` when already worked out for a whole page."""
     realtime = _queue_realtime(stats, queue)
-    cumulative = _queue_cumulative(call, stats, queue)
+    if cumulative is None:
+        cumulative = _queue_cumulative(call, stats, queue)
     realtime.pop("task_queue_sid")
     cumulative.pop("task_queue_sid")
     return {"task_queue_sid": queue, "realtime": realtime, "cumulative": cumulative}
@@ -149,13 +157,15 @@ def list_queue_statistics(call: Call) -> Response:
     flt = TaskQueueFilter(call.params.raw("FriendlyName"))
     page = call.core.queries.task_queues(call.ws, flt, cursor_of(call.params))
     base = _base(call, "")
+    sids = [record.sid for record in page.records]
+    cumulative = stats.cumulative_each(*_window(call), "task_queue_sid", sids, _split(call))
     records = [
         {
             "account_sid": base["account_sid"],
             "workspace_sid": call.ws,
-            **_queue_statistics(call, stats, record.sid),
+            **_queue_statistics(call, stats, sid, _as_queue_cumulative(sid, cumulative[sid])),
         }
-        for record in page.records
+        for sid in sids
     ]
     body = envelope(
         call.base_url, call.request.path, call.params, "task_queues_statistics", records, page
