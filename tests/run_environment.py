@@ -32,6 +32,19 @@ class RecordingClock:
         self.slept.append(seconds)
 
 
+class SetClock:
+    """Monotonic time a test sets; nothing sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def variables(values: Mapping[str, str | None]) -> dict[str, str]:
     """A variables mapping from test values; None means unset (as in CliRunner's env)."""
     return {name: value for name, value in values.items() if value is not None}

@@ -4,22 +4,9 @@ and ages read short."""
 from __future__ import annotations
 
 import pytest
-from run_environment import running_in, string_environment
+from run_environment import SetClock, running_in, string_environment
 
 from trctl.cli.params import age, page_progress
-
-
-class SetClock:
-    """Monotonic time a test sets; nothing sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def test_no_indicator_when_stderr_is_not_a_terminal() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 import pytest
-from run_environment import running_in, string_environment
+from run_environment import SetClock, running_in, string_environment
 
 from trctl.cli.output import Column, emit, emit_pages, list_options
 from trctl.cli.params import show_listing
@@ -111,19 +111,6 @@ def test_a_streamed_list_counts_what_it_printed_and_what_came_out_of_order() -> 
     assert printed(["--csv"], in_order)[1] == "" and in_order.out_of_order == 0
     unchecked = Streamed(iter(shuffled), "tasks", when=None)  # an --order of the API's
     assert printed(["--csv"], unchecked)[1] == "" and unchecked.printed == 4
-
-
-class SetClock:
-    """Monotonic time a test sets; nothing sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.mark.parametrize("stdout_is_the_terminal", [False, True])
