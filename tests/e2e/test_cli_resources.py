@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from cli_support import as_csv, as_json, invoke, ok
+from cli_support import as_csv, as_json, failed, invoke, ok
 
 SPANISH = "Customer Care Requests - Spanish"
 ENGLISH = "Customer Care Requests - English"
@@ -61,9 +61,20 @@ def test_task_create_formats(cli_env, quickstart) -> None:
     assert "STATUS" in table.stdout and "pending" in table.stdout and ENGLISH in table.stdout
 
 
-def test_task_create_uses_trctl_workflow_sid(cli_env, quickstart) -> None:
-    env = {**cli_env, "TRCTL_WORKFLOW_SID": quickstart.workflow_sid}
-    assert create_task(env, "--attr", "x=1")["workflow_sid"] == quickstart.workflow_sid
+def test_task_create_uses_trctl_workflow_sid(cli_env, quickstart, sdk) -> None:
+    """With two workflows, TaskRouter cannot choose: ignoring TRCTL_WORKFLOW_SID (the mutant
+    `chosen = name_or_sid` in Resolver.workflow_sid) exits 2 asking which one; the variable
+    names the second, so the task goes to its queue."""
+    english = {"task_routing": {"default_filter": {"queue": quickstart.queues[ENGLISH]}}}
+    ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
+    second = ws.workflows.create(friendly_name="All English", configuration=json.dumps(english))
+    env = {**cli_env, "TRCTL_WORKFLOW_SID": second.sid}
+    task = create_task(env, "--attr", "selected_language=es")
+    assert task["workflow_sid"] == second.sid
+    assert task["task_queue_sid"] == quickstart.queues[ENGLISH]
+    by_name = {**cli_env, "TRCTL_WORKFLOW_SID": "all english"}  # a name works as well as a SID
+    assert create_task(by_name, "--attr", "x=1")["workflow_sid"] == second.sid
+    assert "--workflow" in failed(cli_env, 2, "task", "create", "--attr", "x=1")
 
 
 def test_tasks_list_filters_order_and_limits(cli_env, quickstart, sdk) -> None:

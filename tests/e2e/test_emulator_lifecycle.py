@@ -6,19 +6,7 @@ import json
 from typing import Any
 
 from emulator_callbacks import CallbackServer, defer
-
-
-def workspace(sdk: Any, *, multi: bool = False, name: str = "Rules") -> tuple[Any, dict[str, str]]:
-    ws_record = sdk.taskrouter.v1.workspaces.create(friendly_name=name, multi_task_enabled=multi)
-    ws = sdk.taskrouter.v1.workspaces(ws_record.sid)
-    activities = {a.friendly_name: a.sid for a in ws.activities.list()}
-    return ws, activities
-
-
-def flow(ws: Any, routing: dict[str, Any], **kwargs: Any) -> str:
-    return ws.workflows.create(
-        friendly_name="Flow", configuration=json.dumps({"task_routing": routing}), **kwargs
-    ).sid
+from emulator_rules import flow, workspace
 
 
 def test_task_ttl_cancels_with_the_documented_reason(emulator: Any, sdk: Any) -> None:
