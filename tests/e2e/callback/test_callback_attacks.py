@@ -364,3 +364,45 @@ def test_a_hundred_idle_and_drip_feeding_sockets_do_not_delay_a_valid_callback(r
         assert answer.status == 200 and answer.json() == {"instruction": "accept"}
         assert elapsed < 1.0, f"answered after {elapsed:.2f} s"
         assert recorder.calls == ["WR" + "c0ffee".rjust(32, "0")]
+
+
+class SteppedClock:
+    """A clock that moves only when told, and lets a thread wait until others have read it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.reads = 0
+        self.cond = threading.Condition()
+
+    def __call__(self) -> float:
+        with self.cond:
+            self.reads += 1
+            self.cond.notify_all()
+            return self.now
+
+    def jump_and_wait_for_reaper(self, seconds: float) -> None:
+        """Move past every deadline, then wait until the reaper has made one whole pass with the
+        new time (while decide() runs, only the reaper reads the clock: 2 reads = 1 pass)."""
+        with self.cond:
+            self.now += seconds
+            seen = self.reads
+            assert self.cond.wait_for(lambda: self.reads >= seen + 2, timeout=5)
+
+
+def test_a_slow_decision_after_timely_headers_is_not_reaped():
+    """The reaper's deadline is for the headers only: once they are in, a decide() that takes
+    longer than header_timeout still gets its answer out. Kills the mutants that stop
+    ConnectionReaper.release forgetting the socket and that skip release in do_POST."""
+    clock = SteppedClock()
+
+    def slow(request: Any) -> dict:
+        clock.jump_and_wait_for_reaper(60)  # 60 s "later", well past header_timeout (1 s)
+        return {"instruction": "accept"}
+
+    server = CallbackServer(TOKEN, decide=slow, header_timeout=1.0, clock=clock).start()
+    try:
+        answer = post_form(server.url, assignment_params("5105"))
+    finally:
+        server.stop()
+    assert answer.status == 200
+    assert answer.json() == {"instruction": "accept"}
