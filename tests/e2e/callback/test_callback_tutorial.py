@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 
 import pytest
@@ -137,3 +138,29 @@ instruction = "none"
     assert rejected["answer"]["activity_sid"] == quickstart.activities["Offline"]
     assert process.stop() == 0
     assert process.stderr_lines[-1].startswith("Summary: 2 answered (accept 1, reject 1)")
+
+
+def test_the_plain_live_log_names_the_reservation_and_how_long_the_answer_took(
+    serve, cli_env, sdk, quickstart, emulator
+):
+    """Piped, the live log is one line of six columns per callback; each is checked against what
+    the emulator did: the reservation it made, the task and its attributes, Alice by name, the
+    answer and the server's own latency (kills the mutants that blank the reservation column or
+    measure latency in seconds or from the wrong start)."""
+    process = serve([], cli_env)
+    task_sid = create_task(cli_env, "es")
+    trctl(cli_env, "worker", "set-activity", "Alice", "Idle")
+    assert emulator.wait_idle(10)
+    workspace = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
+    (reservation,) = workspace.tasks(task_sid).reservations.list()
+    line = process.wait_stdout(lambda text: task_sid in text)
+    time_of_day, reserved, task, worker, answer, latency = line.split("  ")
+    assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d\d\d", time_of_day), line
+    assert reserved == reservation.sid
+    assert task == f'{task_sid} {{"selected_language":"es"}}'
+    assert worker == f"Alice ({quickstart.workers['Alice']})"
+    assert answer == "accept"
+    milliseconds = re.fullmatch(r"(\d+\.\d) ms", latency)
+    assert milliseconds, line
+    assert 0.0 < float(milliseconds.group(1)) < 5000.0  # answered locally: well under 5 s
+    assert process.stop() == 0
