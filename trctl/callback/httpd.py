@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import queue
 import re
 import selectors
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from trctl.callback.server import CallbackServer
+
+log = logging.getLogger("trctl.callback")
 
 
 class Reply(Exception):
@@ -180,7 +184,11 @@ class PooledHTTPServer(HTTPServer):
             self._work.put(None)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that vanished mid-answer is not worth a traceback on stderr
+        """A client that vanished mid-answer (OSError) is not worth a word; anything else is a
+        bug in answering, logged with its traceback rather than lost with the connection."""
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        log.error("answering a callback failed", exc_info=True)
 
 
 MAX_HEAD = 65536 + 4096  # http.server's longest line, and some

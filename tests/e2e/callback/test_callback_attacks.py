@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -406,3 +407,32 @@ def test_a_slow_decision_after_timely_headers_is_not_reaped():
         server.stop()
     assert answer.status == 200
     assert answer.json() == {"instruction": "accept"}
+
+
+def test_a_failure_while_answering_is_logged_not_swallowed(recorder, thread_errors):
+    """A bug in answering (here handle_post raising) used to vanish with the connection in the
+    handler pool's handle_error; now it is logged with its traceback, so the suite's
+    thread_errors fixture fails the test that meets one. A client resetting the connection is
+    still not worth a word. One handler thread: each request is handled after the one before."""
+    server = CallbackServer(TOKEN, decide=recorder, max_threads=1).start()
+    try:
+
+        def broken(handler: Any) -> None:
+            raise RuntimeError("a bug while answering")
+
+        server.handle_post = broken
+        with pytest.raises(OSError):
+            post_form(server.url, assignment_params("b06"))  # closed without an answer
+        (seen,) = thread_errors.take()  # logged before the socket was closed
+        assert "logged 'answering a callback failed'" in seen
+        assert "RuntimeError: a bug while answering" in seen
+
+        del server.handle_post
+        sock = _open(server)
+        sock.sendall(b"POST /assign")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # RST: the handler's read fails with ConnectionResetError
+        assert_still_serving(server, recorder)  # handled after the reset one, by the same thread
+    finally:
+        server.stop()
+    assert thread_errors.take() == []
