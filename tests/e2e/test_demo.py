@@ -145,6 +145,32 @@ def test_keep_running_leaves_a_usable_emulator_until_ctrl_c_or_sigterm(tmp_path,
             process.wait()
 
 
+def test_a_sigterm_sent_the_moment_the_invitation_appears_stops_cleanly(tmp_path):
+    """The race the suite once met under load: "Press Ctrl-C" was printed before the signal
+    handlers were installed, so a SIGTERM sent on seeing it killed the demo (exit -15, no
+    "Stopped."). Here the signal goes out as soon as the line is read."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trctl", "demo", "--keep-running"],
+        env=demo_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for line in process.stdout:  # bounded by pytest-timeout
+            if line.startswith("Press Ctrl-C"):
+                process.send_signal(signal.SIGTERM)
+                break
+        out, err = process.communicate(timeout=30)
+        assert process.returncode == 0, (process.returncode, err)
+        assert out.strip().endswith("Stopped.")
+        assert "Traceback" not in err
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def try_what_the_demo_suggests(env: dict[str, str], out: list[str]) -> None:
     """Every command under "What to try next" works, in order, on the emulator left running."""
     start = next(i for i, line in enumerate(out) if line.startswith("What to try next"))

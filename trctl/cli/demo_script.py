@@ -387,6 +387,9 @@ def demo_environment(emulator: Any, config_dir: Path) -> dict[str, str]:
     }
 
 
+EXPORTED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TRCTL_API_URL", "TRCTL_WORKSPACE_SID")
+
+
 def wait_for_interrupt(
     world: World, echo: Callable[[str], None], log: Callable[[str], None]
 ) -> None:
@@ -396,13 +399,14 @@ def wait_for_interrupt(
     from trctl.emulator.requestlog import printer
 
     world.emulator.observer = printer(log)  # before the lines that invite requests
-    echo("\nThe emulator keeps running. In another terminal:")
-    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TRCTL_API_URL", "TRCTL_WORKSPACE_SID"):
-        echo(f"export {name}={shlex.quote(world.env[name])}")
-    echo("(the auth token is the emulator's own throwaway credential)")
-    echo("Its requests and callbacks are logged on stderr as they happen.")
-    echo("Press Ctrl-C to stop.")
     stop = threading.Event()
+    # the handlers go in before the invitation: a SIGTERM sent on reading it is a clean stop
     with stop_on_signals(stop):
+        echo("\nThe emulator keeps running. In another terminal:")
+        for name in EXPORTED:
+            echo(f"export {name}={shlex.quote(world.env[name])}")
+        echo("(the auth token is the emulator's own throwaway credential)")
+        echo("Its requests and callbacks are logged on stderr as they happen.")
+        echo("Press Ctrl-C to stop.")
         stop.wait()
     echo("Stopped.")
