@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench mutate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,5 +33,16 @@ bench: $(STAMP)
 	$(BIN)/python bench/limits.py
 	$(BIN)/python bench/simulate.py
 
+# mutation testing, group by group (mutation/modules.toml; MODULES="expr resolve" chooses some):
+# cosmic-ray writes each mutant into a copy of the tree and runs the group's tests; the scores
+# and the surviving mutants are printed (docs/testing.md). Slow, so not part of `make test`.
+MUTATION_TOOLS := $(VENV)/.mutation-tools
+$(MUTATION_TOOLS): $(STAMP)
+	$(BIN)/python -m pip install --quiet 'cosmic-ray==8.7.0'
+	touch $(MUTATION_TOOLS)
+
+mutate: $(MUTATION_TOOLS)
+	$(BIN)/python scripts/mutate.py $(MODULES)
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info .mutation
