@@ -2,6 +2,7 @@
 
 python scripts/mutate.py                  # every group of mutation/modules.toml, in turn
 python scripts/mutate.py expr resolve     # only these groups
+python scripts/mutate.py --again expr     # only the last run's survivors (tests were added)
 python scripts/mutate.py --report         # the scores of the last runs again, without running
 python scripts/mutate.py --docs           # rewrite docs/testing.md's scores from the last runs
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import ast
 import fcntl
+import hashlib
 import json
 import shutil
 import subprocess
@@ -80,6 +82,7 @@ class Group:
 class Mutant:
     path: str
     line: int
+    where: str  # the enclosing def or class (for a decorator, the decorated one), dotted
     operator: str
     before: str
     after: str
@@ -99,15 +102,34 @@ def load_groups() -> list[Group]:
     return [Group(**entry) for entry in data["group"]]
 
 
-def load_equivalents() -> dict[tuple[str, str, str, str], str]:
-    """(file, operator, line before, line after) -> why the mutant cannot be told apart."""
+def load_equivalents() -> dict[tuple[str, str, str, str, str], str]:
+    """(file, where, operator, line before, line after) -> why no test can tell it apart."""
     if not EQUIVALENT.exists():
         return {}
     data = tomllib.loads(EQUIVALENT.read_text())
     return {
-        (e["file"], e["operator"], e["before"].strip(), e["after"].strip()): e["why"]
+        (e["file"], e["where"], e["operator"], e["before"].strip(), e["after"].strip()): e["why"]
         for e in data.get("mutant", [])
     }
+
+
+def enclosing(path: Path, line: int) -> str:
+    """The dotted name of the innermost def or class around `line` (decorators included)."""
+    best: list[str] = []
+
+    def visit(node: ast.AST, names: list[str]) -> None:
+        nonlocal best
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                first = min([child.lineno, *(d.lineno for d in child.decorator_list)])
+                if first <= line <= (child.end_lineno or child.lineno):
+                    best = [*names, child.name]
+                    visit(child, best)
+                    return
+            visit(child, names)
+
+    visit(ast.parse(path.read_text()), [])
+    return ".".join(best) or "<module>"
 
 
 # -- the work tree --------------------------------------------------------------------------------
@@ -178,8 +200,9 @@ def write_config(group: Group, python: str) -> Path:
     return config
 
 
-def skip_noise(session: Path) -> tuple[int, int]:
-    """Mark the operators outside the kept set and mutants inside annotations as skipped."""
+def skip_noise(session: Path, only: set[tuple[str, str, int]] | None = None) -> tuple[int, int]:
+    """Mark the operators outside the kept set and mutants inside annotations as skipped (and,
+    given `only`, every mutant not in it)."""
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
@@ -194,7 +217,8 @@ def skip_noise(session: Path) -> tuple[int, int]:
             start = tuple(mutation.start_pos)
             in_note = any(low <= start < high for low, high in spans[path])
             marker = is_star_marker(TREE / path, mutation.operator_name, start)
-            if in_note or marker or not kept_operator(mutation.operator_name):
+            passed = only is not None and spec_key(mutation) not in only
+            if in_note or marker or passed or not kept_operator(mutation.operator_name):
                 why = "annotation" if in_note else "a signature's * or an operator not kept"
                 db.set_result(item.job_id, WorkResult(WorkerOutcome.SKIPPED, output=why))
                 skipped += 1
@@ -230,33 +254,94 @@ def collect(group: Group, session: Path, seconds: float) -> Result:
             (mutation,) = item.mutations
             path = str(mutation.module_path)
             before, after = changed_lines(outcome.diff or "")
+            line = mutation.start_pos[0]
+            where = enclosing(TREE / path, line)
             status = "survived" if outcome.test_outcome == TestOutcome.SURVIVED else "killed"
-            key = (path, mutation.operator_name, before, after)
-            why = equivalents.get(key, "")
+            why = equivalents.get((path, where, mutation.operator_name, before, after), "")
             if status == "survived" and why:
                 status = "equivalent"
             result.mutants.append(
-                Mutant(path, mutation.start_pos[0], mutation.operator_name, before, after,
-                       status, why)
-            )  # fmt: skip
+                Mutant(path, line, where, mutation.operator_name, before, after, status, why)
+            )
     return result
 
 
-def run_group(group: Group, python: str) -> Result:
+def sources_digest(group: Group) -> str:
+    """A digest of the group's source files as they are in the copied tree."""
+    from cosmic_ray.modules import find_modules
+
+    digest = hashlib.sha256()
+    for path in sorted(find_modules([TREE / p for p in group.paths])):
+        digest.update(str(path.relative_to(TREE)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def run_group(group: Group, python: str, *, again: bool = False) -> Result:
+    """Run the group's mutants. `again`: only those that survived the last run, when the
+    group's sources have not changed since (tests were added); the rest keep their verdicts."""
     config = write_config(group, python)
     session = WORK / f"{group.name}.sqlite"
-    session.unlink(missing_ok=True)
-    subprocess.run([python, "-m", "cosmic_ray.cli", "init", str(config), str(session)],
-                   cwd=TREE, check=True)  # fmt: skip
-    kept, skipped = skip_noise(session)
-    print(f"[{group.name}] {kept} mutants to run ({skipped} skipped: other operators, annotations)",
-          flush=True)  # fmt: skip
+    digest_file = WORK / f"{group.name}.sources"
+    digest = sources_digest(group)
+    earlier = again and session.exists() and digest_file.exists()
+    if earlier and digest_file.read_text() != digest:
+        print(f"[{group.name}] its sources changed since the last run: running every mutant")
+        earlier = False
+    target = WORK / f"{group.name}.again.sqlite" if earlier else session
+    target.unlink(missing_ok=True)
+    digest_file.unlink(missing_ok=True)
+    cosmic_ray(python, "init", config, target)
+    kept, skipped = skip_noise(target, only=survivors(session) if earlier else None)
+    kept_verdicts = ", or judged in the last run" if earlier else ""
+    print(f"[{group.name}] {kept} mutants to run ({skipped} skipped: other operators, annotations"
+          f"{kept_verdicts})", flush=True)  # fmt: skip
     started = time.monotonic()
-    subprocess.run([python, "-m", "cosmic_ray.cli", "exec", str(config), str(session)],
-                   cwd=TREE, check=True)  # fmt: skip
+    cosmic_ray(python, "exec", config, target)
+    if earlier:
+        merge_into(session, target)
+    digest_file.write_text(digest)
     result = collect(group, session, time.monotonic() - started)
     (WORK / f"{group.name}.json").write_text(json.dumps(asdict(result), indent=1))
     return result
+
+
+def cosmic_ray(python: str, command: str, config: Path, session: Path) -> None:
+    subprocess.run([python, "-m", "cosmic_ray.cli", command, str(config), str(session)],
+                   cwd=TREE, check=True)  # fmt: skip
+
+
+def spec_key(mutation: Any) -> tuple[str, str, int]:
+    return str(mutation.module_path), mutation.operator_name, int(mutation.occurrence)
+
+
+def survivors(session: Path) -> set[tuple[str, str, int]]:
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome
+
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        return {
+            spec_key(item.mutations[0])
+            for item, outcome in db.completed_work_items
+            if outcome.test_outcome == TestOutcome.SURVIVED
+        }
+
+
+def merge_into(session: Path, again: Path) -> None:
+    """Give the earlier session's survivors the verdicts of the run again."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome
+
+    with use_db(str(again), WorkDB.Mode.open) as db:
+        verdicts = {
+            spec_key(item.mutations[0]): outcome
+            for item, outcome in db.completed_work_items
+            if outcome.worker_outcome != WorkerOutcome.SKIPPED
+        }
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item, _ in db.completed_work_items:
+            verdict = verdicts.get(spec_key(item.mutations[0]))
+            if verdict is not None:
+                db.set_result(item.job_id, verdict)
 
 
 # -- reporting ------------------------------------------------------------------------------------
@@ -286,7 +371,8 @@ def report(result: Result) -> bool:
         print(f"{name:48} {killed:7} {survived:9} {equivalent:7} {percent:6.1f}%{flag}")
     for m in result.mutants:
         if m.outcome == "survived":
-            print(f"  survived {m.path}:{m.line} {m.operator}\n    - {m.before}\n    + {m.after}")
+            print(f"  survived {m.path}:{m.line} ({m.where}) {m.operator}")
+            print(f"    - {m.before}\n    + {m.after}")
     return good
 
 
@@ -318,10 +404,11 @@ def write_docs(results: list[Result]) -> None:
     lines.append(end)
     text = replace_between(DOCS.read_text(), start, end, lines)
     start, end = "<!-- mutation-equivalent:start -->", "<!-- mutation-equivalent:end -->"
-    lines = [start, "| module | mutation | why it is equivalent |", "|---|---|---|"]
-    for (path, operator, before, after), why in load_equivalents().items():
+    lines = [start, "| module | in | mutation | why it is equivalent |", "|---|---|---|---|"]
+    for (path, where, operator, before, after), why in load_equivalents().items():
         change = f"`{before}` → `{after}`".replace("|", "\\|")
-        lines.append(f"| `{path}` | {operator.removeprefix('core/')}: {change} | {why} |")
+        name = operator.removeprefix("core/")
+        lines.append(f"| `{path}` | `{where}` | {name}: {change} | {why} |")
     lines.append(end)
     DOCS.write_text(replace_between(text, start, end, lines))
 
@@ -335,6 +422,9 @@ def replace_between(text: str, start: str, end: str, lines: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("groups", nargs="*", help="group names (default: all)")
+    parser.add_argument(
+        "--again", action="store_true", help="run only the last run's survivors, if unchanged"
+    )
     parser.add_argument("--report", action="store_true", help="show the last runs' scores")
     parser.add_argument("--docs", action="store_true", help="write them into docs/testing.md")
     args = parser.parse_args(argv)
@@ -359,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         copy_tree()
         good = True
         for group in chosen:
-            good = report(run_group(group, sys.executable)) and good
+            good = report(run_group(group, sys.executable, again=args.again)) and good
     return 0 if good else 1
 
 
