@@ -153,3 +153,59 @@ def test_command_line_spellings_become_json():
     )
     assert answer["accept"] is True
     assert build_answer("conference", {"beep": "false"})["beep"] == "false"
+
+
+def test_a_refused_secret_is_never_quoted_back() -> None:
+    """A rules file giving the password as a number: the refusal names it, never its value."""
+    with pytest.raises(UsageError) as caught:
+        build_answer("conference", {"sip_auth_password": 271828}, where="rules.toml: rule 2")
+    assert caught.value.message == "rules.toml: rule 2 sip_auth_password must be a non-empty string"
+
+
+def test_text_that_spells_a_boolean_is_only_read_as_one_for_a_boolean() -> None:
+    assert build_answer("dequeue", {"timeout": "1"})["timeout"] == 1  # not True
+    assert build_answer("call", {"from": "1", "url": "http://h/x", "accept": "1"}) == {
+        "instruction": "call", "from": "1", "url": "http://h/x", "accept": True,
+    }  # fmt: skip
+
+
+def test_a_list_is_joined_only_for_an_event_list() -> None:
+    with pytest.raises(UsageError, match="to must be a non-empty string"):
+        build_answer("dequeue", {"to": ["client:a", "client:b"]}, where="rules.toml: rule 1")
+    events = build_answer("dequeue", {"status_callback_events": ["initiated", "completed"]})
+    assert events["status_callback_events"] == "initiated,completed"
+
+
+def test_an_unknown_parameter_lists_the_allowed_ones() -> None:
+    with pytest.raises(UsageError) as caught:
+        build_answer("accept", {"timeout": "5"})
+    assert (caught.value.message, caught.value.hint) == (
+        "--param 'timeout' is not a parameter of 'accept'",
+        "allowed: none",
+    )
+    with pytest.raises(UsageError) as caught:
+        build_answer("reject", {"timeout": "5"})
+    assert caught.value.hint == "allowed: activity_sid, activity"
+
+
+def test_missing_parameters_are_shown_as_the_place_they_are_written() -> None:
+    with pytest.raises(UsageError) as caught:
+        build_answer("call", {})
+    assert caught.value.message == "instruction 'call' needs from, url"
+    assert caught.value.hint == "--param from=... --param url=..."
+    with pytest.raises(UsageError) as caught:
+        build_answer("call", {}, where="rules.toml: rule 3")
+    assert caught.value.message == "rules.toml: rule 3: instruction 'call' needs from, url"
+    assert caught.value.hint == "from url"
+
+
+def test_an_empty_activity_name_is_refused_before_any_lookup() -> None:
+    looked_up: list[str] = []
+
+    def resolve(name: str) -> str:
+        looked_up.append(name)
+        return WA
+
+    with pytest.raises(UsageError, match="--param activity must be an activity name"):
+        build_answer("reject", {"activity": ""}, resolve_activity=resolve)
+    assert looked_up == []

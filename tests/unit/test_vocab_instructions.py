@@ -172,3 +172,23 @@ def test_missing_and_unknown():
 def test_secret_parameters_are_marked():
     secret = [p.name for s in INSTRUCTIONS.values() for p in s.params.values() if p.secret]
     assert secret == ["sip_auth_password"]
+
+
+def test_missing_parameters_name_the_first_missing_one() -> None:
+    with pytest.raises(MissingParameters) as caught:
+        check_params("call", {})
+    assert (caught.value.param, caught.value.missing) == ("from", ("from", "url"))
+    with pytest.raises(MissingParameters) as caught:
+        check_params("redirect", {"call_sid": "CA" + "1" * 32})
+    assert caught.value.missing == ("url",)
+
+
+def test_how_the_rest_update_asks_for_each_instruction() -> None:
+    assert INSTRUCTIONS["accept"].rest == "ReservationStatus=accepted"
+    assert INSTRUCTIONS["dequeue"].rest == "Instruction=dequeue"
+
+
+def test_a_sip_destination_without_a_timeout_is_fine() -> None:
+    assert check_params("dequeue", {"to": "sip:alice@example.com"}) == {
+        "to": "sip:alice@example.com"
+    }
