@@ -1,12 +1,15 @@
-"""The replay cache: one decision per reservation or token, even under concurrency."""
+"""The replay cache (one decision per reservation or token, even under concurrency) and the
+connection reaper (headers by a deadline)."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 
 import pytest
 
-from trctl.callback.guards import ReplayCache
+from trctl.callback.guards import ConnectionReaper, ReplayCache
 
 
 def test_first_answer_is_returned_for_either_key():
@@ -57,3 +60,63 @@ def test_capacity_is_bounded():
     for n in range(3):
         cache.answer([("r", n)], lambda n=n: n)
     assert cache.answer([("r", 0)], lambda: "new") == ("new", False)
+
+
+def test_the_least_recently_used_answer_is_the_one_dropped():
+    cache = ReplayCache(capacity=2)
+    cache.answer([("r", "a")], lambda: "A")
+    cache.answer([("r", "b")], lambda: "B")
+    assert cache.answer([("r", "a")], lambda: "new") == ("A", True)  # a is now the freshest
+    cache.answer([("r", "c")], lambda: "C")
+    assert cache.answer([("r", "a")], lambda: "new") == ("A", True)
+    assert cache.answer([("r", "c")], lambda: "new") == ("C", True)
+    assert cache.answer([("r", "b")], lambda: "B again") == ("B again", False)  # dropped
+
+
+def test_a_duplicate_waiting_on_a_failed_first_decision_decides_itself():
+    cache = ReplayCache()
+    started, release = threading.Event(), threading.Event()
+
+    def failing() -> dict:
+        started.set()
+        release.wait(5)
+        raise RuntimeError("no")
+
+    def first() -> None:
+        with contextlib.suppress(RuntimeError):
+            cache.answer([("r", "WR1")], failing)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert started.wait(5)
+    results = []
+    second = threading.Thread(target=lambda: results.append(cache.answer([("r", "WR1")], dict)))
+    second.start()
+    release.set()
+    thread.join(5)
+    second.join(5)
+    assert results == [({}, False)]  # computed by the duplicate, not a replay
+
+
+def test_the_reaper_shuts_a_socket_down_at_its_deadline_and_says_so_once():
+    now = [100.0]
+    reaper = ConnectionReaper(lambda: now[0], tick=0.01)
+    slow, peer = socket.socketpair()
+    quick, quick_peer = socket.socketpair()
+    peer.settimeout(5)
+    try:
+        reaper.start()
+        reaper.watch(slow, 1.0)
+        reaper.watch(quick, 1.0)
+        assert reaper.release(quick) is True  # headers in time: no longer watched
+        now[0] = 101.0  # the deadline itself
+        assert peer.recv(1) == b""  # shut down by the reaper thread (recv waits for it)
+        assert reaper.release(slow) is False  # the request is void
+        assert reaper.release(slow) is True  # said once
+        quick_peer.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            quick_peer.recv(1)  # still open
+    finally:
+        reaper.stop()
+        for sock in (slow, peer, quick, quick_peer):
+            sock.close()
