@@ -220,6 +220,7 @@ def skip_noise(session: Path, only: set[tuple[str, str, int]] | None = None) -> 
             passed = only is not None and spec_key(mutation) not in only
             if in_note or marker or passed or not kept_operator(mutation.operator_name):
                 why = "annotation" if in_note else "a signature's * or an operator not kept"
+                why = JUDGED if passed and not (in_note or marker) else why
                 db.set_result(item.job_id, WorkResult(WorkerOutcome.SKIPPED, output=why))
                 skipped += 1
             else:
@@ -305,6 +306,9 @@ def run_group(group: Group, python: str, *, again: bool = False) -> Result:
     return result
 
 
+JUDGED = "judged in the last run"
+
+
 def cosmic_ray(python: str, command: str, config: Path, session: Path) -> None:
     subprocess.run([python, "-m", "cosmic_ray.cli", command, str(config), str(session)],
                    cwd=TREE, check=True)  # fmt: skip
@@ -327,7 +331,8 @@ def survivors(session: Path) -> set[tuple[str, str, int]]:
 
 
 def merge_into(session: Path, again: Path) -> None:
-    """Give the earlier session's survivors the verdicts of the run again."""
+    """Give the earlier session's survivors the verdicts of the run again (skipped, too, when
+    the filters now pass over them)."""
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome
 
@@ -335,7 +340,7 @@ def merge_into(session: Path, again: Path) -> None:
         verdicts = {
             spec_key(item.mutations[0]): outcome
             for item, outcome in db.completed_work_items
-            if outcome.worker_outcome != WorkerOutcome.SKIPPED
+            if not (outcome.worker_outcome == WorkerOutcome.SKIPPED and outcome.output == JUDGED)
         }
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item, _ in db.completed_work_items:
