@@ -102,15 +102,20 @@ def test_an_unknown_break_is_a_usage_error(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
-def test_keep_running_leaves_a_usable_emulator_until_ctrl_c_or_sigterm(tmp_path, stop):
-    process = subprocess.Popen(
+def keep_running(tmp_path: Path) -> subprocess.Popen[str]:
+    """`trctl demo --keep-running` as a user starts it, its output read by the test."""
+    return subprocess.Popen(
         [sys.executable, "-m", "trctl", "demo", "--keep-running"],
         env=demo_env(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_keep_running_leaves_a_usable_emulator_until_ctrl_c_or_sigterm(tmp_path, stop):
+    process = keep_running(tmp_path)
     try:
         exports: dict[str, str] = {}
         out_so_far = []
@@ -149,13 +154,7 @@ def test_a_sigterm_sent_the_moment_the_invitation_appears_stops_cleanly(tmp_path
     """The race the suite once met under load: "Press Ctrl-C" was printed before the signal
     handlers were installed, so a SIGTERM sent on seeing it killed the demo (exit -15, no
     "Stopped."). Here the signal goes out as soon as the line is read."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "trctl", "demo", "--keep-running"],
-        env=demo_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = keep_running(tmp_path)
     try:
         for line in process.stdout:  # bounded by pytest-timeout
             if line.startswith("Press Ctrl-C"):
