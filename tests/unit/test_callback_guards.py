@@ -120,3 +120,15 @@ def test_the_reaper_shuts_a_socket_down_at_its_deadline_and_says_so_once():
         reaper.stop()
         for sock in (slow, peer, quick, quick_peer):
             sock.close()
+
+
+def test_after_a_failed_decision_the_next_answer_is_cached_for_the_one_after():
+    cache = ReplayCache()
+
+    def boom() -> dict:
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        cache.answer([("r", "WR1"), ("t", "tok")], boom)
+    assert cache.answer([("r", "WR1"), ("t", "tok")], lambda: {"n": 2}) == ({"n": 2}, False)
+    assert cache.answer([("t", "tok")], lambda: {"n": 3}) == ({"n": 2}, True)

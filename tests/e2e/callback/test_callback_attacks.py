@@ -461,3 +461,88 @@ def test_stop_closes_the_port_and_may_be_called_twice(recorder):
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
     server.stop()  # a second stop is harmless
+
+
+# -- the server's own settings and records (from make mutate's survivors) -------------------------
+EVENT = {
+    "AccountSid": "AC" + "a" * 32,
+    "WorkspaceSid": "WS" + "1" * 32,
+    "EventType": "task.created",
+    "ResourceType": "task",
+    "ResourceSid": "WT" + "5" * 32,
+    "EventDescription": "Task created",
+}
+
+
+def test_paths_must_be_absolute_without_a_query_and_events_may_be_off():
+    for bad in ("assignment", "/assignment?x=1"):
+        with pytest.raises(ValueError, match="path must start with '/' and have no query"):
+            CallbackServer(TOKEN, path=bad)
+    with pytest.raises(ValueError, match="events_path must start"):
+        CallbackServer(TOKEN, events_path="events")
+    quiet = CallbackServer(TOKEN, events_path=None)
+    assert quiet.events_url is None
+    with pytest.raises(ValueError, match="an auth token is required unless verify=False"):
+        CallbackServer(None)
+
+
+def test_the_documented_defaults():
+    with CallbackServer(TOKEN) as server:
+        assert server.port >= 1024  # port 0: a free port from the system
+        assert (server.header_timeout, server.body_deadline) == (5.0, 5.0)
+        assert (server.max_body, server.max_threads) == (65536, 32)
+        assert server.url == f"http://127.0.0.1:{server.port}/assignment"
+        assert server.events_url == f"http://127.0.0.1:{server.port}/events"
+
+
+def test_the_local_url_names_the_host_it_was_given():
+    with CallbackServer(TOKEN, host="localhost") as server:
+        assert server.local_url == f"http://localhost:{server.port}/assignment"
+
+
+def test_without_verification_no_signature_is_needed(recorder):
+    with CallbackServer(TOKEN, decide=recorder, verify=False) as server:
+        assert post_form(server.url, assignment_params("0ff"), signature="").status == 200
+        assert post_form(server.url, assignment_params("0ff1"), signature="bad").status == 200
+    assert len(recorder.calls) == 2
+
+
+def test_a_body_of_exactly_max_body_bytes_is_read(recorder):
+    params = assignment_params("b0d7")
+    size = len(urlencode(params).encode())
+    with CallbackServer(TOKEN, decide=recorder, max_body=size) as server:
+        assert post_form(server.url, params).status == 200
+    with CallbackServer(TOKEN, decide=recorder, max_body=size - 1) as server:
+        assert post_form(server.url, params).status == 413
+
+
+def test_event_callbacks_are_answered_204_counted_and_replays_known():
+    records: list[dict] = []
+    with CallbackServer(TOKEN, on_record=records.append) as server:
+        token = [("I-Twilio-Idempotency-Token", "EV" + "e" * 32)]
+        first = post_form(server.events_url, EVENT, extra_headers=token)
+        again = post_form(server.events_url, EVENT, extra_headers=token)
+        assert (first.status, again.status) == (204, 204)
+        assert server.summary() == {"events": 1, "replayed": 1, "status:204": 2}
+    assert [(r["kind"], r["event_type"], r["replayed"]) for r in records] == [
+        ("event", "task.created", False),
+        ("event", "task.created", True),
+    ]
+    assert records[0]["resource_sid"] == EVENT["ResourceSid"]
+
+
+def test_records_name_the_path_without_its_query_and_the_latency_in_ms():
+    now = [50.0]
+
+    def slow(request: Any) -> dict:
+        now[0] += 0.0123456  # the decision takes 12.3456 ms of this clock
+        return {"instruction": "accept"}
+
+    records: list[dict] = []
+    server = CallbackServer(TOKEN, decide=slow, on_record=records.append, clock=lambda: now[0])
+    with server:
+        query = server.url + "?source=test"
+        assert post_form(query, assignment_params("1a7"), signed_url=query).status == 200
+    (record,) = records
+    assert (record["path"], record["method"], record["status"]) == ("/assignment", "POST", 200)
+    assert record["latency_ms"] == 12.35
