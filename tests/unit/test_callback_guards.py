@@ -132,3 +132,37 @@ def test_after_a_failed_decision_the_next_answer_is_cached_for_the_one_after():
         cache.answer([("r", "WR1"), ("t", "tok")], boom)
     assert cache.answer([("r", "WR1"), ("t", "tok")], lambda: {"n": 2}) == ({"n": 2}, False)
     assert cache.answer([("t", "tok")], lambda: {"n": 3}) == ({"n": 2}, True)
+
+
+def test_the_default_cache_keeps_ten_thousand_answers():
+    cache = ReplayCache()
+    for n in range(10_001):
+        cache.answer([("r", n)], lambda n=n: n)
+    assert cache.answer([("r", 1)], lambda: "new") == (1, True)
+    assert cache.answer([("r", 0)], lambda: "new") == ("new", False)  # the one dropped
+
+
+def test_a_reaper_never_started_stops_quietly():
+    ConnectionReaper(lambda: 0.0).stop()
+
+
+def test_a_watched_socket_is_not_reaped_before_its_deadline():
+    now = [100.0]
+    reads = threading.Semaphore(0)
+
+    def clock() -> float:
+        reads.release()
+        return now[0]
+
+    reaper = ConnectionReaper(clock, tick=0.01)
+    sock, peer = socket.socketpair()
+    try:
+        reaper.watch(sock, 1.0)  # due at 101
+        reaper.start()
+        for _ in range(3):  # watch's read, then two passes begun: the first one is whole
+            assert reads.acquire(timeout=5)
+        assert reaper.release(sock) is True  # not reaped: still 1 s to go
+    finally:
+        reaper.stop()
+        sock.close()
+        peer.close()

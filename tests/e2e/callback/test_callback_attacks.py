@@ -546,3 +546,35 @@ def test_records_name_the_path_without_its_query_and_the_latency_in_ms():
     (record,) = records
     assert (record["path"], record["method"], record["status"]) == ("/assignment", "POST", 200)
     assert record["latency_ms"] == 12.35
+
+
+def test_a_body_that_misses_its_deadline_is_a_408_even_at_the_very_deadline(recorder):
+    """A frozen clock and no time for the body: the request is handed over at its deadline, with
+    no time left (0 s, not less) to read the rest, and answered 408."""
+    server = CallbackServer(TOKEN, decide=recorder, body_deadline=0.0, clock=lambda: 100.0)
+    with server:
+        sock = _open(server)
+        sock.sendall(
+            b"POST /assignment HTTP/1.1\r\nHost: x\r\nX-Twilio-Signature: x\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nab"
+        )
+        status = _status_of(sock)
+        sock.close()
+    assert status == 408
+    assert recorder.calls == []
+
+
+def test_a_content_type_with_a_charset_is_a_form(recorder):
+    with CallbackServer(TOKEN, decide=recorder) as server:
+        charset = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
+        answer = post_form(server.url, assignment_params("c5"), extra_headers=charset)
+    assert answer.status == 200
+
+
+def test_a_malformed_event_is_a_400_and_one_without_sid_or_token_is_never_a_replay():
+    with CallbackServer(TOKEN) as server:
+        bad = post_form(server.events_url, {**EVENT, "EventType": "task created!"})
+        plain = [post_form(server.events_url, EVENT).status for _ in range(2)]
+        assert (bad.status, bad.json()) == (400, {"error": "EventType is malformed"})
+        assert plain == [204, 204]
+        assert server.summary() == {"events": 2, "status:204": 2, "status:400": 1}
