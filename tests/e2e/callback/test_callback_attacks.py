@@ -578,3 +578,28 @@ def test_a_malformed_event_is_a_400_and_one_without_sid_or_token_is_never_a_repl
         assert (bad.status, bad.json()) == (400, {"error": "EventType is malformed"})
         assert plain == [204, 204]
         assert server.summary() == {"events": 2, "status:204": 2, "status:400": 1}
+
+
+def test_a_body_that_straddles_the_read_buffer_is_read_to_its_last_byte(recorder):
+    """Head and body of 8,193 bytes: the 8,192-byte read buffer holds all of the body but its
+    last byte, which the body loop must go back for (a signature over the whole body)."""
+    with CallbackServer(TOKEN, decide=recorder) as server:
+        head = (
+            "POST /assignment HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            "X-Twilio-Signature: {signature}\r\nContent-Length: {length}\r\n\r\n"
+        )
+        sized = head.format(port=server.port, signature="s" * 28, length=1000)
+        body_length = 8193 - len(sized.encode())
+        params = assignment_params("8193")
+        params["Pad"] = "x" * (body_length - len(urlencode({**params, "Pad": ""}).encode()))
+        body = urlencode(params).encode()
+        signature = compute_signature(TOKEN, server.url, params)
+        request = head.format(port=server.port, signature=signature, length=len(body))
+        assert (len(signature), len(body), len(request) + len(body)) == (28, body_length, 8193)
+        sock = _open(server)
+        sock.sendall(request.encode() + body)
+        status = _status_of(sock)
+        sock.close()
+    assert status == 200
+    assert recorder.calls == ["WR" + "8193".rjust(32, "0")]
