@@ -386,7 +386,13 @@ def load_result(name: str) -> Result | None:
     if not path.exists():
         return None
     data = json.loads(path.read_text())
-    return Result(data["group"], data["seconds"], [Mutant(**m) for m in data["mutants"]])
+    mutants = [Mutant(**m) for m in data["mutants"]]
+    equivalents = load_equivalents()  # as judged now, which may be later than the run
+    for m in mutants:
+        if m.outcome != "killed":
+            m.why = equivalents.get((m.path, m.where, m.operator, m.before, m.after), "")
+            m.outcome = "equivalent" if m.why else "survived"
+    return Result(data["group"], data["seconds"], mutants)
 
 
 def write_docs(results: list[Result]) -> None:
