@@ -565,9 +565,15 @@ def test_a_body_that_misses_its_deadline_is_a_408_even_at_the_very_deadline(reco
 
 
 def test_a_content_type_with_a_charset_is_a_form(recorder):
+    params = assignment_params("c5")
+    body = urlencode(params).encode()
     with CallbackServer(TOKEN, decide=recorder) as server:
-        charset = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
-        answer = post_form(server.url, assignment_params("c5"), extra_headers=charset)
+        headers = [
+            ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            ("X-Twilio-Signature", compute_signature(TOKEN, server.url, params)),
+        ]
+        answer = raw_request(server.url, "POST", body, headers)
     assert answer.status == 200
 
 
