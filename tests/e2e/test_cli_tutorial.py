@@ -97,3 +97,36 @@ def test_accept_without_a_pending_reservation_is_exit_4(cli_env, quickstart, sdk
     assert "has no pending reservation" in result.stderr
     ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
     assert ws.tasks(task["sid"]).fetch().assignment_status == "pending"
+
+
+def test_accept_and_reject_by_worker_name_need_no_sid(cli_env, quickstart, sdk, emulator) -> None:
+    """`reservation accept --worker Alice`: the worker's only pending reservation, any task."""
+    none_yet = invoke(cli_env, "reservation", "accept", "--worker", "Alice")
+    assert none_yet.exit_code == 4
+    assert "worker Alice has no pending reservation" in none_yet.stderr
+    assert invoke(cli_env, "reservation", "accept").exit_code == 2
+    task = json.loads(
+        ok(cli_env, "task", "create", "--attr", "selected_language=es", "--json").stdout
+    )
+    ok(cli_env, "worker", "set-activity", "Alice", "Idle")
+    emulator.wait_idle()
+    accepted = json.loads(
+        ok(cli_env, "reservation", "accept", "--worker", "alice", "--json").stdout
+    )
+    assert accepted["reservation_status"] == "accepted" and accepted["task_sid"] == task["sid"]
+    ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
+    assert ws.tasks(task["sid"]).fetch().assignment_status == "assigned"
+
+    other = json.loads(
+        ok(cli_env, "task", "create", "--attr", "selected_language=en", "--json").stdout
+    )
+    ok(cli_env, "worker", "set-activity", "Bob", "Idle")
+    emulator.wait_idle()
+    rejected = json.loads(
+        ok(
+            cli_env, "reservation", "reject", other["sid"], "--worker", "Bob",
+            "--activity", "Offline", "--json",
+        ).stdout
+    )  # fmt: skip
+    assert rejected["reservation_status"] == "rejected" and rejected["worker_name"] == "Bob"
+    assert ws.tasks(other["sid"]).fetch().assignment_status == "pending"

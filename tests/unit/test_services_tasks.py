@@ -59,9 +59,14 @@ def test_valid_and_empty_expressions() -> None:
 def test_the_pending_one() -> None:
     one = {"sid": "WR" + "1" * 32, "worker_name": "Alice"}
     two = {"sid": "WR" + "2" * 32, "worker_name": "Bob"}
-    assert the_pending_one(TASK, [one]) == one["sid"]
+    assert the_pending_one(f"task {TASK}", [one]) == one
     with pytest.raises(NotFoundError, match="no pending reservation"):
-        the_pending_one(TASK, [])
+        the_pending_one(f"task {TASK}", [])
     with pytest.raises(UsageError) as caught:
-        the_pending_one(TASK, [one, two])
+        the_pending_one(f"task {TASK}", [one, two])
     assert "(Alice)" in caught.value.message and "(Bob)" in caught.value.message
+    one["task_sid"], two["task_sid"] = "WT" + "1" * 32, "WT" + "2" * 32
+    with pytest.raises(UsageError) as caught:
+        the_pending_one("worker Alice", [one, two], of_worker=True)
+    assert "name a task" in caught.value.message
+    assert f"(task {two['task_sid']})" in caught.value.message

@@ -62,27 +62,41 @@ def reservations_list(
     show_listing(listing, RESERVATION_COLUMNS)
 
 
+def which_reservation(func):  # type: ignore[no-untyped-def]
+    """[TASK_SID] [RESERVATION_SID] and --worker NAME|SID: the reservation to answer."""
+    func = click.option(
+        "--worker",
+        metavar="NAME|SID",
+        help="The worker's only pending reservation (on TASK_SID if given).",
+    )(func)
+    func = click.argument(
+        "reservation", type=RESERVATION_SID, metavar="[RESERVATION_SID]", required=False
+    )(func)
+    return click.argument("task", type=TASK_SID, metavar="[TASK_SID]", required=False)(func)
+
+
 @reservations.command("accept")
-@click.argument("task", type=TASK_SID, metavar="TASK_SID")
-@click.argument("reservation", type=RESERVATION_SID, metavar="[RESERVATION_SID]", required=False)
+@which_reservation
 @output_options
-def reservations_accept(task: str, reservation: str | None) -> None:
-    """Accept a reservation (default: the task's only pending one)."""
+def reservations_accept(task: str | None, reservation: str | None, worker: str | None) -> None:
+    """Accept a reservation (default: the task's or --worker's only pending one)."""
     from trctl.services.reservations import accept
 
-    emit_one(accept(make_resolver(), task, reservation), RESERVATION_FIELDS)
+    emit_one(accept(make_resolver(), task, reservation, worker=worker), RESERVATION_FIELDS)
 
 
 @reservations.command("reject")
-@click.argument("task", type=TASK_SID, metavar="TASK_SID")
-@click.argument("reservation", type=RESERVATION_SID, metavar="[RESERVATION_SID]", required=False)
+@which_reservation
 @click.option("--activity", metavar="NAME|SID", help="Move the worker to this activity.")
 @output_options
-def reservations_reject(task: str, reservation: str | None, activity: str | None) -> None:
+def reservations_reject(
+    task: str | None, reservation: str | None, worker: str | None, activity: str | None
+) -> None:
     """Reject a reservation; the task is routed again.
 
-    Without RESERVATION_SID, the task's only pending one.
+    Without RESERVATION_SID, the task's (or --worker's) only pending one.
     """
     from trctl.services.reservations import reject
 
-    emit_one(reject(make_resolver(), task, reservation, activity), RESERVATION_FIELDS)
+    result = reject(make_resolver(), task, reservation, activity, worker=worker)
+    emit_one(result, RESERVATION_FIELDS)

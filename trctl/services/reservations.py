@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -65,41 +66,74 @@ def newest_reservations(
     return read_list(resolver.api, path, params, limit=limit, noun="reservations")
 
 
-def the_pending_one(task_sid: str, pending: Sequence[dict[str, Any]]) -> str:
-    """The SID of the task's only pending reservation, or an error saying why there is none."""
+def the_pending_one(
+    whose: str, pending: Sequence[dict[str, Any]], hint: str = "", *, of_worker: bool = False
+) -> dict[str, Any]:
+    """The only pending reservation of a task (or of_worker, a worker's), or an error saying why
+    there is none."""
     if len(pending) == 1:
-        return str(pending[0]["sid"])
+        return pending[0]
     if not pending:
-        raise NotFoundError(
-            f"task {task_sid} has no pending reservation",
-            hint="is a worker available? see `trctl reservations list --task " + task_sid + "`",
-        )
+        raise NotFoundError(f"{whose} has no pending reservation", hint=hint or None)
+    if of_worker:
+        listed = ", ".join(f"{r['sid']} (task {r.get('task_sid')})" for r in pending)
+        raise UsageError(f"{whose} has {len(pending)} pending reservations, name a task: {listed}")
     listed = ", ".join(f"{r['sid']} ({r.get('worker_name')})" for r in pending)
-    raise UsageError(f"task {task_sid} has {len(pending)} pending reservations, name one: {listed}")
+    raise UsageError(f"{whose} has {len(pending)} pending reservations, name one: {listed}")
 
 
 def set_status(
-    resolver: Resolver, task: str, reservation: str | None, status: str, **extra: Any
+    resolver: Resolver,
+    task: str | None,
+    reservation: str | None,
+    status: str,
+    *,
+    worker: str | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """Update a reservation of a task; with no reservation SID, the task's only pending one."""
-    task_sid = require_sid(TASK, task)
+    """Update a reservation of a task; with no reservation SID, the only pending one of the task,
+    of the worker, or of the worker on the task."""
+    if task is None and worker is None:
+        raise UsageError("give TASK_SID or --worker NAME|SID")
     if reservation is not None:
-        sid = require_sid(RESERVATION, reservation)
+        if task is None:
+            raise UsageError("RESERVATION_SID needs its TASK_SID")
+        task_sid, sid = require_sid(TASK, task), require_sid(RESERVATION, reservation)
     else:
-        pending = list_reservations(resolver, task=task_sid, status="pending")
-        sid = the_pending_one(task_sid, pending)
+        pending = list_reservations(resolver, task=task, worker=worker, status="pending")
+        if task is not None:
+            whose = f"task {task}" if worker is None else f"task {task} for worker {worker}"
+            hint = f"is a worker available? see `trctl reservations list --task {task}`"
+            found = the_pending_one(whose, pending, hint)
+        else:
+            hint = f"see `trctl reservations list --worker {shlex.quote(str(worker))}`"
+            found = the_pending_one(f"worker {worker}", pending, hint, of_worker=True)
+        task_sid, sid = str(found["task_sid"]), str(found["sid"])
     path = f"{task_reservations_path(resolver, task_sid)}/{sid}"
     return resolver.api.update(path, {"ReservationStatus": status, **extra})
 
 
-def accept(resolver: Resolver, task: str, reservation: str | None = None) -> dict[str, Any]:
-    """Accept a reservation; with no reservation SID, the task's only pending one."""
-    return set_status(resolver, task, reservation, "accepted")
+def accept(
+    resolver: Resolver,
+    task: str | None,
+    reservation: str | None = None,
+    *,
+    worker: str | None = None,
+) -> dict[str, Any]:
+    """Accept a reservation; with no reservation SID, the task's or worker's only pending one."""
+    return set_status(resolver, task, reservation, "accepted", worker=worker)
 
 
 def reject(
-    resolver: Resolver, task: str, reservation: str | None = None, activity: str | None = None
+    resolver: Resolver,
+    task: str | None,
+    reservation: str | None = None,
+    activity: str | None = None,
+    *,
+    worker: str | None = None,
 ) -> dict[str, Any]:
     """Reject a reservation, moving the worker to `activity` (name or SID) if given."""
     activity_sid = resolver.optional_sid(ACTIVITY, activity)
-    return set_status(resolver, task, reservation, "rejected", WorkerActivitySid=activity_sid)
+    return set_status(
+        resolver, task, reservation, "rejected", worker=worker, WorkerActivitySid=activity_sid
+    )
