@@ -178,6 +178,36 @@ def test_trctl_emulator_start_serves_until_ctrl_c() -> None:
     assert "Traceback" not in (popen.stderr.read() if popen.stderr else "")
 
 
+def test_the_port_may_come_from_the_environment(tmp_path: Path) -> None:
+    """TRCTL_EMULATOR_PORT moves the default port (docs and tests run the README's plain
+    `trctl emulator start` without taking 7401); `emulator env` then prints that URL."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "TRCTL_EMULATOR_PORT": str(port), "TRCTL_DATA_DIR": str(tmp_path)}
+    trctl = str(Path(sys.executable).with_name("trctl"))
+    popen = subprocess.Popen(
+        [trctl, "emulator", "start", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        assert popen.stdout is not None
+        assert popen.stdout.readline().strip() == f"http://127.0.0.1:{port}"
+        shown = subprocess.run(
+            [trctl, "emulator", "env"], env=env, capture_output=True, text=True, timeout=30
+        )
+        assert f"export TRCTL_API_URL=http://127.0.0.1:{port}\n" in shown.stdout
+        assert "Warning" not in shown.stderr
+    finally:
+        popen.send_signal(signal.SIGINT)
+        assert popen.wait(10) == 0
+
+
 def test_retention_flags_reach_the_running_emulator() -> None:
     for args, said in (
         ((), "finished tasks kept 5 min, events 30 days"),

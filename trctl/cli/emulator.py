@@ -66,7 +66,8 @@ emulator.add_command(deliveries)
 @emulator.command("start")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=7401, show_default=True, type=click.IntRange(0, 65535),
-              help="Port (0 picks a free one).")  # fmt: skip
+              envvar="TRCTL_EMULATOR_PORT",
+              help="Port (0 picks a free one) [env TRCTL_EMULATOR_PORT].")  # fmt: skip
 @_db_option
 @click.option(
     "--memory",
