@@ -91,3 +91,28 @@ def test_a_tunnel_is_needed_only_for_a_remote_api():
     assert not needs_tunnel("http://127.0.0.1:8080")
     assert not needs_tunnel("https://localhost:8443")
     assert not needs_tunnel("http://emulator.internal:8080")  # plain http: not Twilio
+
+
+def test_on_an_80_column_terminal_no_sid_is_split_across_lines():
+    """A live-log line is wider than 80 columns: on a terminal it is broken between words, in
+    colour or not, so the terminal never cuts a SID in two; piped, it stays one line."""
+    import re
+
+    from run_environment import running_in, string_environment
+
+    from trctl.cli.serve_support import LiveLog
+
+    sids = {"reservation_sid": "WR" + "1" * 32, "task_sid": "WT" + "2" * 32}
+    record = {**RECORD, **sids, "worker_sid": "WK" + "3" * 32}
+    for no_color, terminal in (("", True), ("1", True), ("1", False)):
+        environment = string_environment(
+            {"NO_COLOR": no_color, "COLUMNS": "80"}, stdout_isatty=terminal
+        )
+        with running_in(environment):
+            log = LiveLog(json_lines=False)
+        log.write(record)
+        shown = re.sub(r"\x1b\[[0-9;]*m", "", environment.stdout.getvalue()).splitlines()
+        assert len(shown) > 1 if terminal else len(shown) == 1, shown
+        assert all(len(line) <= 80 for line in shown) or not terminal
+        for sid in (*sids.values(), record["worker_sid"]):
+            assert any(sid in line for line in shown), (sid, shown)

@@ -462,5 +462,31 @@ def out(text: str, *, nl: bool = True, styled: bool = False) -> None:
 
 
 def info(text: str) -> None:
-    """A message for the user (not data): the run's stderr."""
-    click.echo(text, file=get_app().env.stderr)
+    """A message for the user (not data): the run's stderr; on a terminal, lines wider than it
+    are broken between words, so the terminal never splits a SID, name or path."""
+    env = get_app().env
+    click.echo(fit_lines(text, env.width) if env.stderr_isatty else text, file=env.stderr)
+
+
+def fit_lines(text: str, width: int) -> str:
+    """Each line wider than `width` broken at spaces (continuations indented two more than the
+    line); a word longer than the width stays whole on a line of its own."""
+    import textwrap
+
+    fitted = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            fitted.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip(" ")) + 2)
+        fitted.extend(
+            textwrap.wrap(
+                line,
+                width,
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+                drop_whitespace=True,
+            )
+        )
+    return "\n".join(fitted)

@@ -90,10 +90,12 @@ class LiveLog:
         self._console: Any = None
         env = get_app().env
         self._stdout = env.stdout  # write() runs on the server's threads, outside click's context
+        # on a terminal a line wider than it is broken between words, never inside a SID
+        self._width = env.width if env.stdout_isatty else None
         if not json_lines and env.color:
             from trctl.cli.output import console
 
-            self._console = console(highlight=False, soft_wrap=True)
+            self._console = console(highlight=False)
 
     def write(self, record: dict[str, Any]) -> None:
         from trctl.callback.livelog import fields, plain_line
@@ -104,7 +106,12 @@ class LiveLog:
             elif self._console is not None:
                 self._console.print(self._styled(fields(record, self.worker_name), record))
             else:
-                click.echo(plain_line(record, self.worker_name), file=self._stdout)
+                line = plain_line(record, self.worker_name)
+                if self._width is not None:
+                    from trctl.cli.output import fit_lines
+
+                    line = fit_lines(line, self._width)
+                click.echo(line, file=self._stdout)
 
     @staticmethod
     def _styled(columns: list[str], record: dict[str, Any]) -> Any:
