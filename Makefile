@@ -6,11 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench mutate clean
 
+# The first run says what it does (about 30 s of pip), then stays quiet unless pip fails.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@echo "installing trctl into $(VENV)… (first run only, about 30 s)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+	@echo "installed: $(BIN)/trctl (in a new terminal: . $(VENV)/bin/activate)"
 
 demo: $(STAMP)
 	$(BIN)/trctl demo
