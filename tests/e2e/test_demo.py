@@ -183,7 +183,7 @@ def try_what_the_demo_suggests(env: dict[str, str], out: list[str]) -> None:
     task = json.loads(ok(env, *commands[0][1:], "--json").stdout)
     assert task["assignment_status"] == "pending"
     ok(env, *commands[1][1:])
-    reservation = ok(env, *[task["sid"] if a == "WT..." else a for a in commands[2][1:]])
+    reservation = ok(env, *commands[2][1:])
     assert "rejected" in reservation.stdout
     bob = json.loads(ok(env, "worker", "show", "Bob", "--json").stdout)
     assert bob["activity_name"] == "Offline"
@@ -214,3 +214,45 @@ def test_a_command_that_fails_fails_its_step_naming_the_command(emulator, cli_en
     )
     assert lines == ["\n[1] Alice goes to lunch", "$ trctl worker set-activity Alice Lunch"]
     assert environment.stderr.getvalue().startswith("Error: unknown activity 'Lunch'")
+
+
+def test_step_waits_for_enter_before_each_step_on_a_terminal(tmp_path):
+    """`trctl demo --step` as a presenter meets it: at 80 columns, each step after the first
+    waits for Enter, and the demo still checks every step and exits 0."""
+    from pty_screen import PtyScreen
+
+    terminal = PtyScreen(
+        [sys.executable, "-m", "trctl", "demo", "--step"], demo_env(tmp_path), columns=80
+    )
+    try:
+        for number in range(2, len(STEPS) + 1):
+            prompt = f"-- press Enter for step {number} --".encode()
+            terminal.wait_for(lambda _, prompt=prompt: prompt in terminal.output)
+            shown = terminal.output.decode()
+            assert f"[{number - 1}] {STEPS[number - 2][0]}" in shown
+            assert f"[{number}] " not in shown, f"step {number} ran before Enter"
+            terminal.type(b"\r")
+        assert terminal.finish() == 0, terminal.output.decode()
+        shown = terminal.output.decode()
+        assert f"[{len(STEPS)}] {STEPS[-1][0]}" in shown
+        assert "All 10 steps happened as the tutorial says" in shown
+    finally:
+        terminal.close()
+
+
+def test_step_without_a_terminal_refuses_instead_of_waiting(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "trctl", "demo", "--step"],
+        env=demo_env(tmp_path),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: --step waits for Enter between steps and needs a terminal on stdin "
+        "(leave it out to run every step at once)"
+    ]
+    assert "[1]" not in result.stdout

@@ -11,7 +11,12 @@ import click
     is_flag=True,
     help="Afterwards, leave the emulator up and print its environment (until Ctrl-C).",
 )
-def demo(keep_running: bool) -> None:
+@click.option(
+    "--step",
+    is_flag=True,
+    help="Wait for Enter before each step, for a presenter (needs a terminal on stdin).",
+)
+def demo(keep_running: bool, step: bool) -> None:
     """Play the TaskRouter quickstart on a built-in emulator.
 
     No account and no network are needed.
@@ -23,4 +28,4 @@ def demo(keep_running: bool) -> None:
     from trctl.cli.context import get_app
     from trctl.cli.demo_script import run_demo
 
-    run_demo(get_app().env, keep_running=keep_running)
+    run_demo(get_app().env, keep_running=keep_running, step=step)

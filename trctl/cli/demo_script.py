@@ -35,11 +35,11 @@ KEEP = frozenset({"TRCTL_DEBUG", BREAK_VARIABLE})
 INTRO = "trctl demo: the TaskRouter quickstart on a built-in emulator (no account, no network)"
 NEXT_STEPS = """\
 What to try next: `trctl demo --keep-running`, then in another terminal
-  trctl task create --attr selected_language=en     # waits in the English queue
-  trctl worker set-activity Bob Idle                # Bob is reserved; the callback answers {}
-  trctl reservation reject WT... --activity Offline # the task waits again, Bob goes Offline
-  trctl workspace export                            # the live workspace as a file to apply
-See the README's one-minute tour for the same steps against `trctl emulator start`."""
+  trctl task create --attr selected_language=en   # waits for Bob
+  trctl worker set-activity Bob Idle              # reserved; callback says {}
+  trctl reservation reject --worker Bob --activity Offline
+  trctl workspace export                          # the workspace, as a file
+The README's one-minute tour plays the same steps on `trctl emulator start`."""
 
 
 @dataclass
@@ -67,19 +67,35 @@ class Scenario:
         world: World,
         environment: Environment,
         echo: Callable[[str], None] | None = None,
+        *,
+        pause: bool = False,
     ) -> None:
         self.world = world
         self.environment = environment
-        self.echo = echo or (lambda text: click.echo(text, file=environment.stdout))
+        self.echo = echo or screen_echo(environment)
         self.step_number = 0
         self.title = ""
+        self.pause = pause  # --step: wait for Enter before each step after the first
+        self.paused = 0.0  # seconds spent waiting for Enter
 
     # ---- presentation and failure ------------------------------------------------------------
 
     def step(self, title: str) -> None:
         self.step_number += 1
         self.title = title
+        if self.pause and self.step_number > 1:
+            self.wait_for_enter()
         self.echo(f"\n[{self.step_number}] {title}")
+
+    def wait_for_enter(self) -> None:
+        """--step: say what comes next and wait for Enter (end of input: run on unpaused)."""
+        clock, stderr = self.environment.clock, self.environment.stderr
+        click.echo(f"\n-- press Enter for step {self.step_number} --", file=stderr, nl=False)
+        started = clock.monotonic()
+        if not self.environment.stdin.readline():
+            self.pause = False
+            click.echo("", file=stderr)
+        self.paused += clock.monotonic() - started
 
     def ok(self, text: str) -> None:
         self.echo(f"  ok: {text}")
@@ -268,6 +284,19 @@ class Scenario:
         return str(named[0]["sid"])
 
 
+def screen_echo(environment: Environment) -> Callable[[str], None]:
+    """Print the demo's lines on its stdout; on a terminal broken between words at its width,
+    so the terminal never cuts a SID or a URL in two."""
+    from trctl.cli.output import fit_lines
+
+    width = environment.width if environment.stdout_isatty else None
+
+    def echo(text: str) -> None:
+        click.echo(text if width is None else fit_lines(text, width), file=environment.stdout)
+
+    return echo
+
+
 def command_variables(user: Mapping[str, str], demo: Mapping[str, str]) -> dict[str, str]:
     """The variables an in-process command sees: the user's, with every TWILIO_*/TRCTL_* one
     (but TRCTL_DEBUG and the break hook) replaced by the demo's."""
@@ -308,28 +337,36 @@ def run_demo(
     environment: Environment,
     *,
     keep_running: bool,
+    step: bool = False,
     echo: Callable[[str], None] | None = None,
+    emulator_factory: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
 ) -> float:
-    """Play the tutorial in the run's Environment; return the seconds it took. StepFailed names
-    the step that went wrong."""
+    """Play the tutorial in the run's Environment; return the seconds it took (without the
+    pauses of `step`, which waits for Enter between steps). StepFailed names the step that went
+    wrong. `emulator_factory` makes the emulator (default: in memory, the system clock)."""
     from trctl.callback import CallbackServer
 
-    echo = echo or (lambda text: click.echo(text, file=environment.stdout))
+    if step and not environment.stdin_isatty:
+        raise UsageError(
+            "--step waits for Enter between steps and needs a terminal on stdin "
+            "(leave it out to run every step at once)"
+        )
+    echo = echo or screen_echo(environment)
     broken = broken_step(environment.environ)
     started = environment.clock.monotonic()
     answer: dict[str, Any] = dict(ACCEPT)
     with contextlib.ExitStack() as stack:
         with listening_on_loopback():
-            emulator = stack.enter_context(start_emulator())
+            emulator = stack.enter_context((emulator_factory or start_emulator)())
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="trctl-demo-")))
         callback = CallbackServer(emulator.auth_token, decide=lambda request: dict(answer))
         with listening_on_loopback():
             stack.enter_context(callback)
         world = make_world(environment, emulator, callback, answer, tmp)
         echo(f"{INTRO}\n  emulator at {emulator.url}; callbacks answered at {callback.url}")
-        scenario = Scenario(world, environment, echo)
+        scenario = Scenario(world, environment, echo, pause=step)
         scenario.run(quickstart_file(tmp), dead_url() if broken == "callback" else callback.url)
-        elapsed = environment.clock.monotonic() - started
+        elapsed = environment.clock.monotonic() - started - scenario.paused
         echo(f"\nAll {scenario.step_number} steps happened as the tutorial says ({elapsed:.1f} s).")
         echo(NEXT_STEPS)
         if keep_running:
