@@ -9,7 +9,7 @@ method); "SDK test" from tests/sdk_operations.py, whose every entry tests/e2e/
 test_emulator_sdk_parity.py runs with the official twilio library and checks against the requests
 the library sent; "schema checked" from the operations tests/e2e/test_emulator_spec_conformance.py
 calls and checks against the spec's response schema. Only the known differences are written by
-hand (DIFFERENCES below), each with a link to the README section that explains it.
+hand (DIFFERENCES below), each with a link to the section of docs/emulator.md that explains it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "tests" / "data" / "twilio_taskrouter_v1.json"
 OUT = ROOT / "docs" / "emulator-parity.md"
-README = ROOT / "README.md"
+EMULATOR_DOC = ROOT / "docs" / "emulator.md"
 METHODS = ("get", "post", "delete")
 # the SID prefix of each path segment's resource, to build a request for a path template
 PREFIXES = {
@@ -46,7 +46,7 @@ NO_CALL = ("call, dequeue, redirect and conference are recorded; no call is plac
 ETAG = ("`ETag`/`If-Match` versions are ours (Twilio documents the 412, not the values)", SILENT)
 RETAINED = ("a finished task answers 404 five minutes after it ended (limits page: 15)", LIMITS)
 FEW_WORKERS = ("not switched off above 100 workers, as Twilio's are", COVERS)
-# Known differences from TaskRouter, by operationId: (what, README section anchor).
+# Known differences from TaskRouter, by operationId: (what, docs/emulator.md section anchor).
 DIFFERENCES: dict[str, list[tuple[str, str]]] = {
     "CreateWorkspace": [
         ("default activities and task channels are our guess; `Template=EMPTY` accepted", SILENT),
@@ -156,10 +156,10 @@ def schema_checked() -> set[str]:
     return {operation for _, _, operation in _load("spec_conformance", path).operations()}
 
 
-def readme_anchors() -> set[str]:
-    """GitHub's anchors of the README's headings."""
+def emulator_doc_anchors() -> set[str]:
+    """GitHub's anchors of the headings of docs/emulator.md."""
     anchors = set()
-    for line in README.read_text(encoding="utf-8").splitlines():
+    for line in EMULATOR_DOC.read_text(encoding="utf-8").splitlines():
         if line.startswith("#"):
             title = line.lstrip("#").strip().lower()
             anchors.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
@@ -178,7 +178,7 @@ def generate() -> str:
     for op in operations:
         done = implemented(op)
         notes = "; ".join(
-            f"{text} ([why](../README.md#{anchor}))"
+            f"{text} ([why](emulator.md#{anchor}))"
             for text, anchor in DIFFERENCES.get(op.operation_id, [])
         )
         counts["implemented"] += done
@@ -208,8 +208,8 @@ stale. One row per operation of Twilio's OpenAPI description of TaskRouter v1
   ({counts["schema"]} of {total}).
 - **Known differences**: where the emulator is known to differ from TaskRouter, or follows a
   choice of ours where the documentation is silent ({counts["differences"]} operations); each
-  links to the README section that says why. Not emulated anywhere: voice and TwiML, the worker
-  JavaScript SDK's websocket, Flex, add-ons, rate limits.
+  links to the section of [emulator.md](emulator.md) that says why. Not emulated anywhere: voice
+  and TwiML, the worker JavaScript SDK's websocket, Flex, add-ons, rate limits.
 
 | Operation | Method | Path | Implemented | SDK test | Schema checked | Known differences |
 |---|---|---|---|---|---|---|

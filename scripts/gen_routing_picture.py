@@ -18,7 +18,7 @@ OUT = ROOT / "docs" / "routing.svg"
 STAGES = [
     ("Task", ["trctl task create", '{"selected_language":"es"}']),
     ("Workflow filter", ["the first that matches:", 'selected_language == "es"']),
-    ("TaskQueue", ["Customer Care Requests -", "Spanish: languages HAS \"es\""]),
+    ("TaskQueue", ["Customer Care Requests -", 'Spanish: languages HAS "es"']),
     ("Worker", ["available, matches the queue:", "Alice goes Idle"]),
     ("Reservation", ["pending for Alice;", "she moves to Reserved"]),
     ("Assignment callback", ["POST to your app, signed", "(X-Twilio-Signature)"]),

@@ -1,5 +1,6 @@
 """TaskRouter's per-workspace limits, enforced by the emulator's core with Twilio's codes, and
-raised by Emulator(limits=...) / --limits for load tests; the README's table names each one."""
+raised by Emulator(limits=...) / --limits for load tests; docs/emulator.md's table names each
+one."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from emulator_http import call
 from trctl.emulator import Emulator, FakeClock
 from trctl.vocab.limits import LIMITS, parse_overrides
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+EMULATOR_DOC = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
 
 
 def refused(answer: Any, code: int, counts: str) -> None:
@@ -99,9 +100,9 @@ def test_overrides_parse_and_none_lifts_every_limit() -> None:
             parse_overrides(bad)
 
 
-def test_the_readme_table_names_every_limit_with_its_value_and_code() -> None:
-    text = README.read_text(encoding="utf-8")
+def test_the_docs_table_names_every_limit_with_its_value_and_code() -> None:
+    text = EMULATOR_DOC.read_text(encoding="utf-8")
     for limit in LIMITS:
         row = re.search(rf"^\| `{limit.name}` \|.*$", text, re.MULTILINE)
-        assert row, f"README.md's limits table has no row for {limit.name}"
+        assert row, f"docs/emulator.md's limits table has no row for {limit.name}"
         assert f"{limit.default:,}" in row.group(0) and str(limit.code) in row.group(0)

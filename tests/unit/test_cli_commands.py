@@ -89,7 +89,7 @@ def _groups(group: click.Group, ctx: click.Context):
         command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             # make_context applies the commands' context settings (-h, as `trctl` has it): a
-            # bare Context left click caching a help option without -h for the README to show
+            # bare Context left click caching a help option without -h for docs/reference.md to show
             sub = command.make_context(name, [], parent=ctx, resilient_parsing=True)
             yield from _groups(command, sub)
 

@@ -251,7 +251,7 @@ def expressions(draw) -> tuple[str, Node]:
     return text, node
 
 
-# An independent reference evaluator, written straight from the rules in the README.
+# An independent reference evaluator, written straight from the rules in docs/expressions.md.
 def reference_value(node, context):
     if isinstance(node, Key):
         value = context

@@ -21,9 +21,9 @@ def test_every_operation_of_the_spec_has_a_row() -> None:
         assert f"| {op.operation_id} | {op.method} |" in text
 
 
-def test_differences_name_real_operations_and_link_to_readme_sections() -> None:
+def test_differences_name_real_operations_and_link_to_emulator_doc_sections() -> None:
     names = {op.operation_id for op in GEN.spec_operations()}
-    anchors = GEN.readme_anchors()
+    anchors = GEN.emulator_doc_anchors()
     for operation, notes in GEN.DIFFERENCES.items():
         assert operation in names, operation
         for _, anchor in notes:

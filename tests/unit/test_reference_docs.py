@@ -1,43 +1,39 @@
-"""The README's generated blocks are what scripts/gen_reference.py makes: the command reference
-from --help, the instruction table from trctl.vocab."""
+"""The generated docs are what scripts/gen_reference.py makes: docs/reference.md from --help, the
+instruction table in docs/serve-callback.md from trctl.vocab."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from scripts_loader import load_script
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_generator():
-    spec = importlib.util.spec_from_file_location(
-        "gen_reference", ROOT / "scripts" / "gen_reference.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+GEN = load_script("gen_reference")
 
 
-def test_readme_reference_matches_the_help_of_every_command():
-    gen = load_generator()
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert gen.current_block(readme) == gen.generate(), (
-        "README.md's command reference is stale: run `python scripts/gen_reference.py`"
+def test_the_command_reference_matches_the_help_of_every_command():
+    assert GEN.REFERENCE.read_text(encoding="utf-8") == GEN.generate(), (
+        "docs/reference.md is stale: run `python scripts/gen_reference.py`"
     )
 
 
-def test_readme_instruction_table_matches_the_vocabulary():
-    gen = load_generator()
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert gen.current_block(readme, gen.TABLE_START, gen.TABLE_END) == gen.instruction_table(), (
-        "README.md's instruction table is stale: run `python scripts/gen_reference.py`"
+def test_the_instruction_table_matches_the_vocabulary():
+    text = GEN.SERVE_CALLBACK.read_text(encoding="utf-8")
+    assert GEN.current_block(text) == GEN.instruction_table(), (
+        "docs/serve-callback.md's instruction table is stale: run `python scripts/gen_reference.py`"
     )
+
+
+def test_the_check_mode_reports_what_is_stale(tmp_path, monkeypatch, capsys):
+    stale = tmp_path / "reference.md"
+    stale.write_text("# Command reference\n\nold\n", encoding="utf-8")
+    monkeypatch.setattr(GEN, "REFERENCE", stale)
+    assert GEN.main(["--check"]) == 1
+    assert "reference.md is stale" in capsys.readouterr().out
+    assert stale.read_text(encoding="utf-8") == "# Command reference\n\nold\n"
 
 
 def test_instruction_table_lists_every_parameter_with_its_rule():
     from trctl.vocab.instructions import INSTRUCTIONS
 
-    table = load_generator().instruction_table()
+    table = GEN.instruction_table()
     for spec in INSTRUCTIONS.values():
         assert f"| `{spec.name}`" in table
         for param in spec.params.values():
@@ -45,27 +41,25 @@ def test_instruction_table_lists_every_parameter_with_its_rule():
     assert "| `timeout` | a whole number of seconds from 1 to 999 (at most 600 when" in table
 
 
-def test_readme_names_the_answers_serve_callback_can_send():
+def test_the_serve_callback_page_names_the_answers_it_can_send():
     from trctl.vocab.instructions import ANSWER_NAMES
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"`--instruction {'|'.join(ANSWER_NAMES)}`" in readme
+    text = GEN.SERVE_CALLBACK.read_text(encoding="utf-8")
+    assert f"`--instruction {'|'.join(ANSWER_NAMES)}`" in text
 
 
 def test_reference_covers_every_command_in_the_tree():
     from trctl.cli.registry import COMMANDS
 
-    block = load_generator().current_block((ROOT / "README.md").read_text(encoding="utf-8"))
+    reference = GEN.generate()
     for name in COMMANDS:
-        assert f"### `trctl {name}`" in block, name
-    assert "### `trctl workspaces apply`" in block
-    assert "### `trctl workspaces export`" in block
+        assert f"### `trctl {name}`" in reference, name
+    assert "### `trctl workspaces apply`" in reference
+    assert "### `trctl workspaces export`" in reference
 
 
-def test_replacing_the_block_keeps_the_rest_of_the_readme():
-    gen = load_generator()
-    text = f"# T\n\nbefore\n{gen.START}\nold\n{gen.END}\nafter\n"
-    assert (
-        gen.replace_block(text, "new\n") == f"# T\n\nbefore\n{gen.START}\nnew\n{gen.END}\nafter\n"
-    )
-    assert gen.current_block(gen.replace_block(text, "new\n")) == "new\n"
+def test_replacing_the_block_keeps_the_rest_of_the_file():
+    start, end = GEN.TABLE_START, GEN.TABLE_END
+    text = f"# T\n\nbefore\n{start}\nold\n{end}\nafter\n"
+    assert GEN.replace_block(text, "new\n") == f"# T\n\nbefore\n{start}\nnew\n{end}\nafter\n"
+    assert GEN.current_block(GEN.replace_block(text, "new\n")) == "new\n"

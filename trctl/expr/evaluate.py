@@ -2,7 +2,8 @@
 
 Values are classified as STRING, NUMBER, BOOL, NULL (missing or None), ARRAY, OBJECT or OTHER.
 Scalar operators need two scalars of the same kind, array operators need an array where the docs
-say so, and anything else is false; see README "Expression language" for the full table.
+say so, and anything else is false; see docs/expressions.md for the full
+table.
 """
 
 from __future__ import annotations

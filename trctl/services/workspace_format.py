@@ -20,7 +20,10 @@ from trctl.services.workspace_spec import (
     WorkspaceSpec,
 )
 
-HEADER = "# TaskRouter workspace for trctl: `trctl workspace apply FILE` (format: see the README)\n"
+HEADER = (
+    "# TaskRouter workspace for trctl: `trctl workspace apply FILE`"
+    " (format: docs/workspace-files.md)\n"
+)
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 # arrays of tables at these depths become [[sections]]; deeper ones are written inline
 _SECTION_DEPTH = 2

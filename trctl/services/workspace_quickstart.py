@@ -2,7 +2,7 @@
 
 # examples/quickstart.toml is the same text (a test keeps them equal)
 QUICKSTART_TOML = """\
-# TaskRouter workspace for trctl: `trctl workspace apply FILE` (format: see the README)
+# TaskRouter workspace for trctl: `trctl workspace apply FILE` (format: docs/workspace-files.md)
 [workspace]
 name = "TaskRouter Quickstart"
 multi_task_enabled = false

@@ -1,10 +1,10 @@
 """Reservation instructions and their parameters (type, allowed values, meaning), and the checker.
 
 One description serves everyone: serve-callback checks the answers it will send with it, the
-emulator reads an app's answer with it, the CLI takes its choices from it and the README's table
-is generated from it. Facts come from Twilio's "Handling Assignment Callbacks" page and the
-Reservation update of the TaskRouter OpenAPI file; where they are silent, the README says what we
-chose.
+emulator reads an app's answer with it, the CLI takes its choices from it and the table in
+docs/serve-callback.md is generated from it. Facts come from Twilio's "Handling Assignment
+Callbacks" page and the Reservation update of the TaskRouter OpenAPI file; where they are silent,
+docs/emulator.md says what we chose.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """TaskRouter's per-workspace limits and name rules: the emulator enforces them, the CLI checks
-them before sending, and the README's limits table lists them (one source for all three)."""
+them before sending, and docs/emulator.md's limits table lists them (one source for all three)."""
 
 from __future__ import annotations
 
