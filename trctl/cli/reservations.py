@@ -79,7 +79,10 @@ def which_reservation(func):  # type: ignore[no-untyped-def]
 @which_reservation
 @output_options
 def reservations_accept(task: str | None, reservation: str | None, worker: str | None) -> None:
-    """Accept a reservation (default: the task's or --worker's only pending one)."""
+    """Accept a reservation (by default the only pending one).
+
+    Without RESERVATION_SID, the task's (or --worker's) only pending one.
+    """
     from trctl.services.reservations import accept
 
     emit_one(accept(make_resolver(), task, reservation, worker=worker), RESERVATION_FIELDS)
