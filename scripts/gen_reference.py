@@ -103,19 +103,9 @@ def expected_files() -> dict[Path, str]:
 
 
 def main(argv: list[str]) -> int:
-    stale = 0
-    for path, text in expected_files().items():
-        current = path.read_text(encoding="utf-8") if path.exists() else ""
-        if text == current:
-            continue
-        name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-        if "--check" in argv:
-            print(f"{name} is stale: run python scripts/gen_reference.py")
-            stale = 1
-        else:
-            path.write_text(text, encoding="utf-8")
-            print(f"{name} updated")
-    return stale
+    from generated import write_or_check  # scripts/ is on the path when run as a script
+
+    return write_or_check(expected_files(), argv, "scripts/gen_reference.py")
 
 
 if __name__ == "__main__":

@@ -95,17 +95,9 @@ viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(caption)}">
 
 
 def main(argv: list[str]) -> int:
-    text = generate()
-    current = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
-    if "--check" in argv:
-        if text != current:
-            print(f"{OUT.relative_to(ROOT)} is stale: run python scripts/gen_routing_picture.py")
-            return 1
-        return 0
-    if text != current:
-        OUT.write_text(text, encoding="utf-8")
-        print(f"{OUT.relative_to(ROOT)} updated")
-    return 0
+    from generated import write_or_check  # scripts/ is on the path when run as a script
+
+    return write_or_check({OUT: generate()}, argv, "scripts/gen_routing_picture.py")
 
 
 if __name__ == "__main__":
