@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cli_support import ISOLATED
 
 TRCTL = Path(sys.executable).with_name("trctl")
@@ -45,21 +46,30 @@ def test_failure_as_a_process_is_one_line(cli_env, quickstart) -> None:
     assert done.stderr.startswith("Error: unknown activity 'Idel' (did you mean 'Idle'?")
 
 
-def test_a_reader_that_stops_early_is_not_an_error(cli_env, quickstart, sdk) -> None:
-    """`trctl tasks list --all | head -1`: the closed pipe ends trctl quietly."""
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_a_reader_that_stops_early_is_not_an_error(cli_env, quickstart, sdk, unbuffered) -> None:
+    """`trctl tasks list --all | head -2`: the closed pipe ends trctl quietly, with 141.
+
+    The reader leaves while trctl is inside one long write (the page's rows: well over the
+    64 KiB pipe buffer and the reader's own). Under PYTHONUNBUFFERED=1 (python -u) stdout used
+    to write straight to the file, and the OS's short count for that write was taken as done:
+    exit 0, the rest of the output silently lost (and, with a signal, even without a closed
+    pipe)."""
     tasks = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid).tasks
-    padding = "x" * 48  # rows of ~160 bytes: 800 of them are well over the 64 KiB pipe buffer
+    padding = "x" * 48  # rows of ~130 bytes: 800 of them are well over the 64 KiB pipe buffer
     for index in range(800):  # plus the reader's own buffer, so trctl must meet the closed pipe
         attributes = json.dumps({"n": index, "note": padding})
         tasks.create(attributes=attributes, workflow_sid=quickstart.workflow_sid)
+    environ = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
     process = subprocess.Popen(
         [str(TRCTL), "tasks", "list", "--all"],
-        env={**os.environ, **ISOLATED, **cli_env},
+        env={**environ, **ISOLATED, **cli_env, **({"PYTHONUNBUFFERED": "1"} if unbuffered else {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     assert process.stdout is not None and process.stderr is not None
     assert process.stdout.readline().startswith(b"SID ")
+    assert process.stdout.readline().startswith(b"WT")  # trctl is writing the rows now
     process.stdout.close()
     stderr = process.stderr.read().decode()
     process.wait(timeout=60)

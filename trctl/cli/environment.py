@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import time
@@ -20,6 +21,23 @@ class Clock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
+
+
+def _writes_whole(name: str) -> Any:
+    """sys.stdout or sys.stderr, made to finish every write. Under PYTHONUNBUFFERED=1 (python
+    -u) a text stream writes straight to its file, and when the OS writes only part of a long
+    write (the reader of a pipe left, a signal came) the rest is dropped without an error:
+    `trctl tasks list --all | head` ended 0, and a long table could be cut short. A buffered
+    writer finishes each write or raises (a closed pipe: BrokenPipeError, exit 141); lines
+    still go out as they are written."""
+    stream = getattr(sys, name)
+    raw = getattr(stream, "buffer", None)
+    if stream is getattr(sys, f"__{name}__") and isinstance(raw, io.FileIO):  # the process's own
+        file = io.FileIO(raw.fileno(), "w", closefd=False)
+        stream = io.TextIOWrapper(io.BufferedWriter(file), encoding=stream.encoding,
+                                  errors=stream.errors, line_buffering=True)  # fmt: skip
+        setattr(sys, name, stream)  # flushed at exit like the one it replaces
+    return stream
 
 
 def _isatty(stream: Any) -> bool:
@@ -57,8 +75,8 @@ class Environment:
     ) -> None:
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.stdin = sys.stdin if stdin is None else stdin
-        self.stdout = sys.stdout if stdout is None else stdout
-        self.stderr = sys.stderr if stderr is None else stderr
+        self.stdout = _writes_whole("stdout") if stdout is None else stdout
+        self.stderr = _writes_whole("stderr") if stderr is None else stderr
         self.stdin_isatty = _isatty(self.stdin) if stdin_isatty is None else stdin_isatty
         self.stdout_isatty = _isatty(self.stdout) if stdout_isatty is None else stdout_isatty
         self.stderr_isatty = _isatty(self.stderr) if stderr_isatty is None else stderr_isatty
