@@ -303,3 +303,24 @@ def test_a_faults_file_is_in_force_from_the_start(tmp_path: Path) -> None:
     assert done.returncode == 2 and "rule 1: status must be one of" in done.stderr
     result = CliRunner().invoke(root, ["emulator", "start", "--memory", "--faults", str(rules)])
     assert result.exit_code == 2 and "rule 1: status must be one of" in result.stderr
+
+
+def test_the_limits_flag_reaches_the_running_emulator() -> None:
+    """`--limits` raises (or lowers) TaskRouter's limits for load tests (issue 10 #9): only
+    Emulator(limits=...) was tested, so a flag that never reached the core passed."""
+    proc = Proc("--memory", "--limits", "workers=1")
+    try:
+        assert proc.popen.stderr is not None
+        assert proc.popen.stderr.readline()  # the start-up line
+        assert proc.popen.stderr.readline().strip() == "Limits changed from TaskRouter's: workers=1"
+        workspace = call(proc, "POST", "/v1/Workspaces", {"FriendlyName": "L"}).json()["sid"]
+        workers = f"/v1/Workspaces/{workspace}/Workers"
+        assert call(proc, "POST", workers, {"FriendlyName": "A"}).status == 201
+        refused = call(proc, "POST", workers, {"FriendlyName": "B"})
+        assert refused.status == 400
+        message = refused.json()["message"]
+        assert "this emulator's --limits allow at most 1 workers" in message, message
+    finally:
+        assert proc.stop() == 0
+    result = CliRunner().invoke(root, ["emulator", "start", "--memory", "--limits", "workers=0"])
+    assert result.exit_code == 2 and "workers must be a positive whole number" in result.stderr

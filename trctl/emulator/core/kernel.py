@@ -257,10 +257,11 @@ class Kernel:
 
 def limit_reached(name: str, allowed: int, held: str) -> ApiError:
     spec = BY_NAME[name]
+    who = "TaskRouter allows" if allowed == spec.default else "this emulator's --limits allow"
     return ApiError(
         400,
         spec.code,
-        f"{held}; TaskRouter allows at most {allowed:,} {spec.counts} (the emulator's "
+        f"{held}; {who} at most {allowed:,} {spec.counts} (the emulator's "
         f"--limits {name}=N raises it)",
     )
 
