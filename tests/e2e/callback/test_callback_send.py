@@ -206,6 +206,28 @@ def test_an_event_callback_has_the_real_fields(app_answering: Any) -> None:
     assert "did you mean 'reservation.created'" in line
 
 
+def test_taskrouter_deadlines_are_5_seconds_for_an_assignment_and_15_for_an_event(
+    app_answering: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deadline the answer is judged by (issue 15: "the 5 s deadline"): the other tests
+    shorten it with #tt=, so a send that waited 50 s passed them. The real client is called;
+    the spy only notes the deadline it was given."""
+    from trctl.emulator.delivery import probe
+
+    deadlines: list[float] = []
+    real = probe.post_callback
+
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        deadlines.append(kwargs["timeout"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(probe, "post_callback", noted)
+    app = app_answering((204, "text/plain", b""))
+    invoke(ENV, "callback", "send", app.url)
+    ok(ENV, "callback", "send", app.url, "--event", "task.created")
+    assert deadlines == [5.0, 15.0] and len(app.received) == 2
+
+
 def test_send_takes_a_real_worker_from_the_workspace(emulator: Any, app_answering: Any) -> None:
     quickstart = build_quickstart(make_sdk(emulator))
     env = {**emulator.env(), "TRCTL_WORKSPACE_SID": quickstart.workspace_sid}
