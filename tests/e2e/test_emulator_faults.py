@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from cli_support import as_json, failed, invoke, ok
 from emulator_callbacks import CallbackServer, Received, defer
+from emulator_http import call
 from quickstart_setup import Quickstart, build_quickstart, make_sdk
 from run_environment import RecordingClock
 from twilio.base.exceptions import TwilioException
@@ -156,6 +157,20 @@ def test_the_emulator_own_endpoints_never_fail(faulty: Faulty) -> None:
     assert as_json(env, "emulator", "faults", "list")[0]["id"] == "F1"
     ok(env, "emulator", "faults", "clear")
     assert make_sdk(faulty.emu).taskrouter.v1.workspaces.list() == []
+
+
+def test_a_rule_posted_as_json_is_added_and_bad_json_is_a_400(emulator: Any) -> None:
+    """POST /trctl/faults with a JSON object; JSON nested too deep was a 500 with a traceback
+    (issue 10 #5's defect, on the endpoint issue 15 added)."""
+    json_type = {"Content-Type": "application/json"}
+    rule = json.dumps({"api": "GET /v1/Workspaces", "status": 503, "times": 1}).encode()
+    added = call(emulator, "POST", "/trctl/faults", headers=json_type, raw_body=rule)
+    assert added.status == 201 and added.json()["id"] == "F1"
+    deep = b'{"api": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    for body, says in ((deep, "nesting is too deep"), (b"\xff{}", "not valid JSON")):
+        refused = call(emulator, "POST", "/trctl/faults", headers=json_type, raw_body=body)
+        assert refused.status == 400 and says in refused.json()["message"], refused.body
+    assert [r["id"] for r in call(emulator, "GET", "/trctl/faults").json()["faults"]] == ["F1"]
 
 
 @pytest.fixture

@@ -60,6 +60,26 @@ def test_file_errors_name_the_file_and_the_rule(tmp_path: Path, text: str, says:
     assert str(caught.value).startswith(f"{path}: ") and says in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("deep.json", '{"faults": ' + "[" * 3000 + "]" * 3000 + "}"),
+        ("deep.toml", "faults = " + "[" * 3000 + "]" * 3000 + "\n"),
+    ],
+)
+def test_a_file_nested_too_deep_is_a_fault_error_not_a_recursion_error(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    """`emulator start --faults` of such a file ended in "unexpected RecursionError", exit 1
+    (the defect issue 10 #7 removed from trctl's other files)."""
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(FaultError) as caught:
+        load_rules(path)
+    assert str(caught.value).startswith(f"{path}: not valid ")
+    assert "nesting is too deep (more than 100 levels" in str(caught.value)
+
+
 def test_a_missing_file_is_a_fault_error(tmp_path: Path) -> None:
     with pytest.raises(FaultError, match="cannot read it"):
         load_rules(tmp_path / "nowhere.toml")

@@ -5,13 +5,13 @@ errors that name the rule and the key."""
 from __future__ import annotations
 
 import fnmatch
-import json
 import math
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from trctl.documents import loads_json, loads_toml
 
 # status -> (Twilio error code, message) of the error envelope an API fault answers with
 API_STATUSES: dict[int, tuple[int, str]] = {
@@ -228,10 +228,10 @@ def load_rules(path: str | Path) -> list[dict[str, Any]]:
     suffix = source.suffix.lower()
     try:
         if suffix == ".json" or (suffix != ".toml" and text.lstrip()[:1] == "{"):
-            data: Any = json.loads(text)
+            data: Any = loads_json(text)
         else:
-            data = _toml().loads(text)
-    except ValueError as exc:  # JSONDecodeError and TOMLDecodeError both are
+            data = loads_toml(text)
+    except ValueError as exc:  # JSONDecodeError, TOMLDecodeError and TooDeep all are
         raise FaultError(
             f"{path}: not valid {'JSON' if suffix == '.json' else 'TOML'}: {exc}"
         ) from exc
@@ -244,13 +244,3 @@ def load_rules(path: str | Path) -> list[dict[str, Any]]:
         except FaultError as exc:
             raise FaultError(f"{path}: {exc}") from exc
     return rules
-
-
-def _toml() -> Any:
-    if sys.version_info >= (3, 11):
-        import tomllib
-
-        return tomllib
-    import tomli  # pragma: no cover - Python 3.10
-
-    return tomli  # pragma: no cover

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
+from trctl.documents import loads_json
 from trctl.emulator.core.errors import ApiError, bad_request
 from trctl.emulator.http.app import Call, Handler, Response, json_response
 
@@ -51,8 +51,8 @@ def _fields(call: Call) -> dict[str, Any]:
     if not content_type.startswith("application/json"):
         return dict(call.params.items())
     try:
-        document = json.loads(call.request.body or b"{}")
-    except ValueError as exc:
+        document = loads_json(call.request.body or b"{}")
+    except ValueError as exc:  # not JSON, not UTF-8, or nested too deep (trctl.documents)
         raise bad_request(f"The body is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise bad_request("The body must be a JSON object: one fault rule")
