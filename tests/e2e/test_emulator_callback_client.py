@@ -153,11 +153,15 @@ def test_json_without_instruction_is_warning_40005(receiver: Receiver) -> None:
     assert instruction.problem is not None and instruction.problem.startswith("40005")
 
 
+DEEP_JSON = b'{"x": ' + b"[" * 5000 + b"]" * 5000 + b"}"  # json.loads: RecursionError
+
+
 @pytest.mark.parametrize(
     ("status", "content_type", "body", "reason"),
     [
         (200, "text/html", b'{"instruction": "accept"}', "Content-Type"),
         (200, "application/json", b"<html>ok</html>", "not valid JSON"),
+        (200, "application/json", DEEP_JSON, "nesting is too deep (more than 100 levels"),
         (500, "application/json", b'{"instruction": "accept"}', "HTTP 500"),
         (404, "text/plain", b"not found", "HTTP 404"),
     ],

@@ -178,10 +178,18 @@ def test_callback_failure_goes_to_the_fallback_url(
     assert ws.tasks(task.sid).fetch().assignment_status == "assigned"
 
 
+DEEP_JSON = '{"instruction": "accept", "x": ' + "[" * 5000 + "]" * 5000 + "}"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [("text/html", "<html>not json</html>"), ("application/json", DEEP_JSON)],
+    ids=["html", "json-nested-too-deep"],  # the deep answer crashed the reader: never settled
+)
 def test_failed_callback_and_fallback_leave_the_reservation_to_time_out(
-    emulator: Any, sdk: Any, receiver: CallbackServer
+    emulator: Any, sdk: Any, receiver: CallbackServer, answer: tuple[str, str]
 ) -> None:
-    receiver.answer = lambda _: (200, "text/html", "<html>not json</html>")
+    receiver.answer = lambda _: (200, *answer)
     qs, ws = setup(sdk, receiver, fallback_url=receiver.url("/fallback"), reservation_timeout=60)
     task = ws.tasks.create(attributes=ES, workflow_sid=qs.workflow_sid)
     ws.workers(qs.workers["Alice"]).update(activity_sid=qs.activities["Idle"])

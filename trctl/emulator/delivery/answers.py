@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from trctl.documents import TooDeep, loads_json
 from trctl.emulator.delivery.client import CallbackResult
 from trctl.vocab.instructions import CALLBACK_INSTRUCTIONS, InstructionError, check_params
 
@@ -44,7 +44,9 @@ def parse_instruction(result: CallbackResult) -> Instruction:
     if not _is_json(result.content_type):
         return _invalid(f"callback answered Content-Type {result.content_type!r}, not JSON", 40001)
     try:
-        document = json.loads(result.body)
+        document = loads_json(result.body)
+    except TooDeep as exc:  # json.loads would raise RecursionError, and the answer be lost
+        return _invalid(f"callback answered JSON whose {exc}", 40001)
     except ValueError:
         return _invalid("callback answered a body that is not valid JSON", 40001)
     if not isinstance(document, dict):
