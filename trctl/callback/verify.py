@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hmac
 import itertools
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from trctl.callback.signature import (
     SignatureChecker,
     parse_form,
 )
+from trctl.documents import loads_json
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 HOST_HEADERS = ("host", "x-forwarded-host", "x-original-host")
@@ -81,8 +81,8 @@ def read_request(text: str, url: str | None = None) -> Received:
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
-            document = json.loads(stripped)
-        except ValueError as exc:
+            document = loads_json(stripped)
+        except ValueError as exc:  # TooDeep too: json.loads would raise RecursionError
             raise BadRequestFile(f"not valid JSON: {exc}") from exc
         if not isinstance(document, dict):
             raise BadRequestFile("expected a JSON object with url, signature and body")

@@ -322,3 +322,6 @@ def test_verify_says_when_nothing_matches_and_refuses_bad_input(tmp_path: Path) 
         ENV, 2, "callback", "verify", "--file", str(tmp_path / "bad.http")
     )
     assert "No such file" in failed(ENV, 2, "callback", "verify", "--file", str(tmp_path / "no"))
+    deep = tmp_path / "deep.json"  # was "unexpected RecursionError", exit 1: a mismatch's code
+    deep.write_text('{"url": ' + "[" * 5000 + "]" * 5000 + "}")
+    assert "nesting is too deep" in failed(ENV, 2, "callback", "verify", "--file", str(deep))
