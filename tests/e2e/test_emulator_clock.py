@@ -49,6 +49,12 @@ def test_the_clock_refuses_to_go_back_or_to_move_a_real_clock(emulator: Any) -> 
     assert "forward only: it is 2026-01-01T00:10:00Z, after 2026-01-01T00:00:00Z" in line
     assert "ten minutes" in failed(env, 2, "emulator", "clock", "advance", "ten minutes")
     assert "2026-13-01" in failed(env, 2, "emulator", "clock", "set", "2026-13-01T00:00:00Z")
+    # past year 9999 every later answer was a 500 (dates out of range), for good on a store file
+    for move in (["advance", "100000000000d"], ["set", "9999-06-01T00:00:00Z"]):
+        line = failed(env, 2, "emulator", "clock", *move)
+        assert "the clock goes no later than 9999-01-01T00:00:00Z" in line, line
+    assert as_json(env, "emulator", "clock")["now"] == "2026-01-01T00:10:00Z"
+    assert as_json(env, "workspaces", "list") == []
     with Emulator(clock=SystemClock()) as real:
         assert as_json(real.env(), "emulator", "clock")["mode"] == "real"
         line = failed(real.env(), 2, "emulator", "clock", "advance", "1s")
