@@ -294,3 +294,24 @@ def test_explain_and_lint_read_with_plain_gets_only(cli_env, sdk, quickstart, em
     ]
     assert paths[7 + len(quickstart.workers) :] == []  # Alice holds `busy`: no load to read
     assert busy != task
+
+
+def test_a_worker_who_rejected_the_task_is_not_offered_it_again(cli_env, sdk, quickstart, emulator):
+    """The verdict comes from the task's reservations: Alice rejected it and is Idle again."""
+    set_activity(sdk, quickstart, "Alice", "Idle")
+    task = new_task(sdk, quickstart, emulator, {"selected_language": "es"})
+    ws = workspace(sdk, quickstart)
+    [reservation] = ws.tasks(task).reservations.list()
+    ws.tasks(task).reservations(reservation.sid).update(
+        reservation_status="rejected", worker_activity_sid=quickstart.activities["Idle"]
+    )
+    trace = explain(cli_env, task)
+    assert trace["status"] == "pending"
+    assert verdicts(trace)["Alice"] == (
+        "rejected_before",
+        "rejected this task before (it is not offered again)",
+    )
+    assert trace["summary"] == (
+        f"{task} waits: the only eligible worker, Alice, rejected it before "
+        "(it is not offered again)"
+    )
