@@ -315,3 +315,13 @@ def test_a_worker_who_rejected_the_task_is_not_offered_it_again(cli_env, sdk, qu
         f"{task} waits: the only eligible worker, Alice, rejected it before "
         "(it is not offered again)"
     )
+
+
+def test_many_workers_are_counted_and_the_first_n_listed(cli_env, sdk, quickstart, emulator):
+    task = new_task(sdk, quickstart, emulator, {"selected_language": "es"})
+    lines = ok(cli_env, "explain", task, "--workers", "1").stdout.splitlines()
+    start = lines.index("workers   2: 1 unavailable, 1 not eligible")
+    assert lines[start + 1 : start + 3] == [
+        "  unavailable     Alice  activity 'Offline' is not available",  # the best verdict first
+        "  ... 1 more (--workers N, or --json)",
+    ]
