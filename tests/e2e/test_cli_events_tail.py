@@ -138,17 +138,25 @@ def test_tail_on_a_terminal_fits_its_width(cli_env, sdk, quickstart) -> None:
     assert any("… reserved for Alice (WR" in line for line in lines)  # short SIDs fit
 
 
-def test_tail_filters_by_several_types_and_by_worker_name(cli_env, sdk, quickstart) -> None:
+def test_tail_filters_by_several_types_by_task_and_by_worker_name(cli_env, sdk, quickstart) -> None:
     ws = sdk.taskrouter.v1.workspaces(quickstart.workspace_sid)
     for name in ("Alice", "Bob"):
         ws.workers(quickstart.workers[name]).update(activity_sid=quickstart.activities["Idle"])
-    ws.tasks.create(
-        attributes=json.dumps({"selected_language": "es"}), workflow_sid=quickstart.workflow_sid
+    first, second = (
+        ws.tasks.create(
+            attributes=json.dumps({"selected_language": language}),
+            workflow_sid=quickstart.workflow_sid,
+        ).sid
+        for language in ("es", "en")
     )
     args = ("events", "tail", "--since", "10m", "--timeout", "0", "--json")
     typed = ok(cli_env, *args, "--type", "task.created", "--type", "RESERVATION.CREATED")
     kinds = [json.loads(line)["event_type"] for line in typed.stdout.splitlines()]
-    assert kinds == ["task.created", "reservation.created"]
+    assert kinds == ["task.created", "reservation.created"] * 2
+    tailed = ok(cli_env, *args, "--task", second).stdout
+    of_task = [json.loads(line) for line in tailed.splitlines()]
+    assert of_task and {e["event_data"]["task_sid"] for e in of_task} == {second}
+    assert first != second
     bobs = ok(cli_env, *args, "--worker", "bob")
     events = [json.loads(line) for line in bobs.stdout.splitlines()]
     assert events and {e["event_data"]["worker_name"] for e in events} == {"Bob"}
