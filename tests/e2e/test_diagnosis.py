@@ -325,3 +325,18 @@ def test_many_workers_are_counted_and_the_first_n_listed(cli_env, sdk, quickstar
         "  unavailable     Alice  activity 'Offline' is not available",  # the best verdict first
         "  ... 1 more (--workers N, or --json)",
     ]
+
+
+def test_on_a_terminal_the_summary_is_broken_between_words_the_rest_cut(
+    cli_env, sdk, quickstart, emulator
+):
+    note = "a note long enough to be cut on an eighty column terminal, " * 2
+    task = new_task(sdk, quickstart, emulator, {"selected_language": "es", "note": note})
+    summary = explain(cli_env, task)["summary"]
+    assert len(summary) > 80
+    env = {**cli_env, "COLUMNS": "80", "NO_COLOR": "1"}
+    lines = invoke(env, "explain", task, stdout_isatty=True).stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    blank = lines.index("")
+    assert " ".join(line.strip() for line in lines[:blank]) == summary  # whole, not cut
+    assert lines[blank + 2].startswith("attrs     {") and lines[blank + 2].endswith("…")

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from trctl.cli.output import fit_line, out, store_flag
+from trctl.cli.output import fit_line, out, store_flag, wrap_line
 from trctl.cli.params import TASK_SID, make_resolver
 from trctl.errors import UsageError
 
@@ -53,7 +53,10 @@ def explain(task: str | None, last: bool, shown_workers: int, as_json: bool) -> 
 
         out(redact(json.dumps(trace.as_json(), indent=2, ensure_ascii=False)))
         return
-    for line in render(trace, shown_workers):
+    summary, *rest = render(trace, shown_workers)
+    for line in wrap_line(redact(summary), 2):  # the answer: broken between words, never cut
+        out(line)
+    for line in rest:
         out(fit_line(redact(line)))  # on a terminal, cut at its width rather than wrapped
 
 
