@@ -98,6 +98,15 @@ def test_stats_as_a_table_and_as_csv(cli_env, busy) -> None:
     assert {"section": "queues", "name": ENGLISH, "field": "reserved", "value": "1"} in rows
 
 
+def test_at_80_columns_every_queue_column_and_name_is_whole(cli_env, busy) -> None:
+    env = {**cli_env, "COLUMNS": "80", "NO_COLOR": "1"}
+    lines = ok(env, "stats", stdout_isatty=True).stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert next(line for line in lines if line.startswith("QUEUE")).split()[-1] == "ELIG"
+    spanish = next(line for line in lines if line.startswith(SPANISH + " "))  # not cut with …
+    assert spanish.split()[-7:] == ["2", "0", "1", "0", "30s", "0", "1"]
+
+
 @pytest.mark.parametrize("minutes", ["0", "43201"])
 def test_a_window_beyond_30_days_is_refused(cli_env, minutes) -> None:
     assert "--minutes must be between 1 and 43200" in failed(

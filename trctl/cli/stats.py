@@ -18,15 +18,15 @@ from trctl.cli.output import (
 )
 from trctl.cli.params import age, make_resolver
 
-QUEUE_COLUMNS = (
+QUEUE_COLUMNS = (  # watch's short headers: at 80 columns a 32-character queue name stays whole
     Column("QUEUE", "friendly_name", 32),
-    Column("PENDING", "pending"),
-    Column("RESERVED", "reserved"),
-    Column("ASSIGNED", "assigned"),
-    Column("WRAPPING", "wrapping"),
-    Column("LONGEST WAIT", lambda r: age(r.get("longest_wait"))),
-    Column("AVAILABLE", "available_workers"),
-    Column("ELIGIBLE", "eligible_workers"),
+    Column("PEND", "pending"),
+    Column("RESV", "reserved"),
+    Column("ASGN", "assigned"),
+    Column("WRAP", "wrapping"),
+    Column("WAIT", lambda r: age(r.get("longest_wait"))),
+    Column("AVAIL", "available_workers"),
+    Column("ELIG", "eligible_workers"),
 )
 LONG_COLUMNS = (Column("SECTION", "section"), Column("NAME", "name"), Column("FIELD", "field"),
                 Column("VALUE", "value"))  # fmt: skip
