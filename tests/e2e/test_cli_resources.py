@@ -367,6 +367,9 @@ def test_events_list(cli_env, quickstart, fmt) -> None:
         assert "task.created" in result.stdout
     typed = as_json(cli_env, "events", "list", "--type", "task.created", "--minutes", "60")
     assert typed and {e["event_type"] for e in typed} == {"task.created"}
+    if fmt == "csv":  # an event's SID for scripts, like every other list's
+        rows = as_csv(cli_env, "events", "list", "--type", "task.created", "--columns", "sid,type")
+        assert rows == [{"sid": e["sid"], "type": "task.created"} for e in typed]
 
 
 def test_workflow_update_re_evaluate_tasks_alone(cli_env, quickstart, sdk) -> None:

@@ -20,6 +20,7 @@ from trctl.cli.params import (
 )
 
 EVENT_COLUMNS = (
+    Column("SID", "sid", no_wrap=True, wide=True),  # for scripts: --columns sid
     Column("DATE", "event_date", rank=2),
     Column("TYPE", "event_type", keep=True),
     Column("RESOURCE", "resource_sid", no_wrap=True, rank=1),
