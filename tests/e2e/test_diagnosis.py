@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from cli_support import as_json, invoke, ok
-from quickstart_setup import ENGLISH_QUEUE, SPANISH_QUEUE, build_quickstart
+from quickstart_setup import ENGLISH_QUEUE, SPANISH_QUEUE, WORKFLOW_NAME, build_quickstart
 from run_environment import RequestLog
 
 RATE_LIMITED = ("EvaluateTaskAttributes", "TargetWorkersExpression", "EvaluateWorkerAttributes")
@@ -340,3 +340,21 @@ def test_on_a_terminal_the_summary_is_broken_between_words_the_rest_cut(
     blank = lines.index("")
     assert " ".join(line.strip() for line in lines[:blank]) == summary  # whole, not cut
     assert lines[blank + 2].startswith("attrs     {") and lines[blank + 2].endswith("…")
+
+
+def test_lint_samples_the_newest_tasks_and_refuses_a_workflow_and_a_file(
+    cli_env, sdk, quickstart, emulator, tmp_path
+):
+    new_task(sdk, quickstart, emulator, {"selected-language": "es"})
+    new_task(sdk, quickstart, emulator, {"selected_language": "es"})
+
+    def hyphen_findings(*args: str) -> list[dict]:
+        findings = json.loads(ok(cli_env, "workflows", "lint", "--json", *args).stdout)
+        return [f for f in findings if "'selected-language'" in f["message"]]
+
+    assert hyphen_findings()  # the default sample (50) holds the older task
+    assert hyphen_findings("--sample", "1") == []  # the newest task only
+    config = tmp_path / "routing.json"
+    config.write_text(json.dumps({"task_routing": {"filters": []}}))
+    both = invoke(cli_env, "workflows", "lint", WORKFLOW_NAME, "--config", str(config))
+    assert both.exit_code == 2 and "not both" in both.stderr
