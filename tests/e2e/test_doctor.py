@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cli_support import invoke
-from quickstart_setup import SPANISH_QUEUE
+from quickstart_setup import SPANISH_QUEUE, build_quickstart
 from run_environment import RequestLog
 from test_diagnosis import explain, new_task, set_activity, workspace
 
@@ -79,6 +79,23 @@ def test_an_idle_worker_holding_a_task_in_a_single_tasking_workspace(
         f"{second} waits: the only eligible worker, Alice, is busy with {first} "
         "(single-tasking 1/1)"
     )
+
+
+def test_an_idle_worker_with_every_channel_off_in_a_multitasking_workspace(cli_env, sdk):
+    quickstart = build_quickstart(sdk, multi_task_enabled=True)
+    env = {**cli_env, "TRCTL_WORKSPACE_SID": quickstart.workspace_sid}
+    set_activity(sdk, quickstart, "Alice", "Idle")
+    alice = workspace(sdk, quickstart).workers(quickstart.workers["Alice"])
+    channels = alice.worker_channels.list()
+    for channel in channels:
+        alice.worker_channels(channel.sid).update(available=False)
+    _, findings = doctor(env)
+    [finding] = [f for f in findings if f["location"] == "worker 'Alice'"]
+    assert finding["message"].startswith("available (Idle) but has no free capacity on any ")
+    off = ", ".join(f"{c.task_channel_unique_name} off" for c in channels)
+    assert finding["message"].endswith(f"channel ({off}): TaskRouter offers it nothing")
+    alice.worker_channels(channels[0].sid).update(available=True)
+    assert not [f for f in doctor(env)[1] if f["location"] == "worker 'Alice'"]
 
 
 def test_a_task_waiting_while_an_eligible_worker_is_free(cli_env, sdk, quickstart, emulator):
