@@ -76,7 +76,7 @@ def recording_console() -> Any:
     )
 
 
-def draw_watch(emu: Any, workspace_sid: str) -> None:
+def draw_watch(emu: Any, workspace_sid: str) -> str:
     from trctl.cli.watch_view import render
     from trctl.services.resolve import Resolver
     from trctl.services.watch import Watcher
@@ -86,10 +86,10 @@ def draw_watch(emu: Any, workspace_sid: str) -> None:
     heading = f"trctl watch · TaskRouter Quickstart · every 1s · {stamp} UTC · q quits"
     console = recording_console()
     console.print(render(snapshot, heading=heading, height=LINES))
-    console.save_svg(str(DOCS / "watch.svg"), title="trctl watch", unique_id="watch")
+    return console.export_svg(title="trctl watch", unique_id="watch")
 
 
-def draw_tail(emu: Any, workspace_sid: str) -> None:
+def draw_tail(emu: Any, workspace_sid: str) -> str:
     from rich.text import Text
 
     from trctl.cli.event_lines import TYPE_WIDTH, event_parts, type_style
@@ -109,14 +109,22 @@ def draw_tail(emu: Any, workspace_sid: str) -> None:
         line.append(f"{kind:<{TYPE_WIDTH}}", style=type_style(kind))
         line.append(f"  {text}")
         console.print(line, no_wrap=True, overflow="ellipsis")
-    console.save_svg(str(DOCS / "events-tail.svg"), title="trctl events tail", unique_id="tail")
+    return console.export_svg(title="trctl events tail", unique_id="tail")
+
+
+def generate() -> dict[Path, str]:
+    """Each picture's path and the SVG drawn for it."""
+    with Emulator(clock=FakeClock(), sids=SeededSids(12)) as emu:
+        workspace_sid = play(emu)
+        return {
+            DOCS / "watch.svg": draw_watch(emu, workspace_sid),
+            DOCS / "events-tail.svg": draw_tail(emu, workspace_sid),
+        }
 
 
 def main() -> int:
-    with Emulator(clock=FakeClock(), sids=SeededSids(12)) as emu:
-        workspace_sid = play(emu)
-        draw_watch(emu, workspace_sid)
-        draw_tail(emu, workspace_sid)
+    for path, svg in generate().items():
+        path.write_text(svg, encoding="utf-8")
     print(f"wrote {DOCS / 'watch.svg'} and {DOCS / 'events-tail.svg'}")
     return 0
 

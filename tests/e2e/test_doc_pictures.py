@@ -1,5 +1,6 @@
 """The pictures in the docs are what their scripts draw: docs/routing.svg (a task's way through
-TaskRouter) and docs/demo.svg (`trctl demo` recorded at 80 columns with rich's SVG export)."""
+TaskRouter), docs/demo.svg (`trctl demo` recorded at 80 columns with rich's SVG export), and
+docs/watch.svg and docs/events-tail.svg (what `watch` and `events tail` show)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from scripts_loader import load_script
 
 ROUTING = load_script("gen_routing_picture")
 RECORDING = load_script("gen_demo_recording")
+PICTURES = load_script("gen_pictures")
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -39,3 +41,11 @@ def test_the_demo_recording_is_current() -> None:
         "docs/demo.svg is stale: run `python scripts/gen_demo_recording.py`"
     )
     assert "All&#160;10&#160;steps&#160;happened" in drawn
+
+
+def test_the_watch_and_events_tail_pictures_are_current() -> None:
+    """Drawn again from the quickstart (fake clock, seeded SIDs) by watch's own view."""
+    for path, drawn in PICTURES.generate().items():
+        assert path.read_text(encoding="utf-8") == drawn, (
+            f"docs/{path.name} is stale: run `python scripts/gen_pictures.py`"
+        )
