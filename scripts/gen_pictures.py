@@ -122,12 +122,11 @@ def generate() -> dict[Path, str]:
         }
 
 
-def main() -> int:
-    for path, svg in generate().items():
-        path.write_text(svg, encoding="utf-8")
-    print(f"wrote {DOCS / 'watch.svg'} and {DOCS / 'events-tail.svg'}")
-    return 0
+def main(argv: list[str]) -> int:
+    from generated import write_or_check  # scripts/ is on the path when run as a script
+
+    return write_or_check(generate(), argv, "scripts/gen_pictures.py")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
