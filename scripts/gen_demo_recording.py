@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gen_pictures import COLUMNS, SeededSids, recording_console  # noqa: E402
+from generated import write_or_check  # noqa: E402
 
 OUT = ROOT / "docs" / "demo.svg"
 SHOWN_PORTS = {"emulator": 40123, "callback": 40567}
@@ -96,8 +97,6 @@ def generate() -> str:
 
 
 def main(argv: list[str]) -> int:
-    from generated import write_or_check  # scripts/ is on the path when run as a script
-
     return write_or_check({OUT: generate()}, argv, "scripts/gen_demo_recording.py")
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from generated import write_or_check
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "tests" / "data" / "twilio_taskrouter_v1.json"
 OUT = ROOT / "docs" / "emulator-parity.md"
@@ -218,8 +220,6 @@ stale. One row per operation of Twilio's OpenAPI description of TaskRouter v1
 
 
 def main(argv: list[str]) -> int:
-    from generated import write_or_check  # scripts/ is on the path when run as a script
-
     return write_or_check({OUT: generate()}, argv, "scripts/gen_parity.py")
 
 

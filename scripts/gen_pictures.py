@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from generated import write_or_check  # noqa: E402
 from quickstart_setup import build_quickstart, make_sdk  # noqa: E402
 
 from trctl.emulator import Emulator, FakeClock  # noqa: E402
@@ -123,8 +124,6 @@ def generate() -> dict[Path, str]:
 
 
 def main(argv: list[str]) -> int:
-    from generated import write_or_check  # scripts/ is on the path when run as a script
-
     return write_or_check(generate(), argv, "scripts/gen_pictures.py")
 
 

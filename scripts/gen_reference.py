@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
+from generated import write_or_check
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "docs" / "reference.md"
@@ -103,8 +104,6 @@ def expected_files() -> dict[Path, str]:
 
 
 def main(argv: list[str]) -> int:
-    from generated import write_or_check  # scripts/ is on the path when run as a script
-
     return write_or_check(expected_files(), argv, "scripts/gen_reference.py")
 
 

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from generated import write_or_check
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "routing.svg"
 
@@ -95,8 +97,6 @@ viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(caption)}">
 
 
 def main(argv: list[str]) -> int:
-    from generated import write_or_check  # scripts/ is on the path when run as a script
-
     return write_or_check({OUT: generate()}, argv, "scripts/gen_routing_picture.py")
 
 

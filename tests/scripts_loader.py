@@ -14,6 +14,8 @@ def load_script(name: str) -> ModuleType:
     """scripts/NAME.py, imported once and registered (its dataclasses need sys.modules)."""
     if name in sys.modules:
         return sys.modules[name]
+    if str(SCRIPTS) not in sys.path:  # as when run: a script imports its neighbours
+        sys.path.append(str(SCRIPTS))
     spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
