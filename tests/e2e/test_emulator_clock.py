@@ -220,3 +220,21 @@ def test_the_in_process_emulator_moves_its_clock_like_the_cli(emulator: Any, tim
     moved = emulator.time.advance(25)
     assert (moved.now, moved.fired, moved.settled) == (FakeClock().now() + 25, 2, True)
     assert ws.tasks(task.sid).fetch().task_queue_sid == queues[2]
+
+
+def test_a_clock_move_that_fails_is_answered_500_not_left_waiting(
+    emulator: Any, monkeypatch: Any, thread_errors: Any
+) -> None:
+    """An answer made later (a clock move) that raises is a 500 in Twilio's envelope, as any
+    handler's error is; the client used to wait for an answer that never came."""
+
+    def broken(seconds: float) -> Any:
+        raise RuntimeError("a bug while moving the clock")
+
+    monkeypatch.setattr(emulator.time, "advance", broken)
+    sdk = make_sdk(emulator)
+    answer = sdk.request("POST", f"{emulator.url}/trctl/clock", data={"Advance": "1"}, timeout=10)
+    assert answer.status_code == 500
+    assert json.loads(answer.text)["code"] == 20500
+    assert any("internal error on POST /trctl/clock" in seen for seen in thread_errors.take())
+    assert as_json(emulator.env(), "emulator", "clock")["now"] == "2026-01-01T00:00:00Z"

@@ -120,12 +120,26 @@ class App:
         response = self._answer(request) if fault is None else self._faulty(fault, request)
         noted = fault.describe() if fault else ""
         if isinstance(response, Future):
-            response.add_done_callback(
-                lambda done: self._log(request, done.result(), started, noted)
-            )
-        else:
-            self._log(request, response, started, noted)
+            answer: Future[Response] = Future()
+
+            def done(later: Future[Response]) -> None:
+                result = self._outcome(request, later)
+                self._log(request, result, started, noted)
+                answer.set_result(result)
+
+            response.add_done_callback(done)
+            return answer
+        self._log(request, response, started, noted)
         return response
+
+    def _outcome(self, request: Request, later: Future[Response]) -> Response:
+        """What a later answer says; if making it failed, a 500 as for any handler's error (the
+        client must not wait for an answer that never comes)."""
+        error = later.exception()
+        if error is None:
+            return later.result()
+        log.error("internal error on %s %s", request.method, request.path, exc_info=error)
+        return error_response(ApiError(500, 20500, "Internal Server Error"))
 
     def _faulty(self, fault: FaultAction, request: Request) -> Answer:
         """An injected fault: refuse as an overloaded or failing TaskRouter would, without doing
