@@ -112,3 +112,28 @@ def test_each_rest_instruction_is_applied(
     )
     busy = "Busy" if expected == "accepted" else "Reserved"
     assert ws.workers(worker).fetch().activity_name == busy
+
+
+def test_a_bug_while_reading_an_answer_ends_the_delivery(
+    emulator: Any, sdk: Any, monkeypatch: Any, thread_errors: Any
+) -> None:
+    """If reading an answer raises (a deep JSON answer once did), the answer counts as invalid
+    and the delivery ends: it used to stay in flight, so wait_idle and every clock move waited
+    for it in vain."""
+    from trctl.emulator.delivery import outbox
+
+    def broken(result: Any) -> Any:
+        raise RuntimeError("a bug while reading the answer")
+
+    monkeypatch.setattr(outbox, "parse_instruction", broken)
+    with CallbackServer(emulator.auth_token) as app:
+        ws, workflow_sid, _ = routed_workspace(sdk, 1, assignment_callback_url=app.url())
+        task = ws.tasks.create(attributes="{}", workflow_sid=workflow_sid).sid
+        assert emulator.wait_idle(5)
+        assert len(app.received) == 1
+    (reservation,) = ws.tasks(task).reservations.list()
+    assert reservation.reservation_status == "pending"  # nothing was done with the answer
+    assert any("reading the answer from" in seen for seen in thread_errors.take())
+    lanes = emulator.loop.run_and_wait(emulator.outbox.summary)
+    (lane,) = [lane for lane in lanes if lane["kind"] == "assignment"]
+    assert (lane["in_flight"], lane["failed"]) == (0, 1)

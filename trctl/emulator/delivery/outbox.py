@@ -178,7 +178,7 @@ class Outbox:
 
     def _send_assignment(self, lane: Lane, delivery: Delivery, url: str) -> None:
         def answered(result: CallbackResult) -> None:
-            instruction = parse_instruction(result)
+            instruction = _read_answer(result)
             self._report("callback", result, _answered(instruction))
             fallback = delivery.fallback_url
             if instruction.kind == "invalid" and fallback and url != fallback:
@@ -252,6 +252,17 @@ class Outbox:
             entry = Logged(kind, self.core.now(), status, result.elapsed * 1000,
                            url=public_url(result.url), outcome=outcome)  # fmt: skip
             self.observer(entry)
+
+
+def _read_answer(result: CallbackResult) -> Instruction:
+    """The answer's instruction; a bug while reading it makes the answer invalid (logged), so the
+    delivery still ends instead of staying in flight for ever (wait_idle and clock moves wait
+    for it)."""
+    try:
+        return parse_instruction(result)
+    except Exception:
+        log.exception("reading the answer from %s failed", public_url(result.url))
+        return Instruction("invalid", problem="the answer could not be read (an emulator bug)")
 
 
 def _answered(instruction: Instruction) -> str:
