@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -20,6 +21,7 @@ from trctl.emulator.core.clock import FakeClock
 from trctl.emulator.core.core import Core
 from trctl.emulator.core.ids import SequentialSids
 from trctl.emulator.core.store import Store
+from trctl.emulator.faultrules import KEYS
 from trctl.emulator.http.app import App, Request
 from trctl.emulator.http.routes import build_routes
 from trctl.emulator.http.statistics import ROUTES as STATS_ROUTES
@@ -246,3 +248,60 @@ def test_forged_page_tokens_get_400_on_every_list(template: str) -> None:
             assert "PageToken" in json.loads(response.body)["message"]
     finally:
         world.store.close()
+
+
+CLOCK, FAULTS = "/trctl/clock", "/trctl/faults"
+OWN_REQUESTS = [  # every route of the emulator's own endpoints, and a few that are none
+    ("GET", CLOCK), ("POST", CLOCK), ("PUT", CLOCK), ("GET", FAULTS), ("POST", FAULTS),
+    ("DELETE", FAULTS), ("DELETE", FAULTS + "/F1"), ("DELETE", FAULTS + "/F99"),
+    ("GET", "/trctl/deliveries"), ("GET", "/trctl/nothing"),
+]  # fmt: skip
+OWN_NAMES = {CLOCK: ["Advance", "Now", "Unknown"], FAULTS: [*KEYS, "Unknown"]}
+OWN_VALUES = st.one_of(VALUES, st.floats().map(repr), st.integers(10**9, 10**30).map(str))
+
+
+@pytest.fixture(scope="module")
+def own_emulator() -> Any:
+    """One in-process emulator on a manual clock: the /trctl endpoints need its loop, clock
+    control, fault rules and outbox (a World has only the spec's routes)."""
+    from trctl.emulator import Emulator
+
+    with Emulator(db_path=":memory:", clock=FakeClock()) as emu:
+        yield emu
+
+
+@settings(
+    max_examples=400,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_the_emulators_own_endpoints_never_answer_5xx(own_emulator: Any, data: Any) -> None:
+    """/trctl/clock, /trctl/faults and /trctl/deliveries: forms, JSON bodies, every method; and
+    the emulator still answers afterwards (a clock moved past year 9999 once broke every
+    request after it)."""
+    method, path = data.draw(st.sampled_from(OWN_REQUESTS), label="request")
+    if path == FAULTS and data.draw(st.booleans(), label="json"):
+        body = data.draw(BODIES, label="body")
+        answer = own_request(own_emulator, method, path, body, json_body=True)
+    else:
+        names = st.sampled_from(OWN_NAMES.get(path, ["Unknown"]))
+        pairs = data.draw(st.lists(st.tuples(names, OWN_VALUES), max_size=3), label="params")
+        body = urlencode(pairs, quote_via=quote).encode()
+        answer = own_request(own_emulator, method, path, body)
+    assert_envelope(answer.status, answer.body, f"{method} {path} {body!r}")
+    own_emulator.faults.clear()  # a rule added here must not fail the next example's requests
+    for after in ("/trctl/clock", "/v1/Workspaces"):
+        assert own_request(own_emulator, "GET", after, b"").status == 200, (method, path, body)
+
+
+def own_request(emulator: Any, method: str, path: str, body: bytes, json_body: bool = False):
+    raw = f"{emulator.account_sid}:{emulator.auth_token}".encode()
+    headers = {"host": f"127.0.0.1:{emulator.port}",
+               "authorization": "Basic " + base64.b64encode(raw).decode()}  # fmt: skip
+    if json_body:
+        headers["content-type"] = "application/json"
+    answer = emulator.app.handle(Request(method, path, "", headers, body))
+    return answer.result(timeout=10) if isinstance(answer, Future) else answer
