@@ -75,7 +75,6 @@ class Group:
     paths: list[str]
     tests: list[str]
     timeout: float
-    later: bool = False
 
 
 @dataclass
