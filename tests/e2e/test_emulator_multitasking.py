@@ -57,3 +57,22 @@ def test_one_queue_routes_several_channels_to_exhaustion(emulator: Any, sdk: Any
     first, second = workers
     assert held_by(ws, first) == [tasks[0], tasks[3]]  # idle longest: the first of each channel
     assert held_by(ws, second) == [tasks[1], tasks[4]]
+
+
+def test_a_worker_with_room_for_many_takes_every_task_waiting_for_it(
+    emulator: Any, sdk: Any
+) -> None:
+    """Capacity 50 on chat and on voice, 70 tasks waiting (35 of each): becoming available, the
+    worker takes all 70 in one go. It used to stop after 64 reservations a routing pass and
+    leave 6 tasks waiting beside a free worker with room for them."""
+    ws, activities = workspace(sdk, multi=True)
+    queue = ws.task_queues.create(friendly_name="Q").sid
+    workflow = flow(ws, {"default_filter": {"queue": queue}})
+    worker = ws.workers.create(friendly_name="Many", activity_sid=activities["Offline"]).sid
+    for channel in ("chat", "voice"):
+        ws.workers(worker).worker_channels(channel).update(capacity=50)
+        for _ in range(35):
+            ws.tasks.create(attributes="{}", workflow_sid=workflow, task_channel=channel)
+    ws.workers(worker).update(activity_sid=activities["Available"])
+    assert len(held_by(ws, worker)) == 70
+    assert ws.task_queues(queue).statistics().fetch().cumulative["reservations_created"] == 70

@@ -19,8 +19,6 @@ from trctl.emulator.core.worker_state import WorkerState
 from trctl.vocab.callbacks import assignment_callback, assignment_token
 from trctl.workflow.matching import TaskView, WorkerView, order_workers
 
-MAX_ROUNDS = 64  # reservations one worker can receive in one routing pass
-
 
 @dataclass(eq=False)
 class Router(Service):
@@ -89,9 +87,11 @@ class Router(Service):
     # -- a worker that may take more ------------------------------------------------------------
     def route_worker(self, worker: Row) -> None:
         """A worker became available or gained room: give it the best task it fits, again and
-        again while it has room (priority first, then the longest in its queue)."""
+        again while it has room (priority first, then the longest in its queue). Each round
+        reserves one task, which takes a slot of the worker's room, so the loop ends when the
+        room or the tasks it fits run out (at most its capacity summed over its channels)."""
         workspace = self.kernel.workspace(worker["workspace_sid"])
-        for _ in range(MAX_ROUNDS):
+        while True:
             row = self.store.get("workers", worker["sid"])
             if row is None or not row["available"]:
                 return
