@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from emulator_callbacks import CallbackServer, defer
+from emulator_rules import flow, held_by, workspace
 from quickstart_setup import build_quickstart, make_sdk
 from twilio.request_validator import RequestValidator
 
@@ -70,3 +71,22 @@ def test_event_callbacks_left_undelivered_are_sent_after_a_restart_and_only_once
         with Emulator(db_path=db, clock=FakeClock()) as third:
             assert third.wait_idle(5)
         assert [item.params["Sid"] for item in receiver.received] == sent  # not again
+
+
+def test_a_store_from_before_routing_classes_routes_its_waiting_tasks(tmp_path: Path) -> None:
+    """A schema-1 store has no routing classes: opening it classifies every waiting task, so a
+    worker who becomes available finds the task (kills classifying none of them)."""
+    db = tmp_path / "emulator.db"
+    clock = FakeClock()
+    with Emulator(db_path=db, clock=clock) as first:
+        ws, activities = workspace(make_sdk(first))
+        queue = ws.task_queues.create(friendly_name="Q").sid
+        workflow = flow(ws, {"default_filter": {"queue": queue}})
+        ann = ws.workers.create(friendly_name="Ann", activity_sid=activities["Offline"]).sid
+        task = ws.tasks.create(attributes="{}", workflow_sid=workflow).sid
+        first.store.execute("UPDATE tasks SET routing_class = NULL")
+        first.store.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with Emulator(db_path=db, clock=clock) as second:
+        ws = make_sdk(second).taskrouter.v1.workspaces(ws._solution["sid"])
+        ws.workers(ann).update(activity_sid=activities["Available"])
+        assert held_by(ws, ann) == [task]
