@@ -211,3 +211,86 @@ def test_the_assignment_callback_names_the_workflow_queue_and_task_age(
         (sent,) = [r.params for r in app.received]
     assert (sent["TaskSid"], sent["WorkerSid"]) == (task, ann)
     assert (sent["WorkflowSid"], sent["TaskQueueSid"], sent["TaskAge"]) == (workflow, queue, "7")
+
+
+# -- a head the worker cannot take does not end the search ---------------------------------------
+# A worker looks at the first task of each routing class of its queues, in the order of the
+# classes' keys (digests). Each test below makes sure a class the worker must pass over sorts
+# before the one it takes, by adding candidate tasks until one does.
+
+
+def routing_class(emulator: Any, task: str) -> str:
+    return emulator.store.one("SELECT routing_class FROM tasks WHERE sid = ?", (task,))[
+        "routing_class"
+    ]
+
+
+def sorting_before(emulator: Any, ws: Any, wanted: str, make: Any) -> str:
+    """Call make(n) for n = 0, 1, ... until it returns a task whose routing class sorts before
+    `wanted`'s; the other candidates are canceled. Returns that task."""
+    for n in range(64):
+        candidate = make(n)
+        if routing_class(emulator, candidate) < routing_class(emulator, wanted):
+            return candidate
+        ws.tasks(candidate).update(assignment_status="canceled", reason="sorts after")
+    raise AssertionError("no candidate's class sorted first in 64 tries")
+
+
+def test_a_head_the_worker_does_not_fit_is_passed_over(emulator: Any, sdk: Any) -> None:
+    """Kills stopping at the first class head whose target refuses the worker."""
+    ws, workflow, activities, _ = one_queue_by_kind(sdk)
+    ann = offline_worker(ws, activities, "Ann", kinds=["a"])
+    mine = ws.tasks.create(attributes='{"kind": "a"}', workflow_sid=workflow).sid
+
+    def not_mine(n: int) -> str:
+        return ws.tasks.create(attributes=json.dumps({"kind": f"x{n}"}), workflow_sid=workflow).sid
+
+    sorting_before(emulator, ws, mine, not_mine)
+    available(ws, activities, ann)
+    assert held_by(ws, ann) == [mine]
+
+
+def test_a_head_routed_to_another_worker_is_passed_over(emulator: Any, sdk: Any) -> None:
+    """Kills stopping at the first class head that names another worker (RoutingTarget)."""
+    ws, activities = workspace(sdk)
+    queue = ws.task_queues.create(friendly_name="Q").sid
+    workflow = flow(ws, {"default_filter": {"queue": queue}})
+    ann = offline_worker(ws, activities, "Ann")
+    mine = ws.tasks.create(attributes="{}", workflow_sid=workflow).sid
+
+    def for_someone_else(n: int) -> str:
+        other = offline_worker(ws, activities, f"Other{n}")
+        return ws.tasks.create(
+            attributes="{}", workflow_sid=workflow, routing_target=other, ignore_capacity=False
+        ).sid
+
+    sorting_before(emulator, ws, mine, for_someone_else)
+    available(ws, activities, ann)
+    assert held_by(ws, ann) == [mine]
+
+
+def test_a_class_whose_tasks_the_worker_rejected_is_passed_over(emulator: Any, sdk: Any) -> None:
+    """Ann rejects the only task of a class that sorts first; freed, she takes the task of the
+    next class (kills stopping at a class with no task she may take)."""
+    ws, activities = workspace(sdk)
+    queue = ws.task_queues.create(friendly_name="Q").sid
+    routing = {
+        "filters": [
+            {"filter_friendly_name": "All", "expression": "1==1",
+             "targets": [{"queue": queue, "expression": "task.kind != 'never'"}]}
+        ]
+    }  # fmt: skip
+    workflow = flow(ws, routing)
+    ann = offline_worker(ws, activities, "Ann")
+    mine = ws.tasks.create(attributes='{"kind": "a"}', workflow_sid=workflow).sid
+    rejected = sorting_before(
+        emulator, ws, mine,
+        lambda n: ws.tasks.create(
+            attributes=json.dumps({"kind": f"x{n}"}), workflow_sid=workflow, priority=5
+        ).sid,
+    )  # fmt: skip
+    available(ws, activities, ann)
+    (reservation,) = ws.workers(ann).reservations.list()
+    assert reservation.task_sid == rejected  # the higher priority first
+    ws.tasks(rejected).reservations(reservation.sid).update(reservation_status="rejected")
+    assert held_by(ws, ann) == [mine]
