@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from emulator_http import call
+from emulator_rules import flow, workspace
 from quickstart_setup import build_quickstart, make_sdk
 
 from trctl.emulator import Emulator, FakeClock
@@ -62,3 +64,25 @@ def test_each_listed_queue_has_the_figures_of_its_own_statistics() -> None:
 def accept_pending(ws: Any, worker_sid: str) -> None:
     (reservation,) = ws.workers(worker_sid).reservations.list(reservation_status="pending")
     ws.workers(worker_sid).reservations(reservation.sid).update(reservation_status="accepted")
+
+
+def test_bulk_real_time_statistics_answer_known_queues_and_refuse_others(
+    emulator: Any, sdk: Any
+) -> None:
+    """POST TaskQueues/RealTimeStatistics: a queue of the workspace gets its figures, one of no
+    workspace a 400 naming it (kills the inverted existence check)."""
+    ws, _ = workspace(sdk)
+    queue = ws.task_queues.create(friendly_name="Q").sid
+    workflow = flow(ws, {"default_filter": {"queue": queue}})
+    ws.tasks.create(attributes="{}", workflow_sid=workflow)
+    path = f"/v1/Workspaces/{ws._solution['sid']}/TaskQueues/RealTimeStatistics"
+    json_body = {"Content-Type": "application/json"}
+    known = call(emulator, "POST", path, raw_body=json.dumps([queue]).encode(), headers=json_body)
+    assert known.status == 200, known.json()
+    (figures,) = known.json()["task_queue_data"]
+    assert (figures["task_queue_sid"], figures["total_tasks"]) == (queue, 1)
+    stranger = "WQ" + "0" * 32
+    unknown = call(
+        emulator, "POST", path, raw_body=json.dumps([stranger]).encode(), headers=json_body
+    )
+    assert unknown.status == 400 and stranger in unknown.json()["message"]

@@ -31,7 +31,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from emulator_rules import flow, workspace
 from quickstart_setup import ENGLISH_QUEUE, SPANISH_QUEUE, Quickstart, build_quickstart, make_sdk
+from twilio.base.exceptions import TwilioRestException
 
 from trctl.emulator import Emulator, FakeClock
 from trctl.emulator.core.clock import DEFAULT_FAKE_START, iso
@@ -291,3 +293,70 @@ def test_workers_statistics_narrowed_to_a_queue(day: Day) -> None:
     everyone = day.ws.workers.real_time_statistics().fetch()
     assert everyone.total_workers == 4
     assert by_activity(everyone.activity_statistics)["Offline"] == 1
+
+
+# -- edges of the timeline above: nothing happened, a channel scope, unknown names ---------------
+
+
+ZERO_WHEN_NOTHING_HAPPENED = ("tasks_completed", "tasks_moved", "tasks_entered")
+
+
+def test_a_workspace_where_nothing_happened_counts_zero(emulator: Any, sdk: Any) -> None:
+    """No task completed, moved or entered, none waiting: every such figure is 0 (kills the
+    defaults of 1 and -1 for an event type never seen)."""
+    ws, _ = workspace(sdk)
+    queue = ws.task_queues.create(friendly_name="Q").sid
+    workflow = flow(ws, {"default_filter": {"queue": queue}})
+    options = {"minutes": 60}
+    for figures in (
+        ws.statistics().fetch(**options).cumulative,
+        ws.task_queues(queue).statistics().fetch(**options).cumulative,
+        ws.workflows(workflow).statistics().fetch(**options).cumulative,
+    ):
+        counted = {key: figures[key] for key in figures if key in ZERO_WHEN_NOTHING_HAPPENED}
+        assert counted and set(counted.values()) == {0}, counted
+    realtime = ws.task_queues(queue).real_time_statistics().fetch()
+    assert realtime.longest_relative_task_age_in_queue == 0
+    assert realtime.longest_relative_task_sid_in_queue is None
+
+
+def test_a_channel_scope_must_name_a_channel(emulator: Any, sdk: Any) -> None:
+    """TaskChannel=voice scopes the figures; a channel of no workspace is a 400 (kills the
+    inverted check, which refuses voice and reads the missing one)."""
+    ws, _ = workspace(sdk)
+    queue = ws.task_queues.create(friendly_name="Q").sid
+    workflow = flow(ws, {"default_filter": {"queue": queue}})
+    ws.tasks.create(attributes="{}", workflow_sid=workflow, task_channel="voice")
+    ws.tasks.create(attributes="{}", workflow_sid=workflow, task_channel="chat")
+    voice = ws.task_queues(queue).real_time_statistics().fetch(task_channel="voice")
+    assert voice.total_tasks == 1
+    with pytest.raises(TwilioRestException) as refused:
+        ws.task_queues(queue).real_time_statistics().fetch(task_channel="pigeon")
+    assert refused.value.status == 400 and "pigeon" in refused.value.msg
+
+
+def test_worker_statistics_name_the_unknown_queue(emulator: Any, sdk: Any) -> None:
+    """Workers/Statistics with a TaskQueueSid of no workspace: a 400 naming that SID (kills
+    naming `None`)."""
+    ws, _ = workspace(sdk)
+    stranger = "WQ" + "0" * 32
+    with pytest.raises(TwilioRestException) as refused:
+        ws.workers.statistics().fetch(task_queue_sid=stranger)
+    assert refused.value.status == 400 and f"TaskQueue {stranger} does" in refused.value.msg
+
+
+def test_time_in_queue_counts_from_a_moment_between_seconds(emulator: Any, sdk: Any) -> None:
+    """The task enters its queue at 0.5 s and is accepted at 10.2 s: 9 whole seconds in the
+    queue (kills looking for the queue entry no earlier than its whole-second age allows)."""
+    ws, activities = workspace(sdk)
+    queue = ws.task_queues.create(friendly_name="Q").sid
+    workflow = flow(ws, {"default_filter": {"queue": queue}})
+    emulator.advance(0.5)
+    task = ws.tasks.create(attributes="{}", workflow_sid=workflow).sid
+    emulator.advance(9.7)
+    ws.workers.create(friendly_name="Ann", activity_sid=activities["Available"])
+    (reservation,) = ws.tasks(task).reservations.list()
+    ws.tasks(task).reservations(reservation.sid).update(reservation_status="accepted")
+    figures = ws.task_queues(queue).statistics().fetch(minutes=60).cumulative
+    assert figures["wait_duration_in_queue_until_accepted"]["max"] == 9
+    assert figures["wait_duration_until_accepted"]["max"] == 9
