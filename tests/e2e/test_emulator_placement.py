@@ -133,3 +133,38 @@ def test_the_etag_changes_when_a_rejected_task_waits_again(emulator: Any, sdk: A
     ws.tasks(task).reservations(reservation.sid).update(reservation_status="rejected")
     assert ws.tasks(task).fetch().assignment_status == "pending"
     assert len({created, reserved, etag()}) == 3
+
+
+def test_a_task_is_canceled_at_its_thousandth_assignment(emulator: Any, sdk: Any) -> None:
+    """The documented maximum assignment count, 1,000: Ann's reservations time out every second
+    and, the workspace's timeout activity being Available, she is offered the task again each
+    time; the 1,000th timeout cancels it (kills 999, 1001, `>`, and counting by 0 or 2)."""
+    ws, activities = workspace(sdk)
+    ws.update(timeout_activity_sid=activities["Available"])
+    queue = ws.task_queues.create(friendly_name="Q").sid
+    workflow = flow(ws, {"default_filter": {"queue": queue}}, task_reservation_timeout=1)
+    idle(ws, activities, "Ann")
+    task = ws.tasks.create(attributes="{}", workflow_sid=workflow).sid
+    emulator.advance(999)
+    assert ws.tasks(task).fetch().assignment_status == "reserved"
+    emulator.advance(1)
+    canceled = ws.tasks(task).fetch()
+    assert (canceled.assignment_status, canceled.reason) == (
+        "canceled", "Task exceeded the maximum assignment count",
+    )  # fmt: skip
+
+
+def test_a_skip_if_target_whose_queue_is_gone_is_skipped(emulator: Any, sdk: Any) -> None:
+    """Q1 (with skip_if) was deleted after the workflow named it: nobody can take a task there,
+    so skip_if passes over it to Q2 rather than canceling the task (kills not skipping)."""
+    ws, _ = workspace(sdk)
+    q1 = ws.task_queues.create(friendly_name="Q1").sid
+    q2 = ws.task_queues.create(friendly_name="Q2").sid
+    targets = [{"queue": q1, "skip_if": "workers.available == 0"}, {"queue": q2}]
+    workflow = flow(
+        ws, {"filters": [{"filter_friendly_name": "All", "expression": "1==1", "targets": targets}]}
+    )
+    ws.task_queues(q1).delete()
+    task = ws.tasks.create(attributes="{}", workflow_sid=workflow).fetch()
+    assert (task.assignment_status, task.task_queue_sid) == ("pending", q2)
+    assert "workflow.skipped" in event_types(ws, task.sid)
