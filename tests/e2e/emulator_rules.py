@@ -24,3 +24,20 @@ def flow(ws: Any, routing: dict[str, Any], **kwargs: Any) -> str:
 def held_by(ws: Any, worker_sid: str, status: str = "pending") -> list[str]:
     """The task SIDs of the worker's reservations in this status."""
     return [r.task_sid for r in ws.workers(worker_sid).reservations.list(reservation_status=status)]
+
+
+def one_target(
+    sdk: Any, target: dict[str, Any], **queue: Any
+) -> tuple[Any, str, dict[str, str], str]:
+    """A workspace whose one filter (1==1) sends every task to queue Q through `target` (its
+    rules: expression, known_worker_*, ...). Returns the workspace, the workflow, the
+    activities and the queue."""
+    ws, activities = workspace(sdk)
+    queue_sid = ws.task_queues.create(friendly_name="Q", **queue).sid
+    routing = {
+        "filters": [
+            {"filter_friendly_name": "All", "expression": "1==1",
+             "targets": [{"queue": queue_sid, **target}]}
+        ]
+    }  # fmt: skip
+    return ws, flow(ws, routing), activities, queue_sid

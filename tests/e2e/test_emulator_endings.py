@@ -80,16 +80,23 @@ def test_accepting_frees_the_other_reserved_worker_for_the_next_task(
     assert held_by(ws, ben) == [second]
 
 
-def test_deleting_an_assigned_task_gives_the_worker_its_slot_back(emulator: Any, sdk: Any) -> None:
-    """Ann's accepted reservation holds her one slot; deleting the task frees it and she takes
-    the waiting task (kills not counting the deleted reservation off, or counting it wrong)."""
+def accepted_by_ann(sdk: Any) -> tuple[Any, str, str, str]:
+    """A task Ann (single-tasking, one queue) has accepted: the workspace, the workflow, Ann and
+    the task."""
     ws, activities = workspace(sdk)
     queue = ws.task_queues.create(friendly_name="Q").sid
     workflow = flow(ws, {"default_filter": {"queue": queue}})
     ann = idle(ws, activities, "Ann")
-    first = ws.tasks.create(attributes="{}", workflow_sid=workflow).sid
-    (reservation,) = ws.tasks(first).reservations.list()
-    ws.tasks(first).reservations(reservation.sid).update(reservation_status="accepted")
+    task = ws.tasks.create(attributes="{}", workflow_sid=workflow).sid
+    (reservation,) = ws.tasks(task).reservations.list()
+    ws.tasks(task).reservations(reservation.sid).update(reservation_status="accepted")
+    return ws, workflow, ann, task
+
+
+def test_deleting_an_assigned_task_gives_the_worker_its_slot_back(emulator: Any, sdk: Any) -> None:
+    """Ann's accepted reservation holds her one slot; deleting the task frees it and she takes
+    the waiting task (kills not counting the deleted reservation off, or counting it wrong)."""
+    ws, workflow, ann, first = accepted_by_ann(sdk)
     second = ws.tasks.create(attributes="{}", workflow_sid=workflow).sid
     assert held_by(ws, ann) == []
     ws.tasks(first).delete()
@@ -99,13 +106,7 @@ def test_deleting_an_assigned_task_gives_the_worker_its_slot_back(emulator: Any,
 def test_task_completed_names_the_worker(emulator: Any, sdk: Any) -> None:
     """As Twilio's task.completed does (fixtures/task.completed.json): kills leaving the worker
     fields out."""
-    ws, activities = workspace(sdk)
-    queue = ws.task_queues.create(friendly_name="Q").sid
-    workflow = flow(ws, {"default_filter": {"queue": queue}})
-    ann = idle(ws, activities, "Ann")
-    task = ws.tasks.create(attributes="{}", workflow_sid=workflow).sid
-    (reservation,) = ws.tasks(task).reservations.list()
-    ws.tasks(task).reservations(reservation.sid).update(reservation_status="accepted")
+    ws, _, ann, task = accepted_by_ann(sdk)
     ws.tasks(task).update(assignment_status="completed", reason="done")
     (completed,) = ws.events.list(task_sid=task, event_type="task.completed")
     assert completed.event_data["worker_sid"] == ann

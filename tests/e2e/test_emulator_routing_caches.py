@@ -8,22 +8,15 @@ import json
 from typing import Any
 
 import pytest
-from emulator_rules import flow, held_by, workspace
+from emulator_rules import held_by, one_target, workspace
 
 PAGE = 64  # eligibility.BATCH: free workers read per query
 
 
 def known_worker_queue(sdk: Any, **queue: Any) -> tuple[Any, str, dict[str, str]]:
     """A workspace whose one target reserves the worker the task names (`task.worker`)."""
-    ws, activities = workspace(sdk)
-    queue_sid = ws.task_queues.create(friendly_name="Q", **queue).sid
-    routing = {
-        "filters": [
-            {"filter_friendly_name": "Named", "expression": "1==1",
-             "targets": [{"queue": queue_sid, "known_worker_sid": "task.worker"}]}
-        ]
-    }  # fmt: skip
-    return ws, flow(ws, routing), activities
+    ws, workflow, activities, _ = one_target(sdk, {"known_worker_sid": "task.worker"}, **queue)
+    return ws, workflow, activities
 
 
 def free_workers(ws: Any, activities: dict[str, str], count: int, prefix: str) -> list[str]:
@@ -78,15 +71,7 @@ def expression_queue(
 ) -> tuple[Any, str, dict[str, str], str]:
     """A workspace whose one target has this worker expression; returns it, the workflow, the
     activities and the queue."""
-    ws, activities = workspace(sdk)
-    queue_sid = ws.task_queues.create(friendly_name="Q", **queue).sid
-    routing = {
-        "filters": [
-            {"filter_friendly_name": "All", "expression": "1==1",
-             "targets": [{"queue": queue_sid, "expression": expression}]}
-        ]
-    }  # fmt: skip
-    return ws, flow(ws, routing), activities, queue_sid
+    return one_target(sdk, {"expression": expression}, **queue)
 
 
 def test_tasks_whose_read_attributes_differ_are_judged_apart(emulator: Any, sdk: Any) -> None:

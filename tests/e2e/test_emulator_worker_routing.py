@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from emulator_callbacks import CallbackServer, defer
-from emulator_rules import flow, held_by, workspace
+from emulator_rules import flow, held_by, one_target, workspace
 
 
 def offline_worker(ws: Any, activities: dict[str, str], name: str, **attributes: Any) -> str:
@@ -59,15 +59,7 @@ def test_the_higher_priority_task_wins_across_queues(emulator: Any, sdk: Any) ->
 def one_queue_by_kind(sdk: Any, **queue: Any) -> tuple[Any, str, dict[str, str], str]:
     """One queue whose target expression reads task.kind (so tasks of each kind form their own
     routing class) and admits a worker whose `kinds` lists the task's kind."""
-    ws, activities = workspace(sdk)
-    queue_sid = ws.task_queues.create(friendly_name="Q", **queue).sid
-    routing = {
-        "filters": [
-            {"filter_friendly_name": "All", "expression": "1==1",
-             "targets": [{"queue": queue_sid, "expression": "task.kind IN worker.kinds"}]}
-        ]
-    }  # fmt: skip
-    return ws, flow(ws, routing), activities, queue_sid
+    return one_target(sdk, {"expression": "task.kind IN worker.kinds"}, **queue)
 
 
 def test_priority_first_then_time_in_queue_across_routing_classes(emulator: Any, sdk: Any) -> None:
