@@ -395,14 +395,25 @@ def load_result(name: str) -> Result | None:
 
 
 def write_docs(results: list[Result]) -> None:
-    """Replace the scores table of docs/testing.md (between its markers) with these results."""
+    """Replace the scores table of docs/testing.md (between its markers) with these results,
+    group by group in modules.toml's order; a group without results here (run in another
+    checkout) keeps the rows the table has for it."""
     start, end = "<!-- mutation-scores:start -->", "<!-- mutation-scores:end -->"
+    text = DOCS.read_text()
+    kept: dict[str, list[str]] = {}
+    for row in text.split(start, 1)[1].split(end, 1)[0].splitlines()[3:]:
+        kept.setdefault(row.split("|")[1].strip(), []).append(row)
+    fresh = {result.group: result for result in results}
     lines = [
         start,
         "| group | module | killed | survived | equivalent | score |",
         "|---|---|---|---|---|---|",
     ]
-    for result in results:
+    for group in [g.name for g in load_groups()]:
+        result = fresh.get(group)
+        if result is None:
+            lines.extend(kept.get(group, []))
+            continue
         for name, killed, survived, equivalent, percent in rows(result):
             module = (
                 f"**all {len(result.mutants)} mutants**" if name.endswith("(all)") else f"`{name}`"
@@ -412,7 +423,7 @@ def write_docs(results: list[Result]) -> None:
                 f"{percent:.1f} % |"
             )
     lines.append(end)
-    text = replace_between(DOCS.read_text(), start, end, lines)
+    text = replace_between(text, start, end, lines)
     start, end = "<!-- mutation-equivalent:start -->", "<!-- mutation-equivalent:end -->"
     lines = [start, "| module | in | mutation | why it is equivalent |", "|---|---|---|---|"]
     for (path, where, operator, before, after), why in load_equivalents().items():
