@@ -112,6 +112,14 @@ def load_equivalents() -> dict[tuple[str, str, str, str, str], str]:
     }
 
 
+def equivalent_key(
+    path: str, where: str, operator: str, before: str, after: str
+) -> tuple[str, str, str, str, str]:
+    """The key of a mutant in load_equivalents(): the lines stripped, as the file keeps them (a
+    removed decorator's lines start with blank ones, which leave a space before the first /)."""
+    return path, where, operator, before.strip(), after.strip()
+
+
 def enclosing(path: Path, line: int) -> str:
     """The dotted name of the innermost def or class around `line` (decorators included)."""
     best: list[str] = []
@@ -257,7 +265,9 @@ def collect(group: Group, session: Path, seconds: float) -> Result:
             line = mutation.start_pos[0]
             where = enclosing(TREE / path, line)
             status = "survived" if outcome.test_outcome == TestOutcome.SURVIVED else "killed"
-            why = equivalents.get((path, where, mutation.operator_name, before, after), "")
+            why = equivalents.get(
+                equivalent_key(path, where, mutation.operator_name, before, after), ""
+            )
             if status == "survived" and why:
                 status = "equivalent"
             result.mutants.append(
@@ -389,7 +399,9 @@ def load_result(name: str) -> Result | None:
     equivalents = load_equivalents()  # as judged now, which may be later than the run
     for m in mutants:
         if m.outcome != "killed":
-            m.why = equivalents.get((m.path, m.where, m.operator, m.before, m.after), "")
+            m.why = equivalents.get(
+                equivalent_key(m.path, m.where, m.operator, m.before, m.after), ""
+            )
             m.outcome = "equivalent" if m.why else "survived"
     return Result(data["group"], data["seconds"], mutants)
 
