@@ -207,56 +207,64 @@ def test_the_assignment_callback_names_the_workflow_queue_and_task_age(
 
 # -- a head the worker cannot take does not end the search ---------------------------------------
 # A worker looks at the first task of each routing class of its queues, in the order of the
-# classes' keys (digests). Each test below makes sure a class the worker must pass over sorts
-# before the one it takes, by adding candidate tasks until one does.
+# classes' keys (digests of SIDs and the attribute values the target reads). Each test below
+# makes a pair of tasks, one the worker must pass over and one it takes, until the first one's
+# class sorts before the other's (half the pairs do; the others are canceled).
+
+EXPRESSION = {"expression": "task.kind != 'never' and task.ok == true"}  # reads kind and ok
 
 
 def routing_class(emulator: Any, task: str) -> str:
-    return emulator.store.one("SELECT routing_class FROM tasks WHERE sid = ?", (task,))[
-        "routing_class"
-    ]
+    row = emulator.store.one("SELECT routing_class FROM tasks WHERE sid = ?", (task,))
+    return str(row["routing_class"])
 
 
-def sorting_before(emulator: Any, ws: Any, wanted: str, make: Any) -> str:
-    """Call make(n) for n = 0, 1, ... until it returns a task whose routing class sorts before
-    `wanted`'s; the other candidates are canceled. Returns that task."""
+def passed_over_first(emulator: Any, ws: Any, make: Any) -> tuple[str, str]:
+    """make(n) creates a pair (the task to pass over, the task to take) with kinds x<n>, m<n>;
+    returns the first pair whose task to pass over sorts first."""
     for n in range(64):
-        candidate = make(n)
-        if routing_class(emulator, candidate) < routing_class(emulator, wanted):
-            return candidate
-        ws.tasks(candidate).update(assignment_status="canceled", reason="sorts after")
-    raise AssertionError("no candidate's class sorted first in 64 tries")
+        skipped, taken = make(n)
+        if routing_class(emulator, skipped) < routing_class(emulator, taken):
+            return skipped, taken
+        for task in (skipped, taken):
+            ws.tasks(task).update(assignment_status="canceled", reason="sorted the other way")
+    raise AssertionError("64 pairs sorted the other way")
+
+
+def kind(n: int, prefix: str, ok: bool = True) -> str:
+    return json.dumps({"kind": f"{prefix}{n}", "ok": ok})
 
 
 def test_a_head_the_worker_does_not_fit_is_passed_over(emulator: Any, sdk: Any) -> None:
     """Kills stopping at the first class head whose target refuses the worker."""
-    ws, workflow, activities, _ = one_queue_by_kind(sdk)
-    ann = offline_worker(ws, activities, "Ann", kinds=["a"])
-    mine = ws.tasks.create(attributes='{"kind": "a"}', workflow_sid=workflow).sid
+    ws, workflow, activities, _ = one_target(sdk, EXPRESSION)
+    ann = offline_worker(ws, activities, "Ann")
 
-    def not_mine(n: int) -> str:
-        return ws.tasks.create(attributes=json.dumps({"kind": f"x{n}"}), workflow_sid=workflow).sid
+    def pair(n: int) -> tuple[str, str]:
+        refused = ws.tasks.create(attributes=kind(n, "x", ok=False), workflow_sid=workflow).sid
+        return refused, ws.tasks.create(attributes=kind(n, "m"), workflow_sid=workflow).sid
 
-    sorting_before(emulator, ws, mine, not_mine)
+    _, mine = passed_over_first(emulator, ws, pair)
     available(ws, activities, ann)
     assert held_by(ws, ann) == [mine]
 
 
 def test_a_head_routed_to_another_worker_is_passed_over(emulator: Any, sdk: Any) -> None:
     """Kills stopping at the first class head that names another worker (RoutingTarget)."""
-    ws, activities = workspace(sdk)
-    queue = ws.task_queues.create(friendly_name="Q").sid
-    workflow = flow(ws, {"default_filter": {"queue": queue}})
+    ws, workflow, activities, _ = one_target(sdk, EXPRESSION)
     ann = offline_worker(ws, activities, "Ann")
-    mine = ws.tasks.create(attributes="{}", workflow_sid=workflow).sid
+    other = offline_worker(ws, activities, "Other")
 
-    def for_someone_else(n: int) -> str:
-        other = offline_worker(ws, activities, f"Other{n}")
-        return ws.tasks.create(
-            attributes="{}", workflow_sid=workflow, routing_target=other, ignore_capacity=False
+    def pair(n: int) -> tuple[str, str]:
+        theirs = ws.tasks.create(
+            attributes=kind(n, "x"),
+            workflow_sid=workflow,
+            routing_target=other,
+            ignore_capacity=False,
         ).sid
+        return theirs, ws.tasks.create(attributes=kind(n, "m"), workflow_sid=workflow).sid
 
-    sorting_before(emulator, ws, mine, for_someone_else)
+    _, mine = passed_over_first(emulator, ws, pair)
     available(ws, activities, ann)
     assert held_by(ws, ann) == [mine]
 
@@ -264,23 +272,14 @@ def test_a_head_routed_to_another_worker_is_passed_over(emulator: Any, sdk: Any)
 def test_a_class_whose_tasks_the_worker_rejected_is_passed_over(emulator: Any, sdk: Any) -> None:
     """Ann rejects the only task of a class that sorts first; freed, she takes the task of the
     next class (kills stopping at a class with no task she may take)."""
-    ws, activities = workspace(sdk)
-    queue = ws.task_queues.create(friendly_name="Q").sid
-    routing = {
-        "filters": [
-            {"filter_friendly_name": "All", "expression": "1==1",
-             "targets": [{"queue": queue, "expression": "task.kind != 'never'"}]}
-        ]
-    }  # fmt: skip
-    workflow = flow(ws, routing)
+    ws, workflow, activities, _ = one_target(sdk, EXPRESSION)
     ann = offline_worker(ws, activities, "Ann")
-    mine = ws.tasks.create(attributes='{"kind": "a"}', workflow_sid=workflow).sid
-    rejected = sorting_before(
-        emulator, ws, mine,
-        lambda n: ws.tasks.create(
-            attributes=json.dumps({"kind": f"x{n}"}), workflow_sid=workflow, priority=5
-        ).sid,
-    )  # fmt: skip
+
+    def pair(n: int) -> tuple[str, str]:
+        urgent = ws.tasks.create(attributes=kind(n, "x"), workflow_sid=workflow, priority=5).sid
+        return urgent, ws.tasks.create(attributes=kind(n, "m"), workflow_sid=workflow).sid
+
+    rejected, mine = passed_over_first(emulator, ws, pair)
     available(ws, activities, ann)
     (reservation,) = ws.workers(ann).reservations.list()
     assert reservation.task_sid == rejected  # the higher priority first
