@@ -27,12 +27,12 @@ def held_by(ws: Any, worker_sid: str, status: str = "pending") -> list[str]:
 
 
 def one_target(
-    sdk: Any, target: dict[str, Any], **queue: Any
+    sdk: Any, target: dict[str, Any], *, multi: bool = False, **queue: Any
 ) -> tuple[Any, str, dict[str, str], str]:
-    """A workspace whose one filter (1==1) sends every task to queue Q through `target` (its
-    rules: expression, known_worker_*, ...). Returns the workspace, the workflow, the
-    activities and the queue."""
-    ws, activities = workspace(sdk)
+    """A workspace (multitasking if `multi`) whose one filter (1==1) sends every task to queue Q
+    through `target` (its rules: expression, known_worker_*, ...). Returns the workspace, the
+    workflow, the activities and the queue."""
+    ws, activities = workspace(sdk, multi=multi)
     queue_sid = ws.task_queues.create(friendly_name="Q", **queue).sid
     routing = {
         "filters": [

@@ -285,3 +285,22 @@ def test_a_class_whose_tasks_the_worker_rejected_is_passed_over(emulator: Any, s
     assert reservation.task_sid == rejected  # the higher priority first
     ws.tasks(rejected).reservations(reservation.sid).update(reservation_status="rejected")
     assert held_by(ws, ann) == [mine]
+
+
+def test_a_head_on_a_channel_without_room_is_passed_over(emulator: Any, sdk: Any) -> None:
+    """Multitasking: Ann's voice channel is off, chat has room; she takes the chat task past the
+    voice one (kills stopping at the first class head on a channel she has no room on)."""
+    ws, workflow, activities, _ = one_target(sdk, EXPRESSION, multi=True)
+    ann = offline_worker(ws, activities, "Ann")
+    ws.workers(ann).worker_channels("voice").update(available=False)
+
+    def pair(n: int) -> tuple[str, str]:
+        voice = ws.tasks.create(
+            attributes=kind(n, "x"), workflow_sid=workflow, task_channel="voice"
+        )
+        chat = ws.tasks.create(attributes=kind(n, "m"), workflow_sid=workflow, task_channel="chat")
+        return voice.sid, chat.sid
+
+    _, chat = passed_over_first(emulator, ws, pair)
+    available(ws, activities, ann)
+    assert held_by(ws, ann) == [chat]
