@@ -304,3 +304,22 @@ def test_a_head_on_a_channel_without_room_is_passed_over(emulator: Any, sdk: Any
     _, chat = passed_over_first(emulator, ws, pair)
     available(ws, activities, ann)
     assert held_by(ws, ann) == [chat]
+
+
+def test_workers_made_eligible_at_once_take_tasks_by_priority(emulator: Any, sdk: Any) -> None:
+    """MaxReservedWorkers=2, and a TargetWorkers change makes Ann and Ben eligible together.
+    Ann fits only the priority-0 task; Ben fits it and a priority-10 one. Ben takes the
+    priority-10 task, as TaskRouter assigns by priority: Ann's reservation used to re-offer her
+    task at once to the next free worker, so Ben got the priority-0 task and the other waited."""
+    ws, workflow, activities, queue = one_queue_by_kind(
+        sdk, max_reserved_workers=2, target_workers="team == 'x'"
+    )
+    ann = offline_worker(ws, activities, "Ann", kinds=["a"], team="y")
+    ben = offline_worker(ws, activities, "Ben", kinds=["a", "b"], team="y")
+    available(ws, activities, ann)
+    available(ws, activities, ben)
+    low = ws.tasks.create(attributes='{"kind": "a"}', workflow_sid=workflow, priority=0).sid
+    high = ws.tasks.create(attributes='{"kind": "b"}', workflow_sid=workflow, priority=10).sid
+    assert (held_by(ws, ann), held_by(ws, ben)) == ([], [])
+    ws.task_queues(queue).update(target_workers="team == 'y'")
+    assert (held_by(ws, ann), held_by(ws, ben)) == ([low], [high])

@@ -108,9 +108,7 @@ class Router(Service):
             if best is None:
                 return
             _, task, queue = best
-            self.reserve(task, row, queue)
-            if queue["max_reserved_workers"] > 1:
-                self.route_task(self.kernel.load("tasks", task["sid"]))
+            self.reserve(task, row, queue)  # a slot it leaves open goes to whoever is free next
 
     def route_worker_sid(self, worker_sid: str) -> None:
         """Route a worker (by SID) if it still exists and is available."""
