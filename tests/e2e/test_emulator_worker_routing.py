@@ -323,3 +323,19 @@ def test_workers_made_eligible_at_once_take_tasks_by_priority(emulator: Any, sdk
     assert (held_by(ws, ann), held_by(ws, ben)) == ([], [])
     ws.task_queues(queue).update(target_workers="team == 'y'")
     assert (held_by(ws, ann), held_by(ws, ben)) == ([low], [high])
+
+
+def test_a_rejected_task_goes_past_the_worker_who_rejected_it(emulator: Any, sdk: Any) -> None:
+    """Multitasking, so Ann stays available and longest idle after rejecting: routing the task
+    again passes over her to Ben (kills stopping at the first excluded worker)."""
+    ws, workflow, activities, _ = one_target(sdk, {}, multi=True)
+    ann = offline_worker(ws, activities, "Ann")
+    ben = offline_worker(ws, activities, "Ben")
+    available(ws, activities, ann)
+    emulator.advance(1)
+    available(ws, activities, ben)
+    task = ws.tasks.create(attributes="{}", workflow_sid=workflow).sid
+    (reservation,) = ws.tasks(task).reservations.list()
+    assert reservation.worker_sid == ann
+    ws.tasks(task).reservations(reservation.sid).update(reservation_status="rejected")
+    assert (held_by(ws, ann), held_by(ws, ben)) == ([], [task])
