@@ -16,11 +16,11 @@ from trctl.emulator.core.timers import Timers
 
 MANUAL = "manual"
 REAL = "real"
-STORED_AT = "manual_clock"
+STORED_AT = "manual_clock"  # store meta: where a manual clock stood, so a restart goes on from it
 # The latest moment a manual clock may reach: every date the emulator writes has a four-digit
 # year (Twilio's format), with a year to spare for the deadlines computed from it (TTL, retention)
 LATEST = 253_370_764_800.0  # 9999-01-01T00:00:00Z
-T = TypeVar("T")  # store meta: where a manual clock stood, so a restart goes on from it
+T = TypeVar("T")
 
 
 class ClockError(ValueError):
