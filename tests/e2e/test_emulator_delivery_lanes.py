@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,33 +22,40 @@ ES = json.dumps({"selected_language": "es"})
 
 
 @contextmanager
-def black_hole() -> Iterator[str]:
-    """A URL whose server accepts connections and reads requests, but never answers."""
+def serving(serve: Callable[[socket.socket], None]) -> Iterator[str]:
+    """An /events URL on a loopback listener that serve(listener) serves in a thread."""
     listener = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def hold() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            held.append(conn)
-
-    thread = threading.Thread(target=hold, daemon=True)
+    thread = threading.Thread(target=serve, args=(listener,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}/events"
     finally:
-        stop.set()
+        listener.close()
         thread.join(2)
+
+
+@contextmanager
+def black_hole() -> Iterator[str]:
+    """A URL whose server accepts connections and reads requests, but never answers."""
+    held: list[socket.socket] = []
+
+    def hold(listener: socket.socket) -> None:
+        listener.settimeout(0.1)
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:  # closed: the test is over
+                return
+            held.append(conn)
+
+    try:
+        with serving(hold) as url:
+            yield url
+    finally:
         for conn in held:
             conn.close()
-        listener.close()
 
 
 def test_a_stuck_event_url_does_not_delay_assignment_callbacks() -> None:
@@ -126,3 +133,48 @@ def test_deliveries_before_any_callback_and_away_from_the_emulator(emulator: Any
     assert as_json(emulator.env(), "emulator", "deliveries") == []
     twilio = {**emulator.env(), "TRCTL_API_URL": ""}
     assert "belongs to trctl's emulator" in failed(twilio, 3, "emulator", "deliveries")
+
+
+@contextmanager
+def answers_the_first_request_only() -> Iterator[str]:
+    """A URL whose server answers its first request (204, kept alive), then reads but never
+    answers again."""
+
+    def answer_once(listener: socket.socket) -> None:
+        listener.settimeout(5)
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            while len(body) < length:
+                body += conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+            while conn.recv(65536):  # until the emulator drops the connection
+                pass
+
+    with serving(answer_once) as url:
+        yield url
+
+
+def test_pipelined_events_to_a_url_that_stops_answering_time_out_by_its_read_deadline() -> None:
+    """Events sent on a connected pipeline share its deadline timer: the oldest times out after
+    `#rt=`, those behind it fail with it (`#rc=0`: no retry), and the lane moves on."""
+    with answers_the_first_request_only() as url, Emulator(clock=FakeClock()) as emu:
+        sdk = make_sdk(emu)
+        ws = sdk.taskrouter.v1.workspaces.create(
+            friendly_name="Stalls", event_callback_url=f"{url}#rt=200&rc=0"
+        )
+        assert emu.wait_idle(5)  # workspace.created, answered: the connection stays up
+        for n in range(3):
+            sdk.taskrouter.v1.workspaces(ws.sid).activities.create(friendly_name=f"A{n}")
+        started = time.monotonic()
+        assert emu.wait_idle(5)
+        assert time.monotonic() - started < 3  # not the 15 s an event may take by default
+        (lane,) = [lane for lane in emu.delivery_summary() if lane["kind"] == "event"]
+        assert (lane["delivered"], lane["failed"], lane["in_flight"]) == (1, 3, 0)

@@ -66,7 +66,10 @@ class _Connection:
         self.used = False  # has carried an answer before (a failure then may be a stale reuse)
         self.idle_since = 0.0
         self.outgoing = bytearray()
-        self.waiting: deque[Answer] = deque()  # one per request sent or to send, oldest first
+        # one per request sent or to send, oldest first: its callback, and on a pipeline the
+        # time its answer is due by (one timer per pipeline: the posts on it set none)
+        self.waiting: deque[tuple[Answer, float | None]] = deque()
+        self.timer: Timer | None = None  # due no later than the earliest deadline in `waiting`
         self.reader: ResponseReader | None = None
         self.on_connect: list[Callable[[], None]] = []
         self.mask = 0  # the events the loop watches for on the socket
@@ -78,14 +81,18 @@ class _Connection:
             raise OSError(code, errno.errorcode.get(code, "connect failed"))
 
     def exchange(
-        self, data: bytes, on_answer: Answer, on_connect: Callable[[], None] | None = None
-    ) -> None:
+        self, data: bytes, on_answer: Answer, on_connect: Callable[[], None] | None = None,
+        deadline: float | None = None,
+    ) -> None:  # fmt: skip
         """Send a request after those already given; on_answer(reader, None) with its whole
-        answer, or (None, why) if it never comes."""
+        answer, or (None, why) if it never comes: (None, "timed out") once `deadline` (a
+        monotonic time) passes without it."""
         if on_connect is not None and not self.connected:
             self.on_connect.append(on_connect)
         self.outgoing += data
-        self.waiting.append(on_answer)
+        self.waiting.append((on_answer, deadline))
+        if deadline is not None and (self.timer is None or deadline < self.timer.when):
+            self._check_deadlines_at(deadline)
         if not self.connected:
             self._watch(selectors.EVENT_READ | selectors.EVENT_WRITE)
         elif not self.flush_planned:  # send once at the end of this turn: requests given in
@@ -99,6 +106,29 @@ class _Connection:
         self._send()
         if not self.closed:
             self._watch(selectors.EVENT_READ | (selectors.EVENT_WRITE if self.outgoing else 0))
+
+    def _check_deadlines_at(self, when: float) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = self.poster.loop.call_at(when, self._check_deadlines)
+
+    def _check_deadlines(self) -> None:
+        """The timer is due: the oldest request whose deadline passed times out, and the
+        requests behind it fail with it (the connection is dropped); else wait for the next.
+        The timer stays set while the connection idles, so a request costs it nothing."""
+        self.timer = None
+        if self.closed:
+            return
+        now = time.monotonic()
+        deadlines = [entry for entry in self.waiting if entry[1] is not None]
+        overdue = next((entry for entry in deadlines if entry[1] <= now), None)
+        if overdue is None:
+            if deadlines:
+                self._check_deadlines_at(min(deadline for _, deadline in deadlines))
+            return
+        self.waiting.remove(overdue)
+        self._fail_all("timed out behind an earlier request")
+        overdue[0](None, "timed out")
 
     def _watch(self, mask: int) -> None:
         if mask != self.mask:
@@ -169,7 +199,7 @@ class _Connection:
         """Hand each complete answer to its request's callback, oldest first."""
         while self.reader is not None and (self.reader.done or self.reader.oversized):
             reader, self.reader = self.reader, None
-            callback = self.waiting.popleft()
+            callback = self.waiting.popleft()[0]
             self.used = True
             leftover = bytes(reader.buffer)
             if not reader.keep_alive or reader.oversized:
@@ -179,7 +209,7 @@ class _Connection:
                 self.waiting.clear()
                 self.close()
                 callback(reader, None)
-                for later in rest:
+                for later, _ in rest:
                     later(None, UNANSWERED)
                 return
             callback(reader, None)  # it may send more on this connection
@@ -197,14 +227,16 @@ class _Connection:
         waiting = list(self.waiting)
         self.waiting.clear()
         self.close()
-        for callback in waiting:
+        for callback, _ in waiting:
             callback(None, why)
 
     def abandon(self, callback: Answer) -> None:
         """That request's deadline passed: drop the connection; it is not called back, the
         requests behind it on a pipeline fail."""
-        with contextlib.suppress(ValueError):
-            self.waiting.remove(callback)
+        for entry in self.waiting:
+            if entry[0] == callback:
+                self.waiting.remove(entry)
+                break
         self._fail_all("timed out behind an earlier request")
 
     def close(self) -> None:
@@ -212,6 +244,9 @@ class _Connection:
             return
         self.closed = True
         self.mask = 0
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
         self.poster.loop.forget(self.sock)
         self.poster.discard(self)
         with contextlib.suppress(OSError):
@@ -265,9 +300,15 @@ class _Post:
             self._end(None, _reason(exc.errno or 0))
             return
         self.connection = connection
-        wait = self.timeouts.read if connection.connected else self.timeouts.connect
-        self._step(wait)
         request = encode_post(self.head, self.params, self.headers)
+        if connection.connected and connection.pipeline is not None:  # its timer watches this
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+            deadline = min(self.deadline, time.monotonic() + self.timeouts.read)
+            connection.exchange(request, self._answered, deadline=deadline)
+            return
+        self._step(self.timeouts.read if connection.connected else self.timeouts.connect)
         connection.exchange(request, self._answered, self._on_connected)
 
     def _step(self, seconds: float | None) -> None:
