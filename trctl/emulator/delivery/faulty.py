@@ -55,6 +55,9 @@ class FaultyPost:
 
         def send(url: str, params: Mapping[str, str], *, done: Done, **options: Any) -> None:
             fault = self.pick(url)
+            if fault is None and not self._held:  # the usual case: nothing to suffer or release
+                post(url, params, done=done, **options)
+                return
 
             def finished(result: CallbackResult) -> None:
                 if self._held and (fault is None or fault.action != "reorder"):
