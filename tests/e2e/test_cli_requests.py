@@ -48,7 +48,8 @@ def test_set_activity_by_names_lists_each_type_once(cli_env, quickstart, request
         ("GET", "Activities"),
         ("GET", "Workers"),
         ("POST", f"Workers/{quickstart.workers['Alice']}"),
-        ("GET", f"Workers/{quickstart.workers['Alice']}/Reservations"),  # what the change caused
+        ("GET", f"Workers/{quickstart.workers['Alice']}/Reservations"),  # what the change caused,
+        ("GET", f"Workers/{quickstart.workers['Alice']}/Reservations"),  # pending, then accepted
     ]
 
 
@@ -59,6 +60,7 @@ def test_set_activity_by_sids_fetches_only_the_worker(cli_env, quickstart, reque
         ("GET", f"Workers/{alice}"),
         ("POST", f"Workers/{alice}"),
         ("GET", f"Workers/{alice}/Reservations"),  # Idle is available: a reservation may follow
+        ("GET", f"Workers/{alice}/Reservations"),  # (pending or already accepted)
     ]
 
 

@@ -86,6 +86,7 @@ def update_worker(
 
 REACTION_SECONDS = 1.0  # how long a reservation the change leads to is waited for
 REACTION_POLL = 0.25
+CAUSED_STATUSES = ("pending", "accepted")  # a reservation the change led to may be either
 
 
 def set_activity(
@@ -129,24 +130,29 @@ def set_activity(
     }
 
 
+
 def reservations_after(
     resolver: Resolver,
     worker: dict[str, Any],
     wait: float,
     sleep: Callable[[float], None] | None,
 ) -> list[dict[str, Any]]:
-    """The worker's pending reservations made since its status changed (the change's own),
-    waiting up to `wait` seconds for the first."""
+    """The worker's reservations made since its status changed (the change's own), pending or
+    already accepted (an app that answers the assignment callback `accept` may be quicker than
+    this look), waiting up to `wait` seconds for the first."""
     path = f"{resolver.path(WORKER, worker['sid'])}/Reservations"
     since = str(worker.get("date_status_changed") or "")
     waited = 0.0
     while True:
-        found = [
-            {"sid": r.get("sid"), "task_sid": r.get("task_sid")}
-            for r in resolver.api.list(path, {"ReservationStatus": "pending"})
-            if str(r.get("date_created") or "") >= since  # ISO 8601 UTC: text order is time
-        ]
-        if found or waited >= wait or sleep is None:
+        for status in CAUSED_STATUSES:  # the second only when the first finds none
+            found = [
+                {"sid": r.get("sid"), "task_sid": r.get("task_sid")}
+                for r in resolver.api.list(path, {"ReservationStatus": status})
+                if str(r.get("date_created") or "") >= since  # ISO 8601 UTC: text order is time
+            ]
+            if found:
+                return found
+        if waited >= wait or sleep is None:
             return found
         sleep(REACTION_POLL)
         waited += REACTION_POLL
