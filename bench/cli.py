@@ -273,16 +273,20 @@ def list_section(emu: EmulatorProcess, env: dict[str, str], scratch: Path, optio
     return [*lines, newest_tasks(env, options)]
 
 
+def timed_trctl(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess, float]:
+    """Run the trctl console script once; its result (for the caller to check) and wall time."""
+    started = time.perf_counter()
+    done = subprocess.run([TRCTL, *args], env=env, capture_output=True, text=True)
+    return done, time.perf_counter() - started
+
+
 def newest_tasks(env: dict[str, str], options) -> str:
     """`trctl tasks list`: one page of 51, newest first, the count from the statistics and 50
     fetches; checked: 50 tasks, oldest first, and the count on stderr."""
     times = []
     for _ in range(options.list_runs):
-        started = time.perf_counter()
-        done = subprocess.run(
-            [TRCTL, "tasks", "list", "--json"], env=env, capture_output=True, text=True
-        )
-        times.append(time.perf_counter() - started)
+        done, seconds = timed_trctl(env, "tasks", "list", "--json")
+        times.append(seconds)
         records = json.loads(done.stdout)
         assert len(records) == 50 and all(isinstance(r["attributes"], dict) for r in records)
         said = f"Showing 50 of {options.tasks:,} tasks (--all or --limit N for more)"
@@ -341,11 +345,8 @@ def newest_workers(env: dict[str, str], options) -> str:
     newest 50 with their attributes; checked: the 50 newest names, and the count on stderr."""
     times = []
     for _ in range(options.export_runs):
-        started = time.perf_counter()
-        done = subprocess.run(
-            [TRCTL, "workers", "list", "--json"], env=env, capture_output=True, text=True
-        )
-        times.append(time.perf_counter() - started)
+        done, seconds = timed_trctl(env, "workers", "list", "--json")
+        times.append(seconds)
         names = [w["friendly_name"] for w in json.loads(done.stdout)]
         recent = [f"Worker {index:04d}" for index in range(options.workers - 50, options.workers)]
         assert names == recent, "workers list: not the newest 50, oldest first"
