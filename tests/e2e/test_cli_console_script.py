@@ -62,7 +62,7 @@ def test_a_reader_that_stops_early_is_not_an_error(cli_env, quickstart, sdk, unb
         tasks.create(attributes=attributes, workflow_sid=quickstart.workflow_sid)
     environ = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
     process = subprocess.Popen(
-        [str(TRCTL), "tasks", "list", "--all"],
+        [str(TRCTL), "tasks", "list", "--all", "--fetch-attributes"],
         env={**environ, **ISOLATED, **cli_env, **({"PYTHONUNBUFFERED": "1"} if unbuffered else {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -178,7 +178,7 @@ def test_lists_show_the_newest_records_and_say_what_was_left_out(cli_env, sdk, q
     assert note == "Showing the newest 5 tasks; more exist (--all or --limit N for more)\n"
     _, note = listed("tasks", "list", "--order", "priority:desc", "--limit", "5")
     assert note == "Showing 5 of 60 tasks (--all or --limit N for more)\n"
-    every, note = listed("tasks", "list", "--all")
+    every, note = listed("tasks", "list", "--all", "--fetch-attributes")
     assert len(every) == 60 and note == ""
 
     workers, note = listed("workers", "list", "--limit", "1")

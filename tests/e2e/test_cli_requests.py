@@ -113,7 +113,7 @@ def test_tasks_list_pages_of_1000_cost_one_request_each(
         listed = [p for _, path, p in requests_seen if path.endswith("/Tasks")]
         return records, [params for params in listed if "AssignmentStatus" not in params]
 
-    records, pages = listing("--all")
+    records, pages = listing("--all", "--fetch-attributes")
     assert [r["attributes"]["n"] for r in records] == list(range(2000))
     assert {"sid", "assignment_status", "workflow_sid", "url", "links"} <= set(records[0])
     assert [str(page.get("PageSize")) for page in pages] == ["1000", "1000"]

@@ -51,12 +51,12 @@ class Watching(RetryingHttpClient):
 
 
 def listed_with(env: dict[str, str], *args: str, spoil: bool = False) -> tuple[Any, str, list]:
-    """`trctl tasks list --all ARGS` writing to a stream the transport can read as pages are
-    requested: the run, its stdout and what the transport saw."""
+    """`trctl tasks list --all --fetch-attributes ARGS` writing to a stream the transport can
+    read as pages are requested: the run, its stdout and what the transport saw."""
     stdout, seen = io.StringIO(), []
     ran = invoke(
         env,
-        *("tasks", "list", "--all", *args),
+        *("tasks", "list", "--all", "--fetch-attributes", *args),
         stdout=stdout,
         transport=lambda **options: Watching(stdout, seen, spoil, **options),
     )
@@ -77,7 +77,9 @@ def test_all_prints_each_page_before_it_asks_for_the_next_in_the_first_pages_wid
     first_page = max(len(line) for line in lines[: 1 + PAGE])
     assert len(lines[-1]) == first_page  # piped too, the widths are the first page's
     assert lines[-1].endswith('{"n":1000…')  # the longer attributes cut to the first page's
-    wide = ok(two_pages, "tasks", "list", "--all", "--wide").stdout.splitlines()
+    wide = ok(
+        two_pages, "tasks", "list", "--all", "--fetch-attributes", "--wide"
+    ).stdout.splitlines()
     assert json.dumps(json.loads(NOTE), separators=(",", ":")) in wide[-1]  # whole
 
     ran, text, seen = listed_with(two_pages, "--json")
@@ -116,16 +118,48 @@ def test_attributes_are_fetched_only_where_the_output_shows_them(cli_env, quicks
     for group, records in (("tasks", 1), ("workers", 2)):
         assert fetches(group, "list", "--all", "--json", "--columns", "sid,created") == 0
         assert fetches(group, "list", "--csv", "--columns", "sid") == 0
-        assert fetches(group, "list", "--all", "--json") == records  # whole records
+        assert fetches(group, "list", "--json") == records  # whole records
         assert fetches(group, "list", "--csv", "--all-columns") == records  # every field
-        assert fetches(group, "list", "--all", "--columns", "sid,attributes") == records
+        assert fetches(group, "list", "--columns", "sid,attributes") == records
+        # --all: a request per record only when asked
+        assert fetches(group, "list", "--all", "--json") == 0
+        assert fetches(group, "list", "--all", "--json", "--fetch-attributes") == records
+        assert fetches(group, "list", "--all", "--columns", "sid,attributes") == 0
+        assert fetches(group, "list", "--all", "--csv", "--all-columns", "--fetch-attributes") == (
+            records
+        )
+        assert fetches(group, "list", "--all", "--columns", "sid", "--fetch-attributes") == 0
+
+
+def test_all_says_how_to_have_the_attributes_it_leaves_null(cli_env, quickstart) -> None:
+    """--all prints list answers as TaskRouter sends them (attributes null) and says on stderr
+    how to have them; with --fetch-attributes they are there and nothing is said; an output
+    that does not show them says nothing."""
+    ok(cli_env, "task", "create", "--attr", "selected_language=es")
+    for group, noun, count in (("tasks", "tasks", 1), ("workers", "workers", 2)):
+        bare = invoke(cli_env, group, "list", "--all", "--json")
+        assert bare.exit_code == 0, bare.stderr
+        assert [r["attributes"] for r in json.loads(bare.stdout)] == [None] * count
+        assert bare.stderr == (
+            "Attributes are null in TaskRouter's list answers: --fetch-attributes fetches each "
+            f"of the {count} {noun} (a request each)\n"
+        )
+        asked = invoke(cli_env, group, "list", "--all", "--json", "--fetch-attributes")
+        assert asked.exit_code == 0 and asked.stderr == "", asked.stderr
+        assert all(isinstance(r["attributes"], dict) for r in json.loads(asked.stdout))
+        lean = invoke(cli_env, group, "list", "--all", "--json", "--columns", "sid")
+        assert lean.exit_code == 0 and lean.stderr == "", lean.stderr
+    task = json.loads(
+        invoke(cli_env, "tasks", "list", "--all", "--json", "--fetch-attributes").stdout
+    )
+    assert task[0]["attributes"] == {"selected_language": "es"}
 
 
 def test_every_list_streams_its_records_with_all(cli_env, quickstart) -> None:
     """Each list's --all has the records of its newest-N form (workers and queues: every page
     of the API's order, which is by creation in the emulator, so nothing is said about it)."""
     for args in (
-        ["workers", "list"],
+        ["workers", "list", "--fetch-attributes"],
         ["queues", "list"],
         ["activities", "list"],
         ["workflows", "list"],
@@ -141,7 +175,7 @@ def test_every_list_streams_its_records_with_all(cli_env, quickstart) -> None:
 
 def test_all_on_an_80_column_terminal_fits_every_page_to_the_first(two_pages) -> None:
     screen = PtyScreen(
-        [TRCTL, "tasks", "list", "--all"],
+        [TRCTL, "tasks", "list", "--all", "--fetch-attributes"],
         {**terminal_variables(two_pages), **ISOLATED},
         columns=80,
         lines=24,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from trctl.cli.context import get_app
-from trctl.cli.output import Column, emit, emit_pages, info
+from trctl.cli.output import Column, emit, emit_pages, info, shows_field
 from trctl.errors import TrctlError, UsageError
 
 if TYPE_CHECKING:
@@ -126,11 +126,22 @@ def attribute_options(func: F) -> F:
     return decorated
 
 
-def limit_options(default: int | None = DEFAULT_LIMIT) -> Callable[[F], F]:
-    """--limit N (default 50, or everything when default is None) and --all."""
+def limit_options(
+    default: int | None = DEFAULT_LIMIT, *, attributes: bool = False
+) -> Callable[[F], F]:
+    """--limit N (default 50, or everything when default is None) and --all; with `attributes`
+    (records whose attributes list answers leave null) also --fetch-attributes."""
 
     def decorate(func: F) -> F:
         shown = f"default {default}" if default else "default: all"
+        if attributes:
+            func = click.option(
+                "--fetch-attributes",
+                is_flag=True,
+                help="With --all: fetch each record for its attributes (null in TaskRouter's "
+                "list answers), a request per record, 8 at once. Without --all, the attributes "
+                "shown are always fetched.",
+            )(func)
         func = click.option(
             "--all",
             "fetch_all",
@@ -149,14 +160,26 @@ def limit_options(default: int | None = DEFAULT_LIMIT) -> Callable[[F], F]:
     return decorate
 
 
+def fetches_attributes(columns: Sequence[Column], fetch_all: bool, asked: bool) -> bool:
+    """Whether a list fetches each record for its attributes (TaskRouter's list answers have
+    them null): only when its output shows them, and with --all only when asked
+    (--fetch-attributes), since that is a request per record: 50,000 for 50,000 tasks."""
+    return shows_field(columns, "attributes") and (asked or not fetch_all)
+
+
 def show_listing(
-    listing: Listing | Streamed, columns: Sequence[Column], *, first: bool = False
+    listing: Listing | Streamed,
+    columns: Sequence[Column],
+    *,
+    first: bool = False,
+    attributes_fetched: bool | None = None,
 ) -> None:
     """The records, then on stderr what was left out: `Showing 50 of 6,000 tasks (--all or
     --limit N for more)`, or `Showing the newest 50 tasks; more exist (...)` when the API gives
     no way to count them cheaply (`first`: the first 50 in an --order). A Streamed list (--all)
     is printed page by page as it arrives; if a page fails, a line says how many records were
-    printed before the error's."""
+    printed before the error's. When the output showed attributes that were not fetched
+    (`attributes_fetched` False), a last line says how to have them."""
     from trctl.services.listing import Listing
 
     if isinstance(listing, Listing):
@@ -176,6 +199,11 @@ def show_listing(
         info(
             f"{listing.out_of_order:,} of the {listing.printed:,} {listing.noun} came after a "
             "newer one: --all prints them in the API's order"
+        )
+    if attributes_fetched is False and listing.printed and shows_field(columns, "attributes"):
+        info(
+            "Attributes are null in TaskRouter's list answers: --fetch-attributes fetches each "
+            f"of the {listing.printed:,} {listing.noun} (a request each)"
         )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from trctl.cli.deleting import delete_command
-from trctl.cli.output import Column, emit_one, list_options, output_options, shows_field
+from trctl.cli.output import Column, emit_one, list_options, output_options
 from trctl.cli.params import (
     EXPRESSION,
     ORDERING,
@@ -16,6 +16,7 @@ from trctl.cli.params import (
     age,
     attribute_options,
     effective_limit,
+    fetches_attributes,
     limit_options,
     make_resolver,
     page_progress,
@@ -135,7 +136,7 @@ def tasks_create(
     metavar="FIELD[:asc|desc],...",
     help="e.g. priority:desc (or date_created).",
 )
-@limit_options()
+@limit_options(attributes=True)
 @list_options(TASK_COLUMNS)
 def tasks_list(
     statuses: tuple[str, ...],
@@ -145,6 +146,7 @@ def tasks_list(
     order: str | None,
     limit: int | None,
     fetch_all: bool,
+    fetch_attributes: bool,
 ) -> None:
     """List the newest tasks, oldest first.
 
@@ -166,10 +168,10 @@ def tasks_list(
         where=where,
         ordering=order,
     )
-    attributes = shows_field(TASK_COLUMNS, "attributes")
+    attributes = fetches_attributes(TASK_COLUMNS, fetch_all, fetch_attributes)
     with page_progress("tasks") as on_page:
         listing = list_tasks(resolver, params, limit=count, on_page=on_page, attributes=attributes)
-    show_listing(listing, TASK_COLUMNS, first=order is not None)
+    show_listing(listing, TASK_COLUMNS, first=order is not None, attributes_fetched=attributes)
 
 
 @tasks.command("show")

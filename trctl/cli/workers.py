@@ -7,12 +7,13 @@ from typing import Any
 import click
 
 from trctl.cli.deleting import delete_command
-from trctl.cli.output import Column, emit_one, list_options, output_options, shows_field
+from trctl.cli.output import Column, emit_one, list_options, output_options
 from trctl.cli.params import (
     EXPRESSION,
     SID_COLUMN,
     attribute_options,
     effective_limit,
+    fetches_attributes,
     limit_options,
     make_resolver,
     show_listing,
@@ -88,7 +89,7 @@ def workers() -> None:
 @click.option("--activity", metavar="NAME|SID", help="Only workers in this activity.")
 @click.option("--available/--unavailable", default=None, help="Only (un)available workers.")
 @click.option("--queue", metavar="NAME|SID", help="Only workers eligible for this task queue.")
-@limit_options()
+@limit_options(attributes=True)
 @list_options(WORKER_COLUMNS)
 def workers_list(
     where: str | None,
@@ -97,6 +98,7 @@ def workers_list(
     queue: str | None,
     limit: int | None,
     fetch_all: bool,
+    fetch_attributes: bool,
 ) -> None:
     """List the newest workers, oldest first.
 
@@ -105,6 +107,7 @@ def workers_list(
     from trctl.services.workers import list_workers
 
     count = effective_limit(limit, fetch_all)
+    attributes = fetches_attributes(WORKER_COLUMNS, fetch_all, fetch_attributes)
     listing = list_workers(
         make_resolver(),
         where=where,
@@ -112,9 +115,9 @@ def workers_list(
         available=available,
         queue=queue,
         limit=count,
-        attributes=shows_field(WORKER_COLUMNS, "attributes"),
+        attributes=attributes,
     )
-    show_listing(listing, WORKER_COLUMNS)
+    show_listing(listing, WORKER_COLUMNS, attributes_fetched=attributes)
 
 
 @workers.command("show")
