@@ -234,5 +234,6 @@ class Emulator:
             self.clock.set(float(stood))
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
-        """True once every queued callback was delivered and its answer applied."""
+        """True once every queued callback was delivered, its answer applied and its outcome
+        recorded."""
         return self.outbox.wait_idle(timeout)

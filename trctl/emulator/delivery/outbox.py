@@ -114,7 +114,8 @@ class Outbox:
         self.loop.call_soon_threadsafe(lambda: self._enqueue(deliveries))
 
     def wait_idle(self, timeout: float) -> bool:
-        """True once every accepted callback was delivered and its answer applied."""
+        """True once every accepted callback was delivered, its answer applied and its outcome
+        recorded."""
         with self.quiet:
             return self.quiet.wait_for(lambda: self.outstanding == 0, timeout)
 
