@@ -23,6 +23,7 @@ test: lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check trctl tests bench examples scripts
+	$(BIN)/ruff format --check --quiet trctl tests bench examples scripts
 
 # the figures quoted in the README's Benchmarks table (a few minutes; not part of the tests)
 bench: $(STAMP)

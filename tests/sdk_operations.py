@@ -136,13 +136,13 @@ SDK_CALLS: dict[str, Callable[[Scene], Any]] = {
     ).delete(),
     "ListWorkerChannel": lambda s: s.ws.workers(s.alice).worker_channels.list(),
     "FetchWorkerChannel": lambda s: s.ws.workers(s.alice).worker_channels(s.channel).fetch(),
-    "UpdateWorkerChannel": lambda s: s.ws.workers(s.alice).worker_channels(s.channel).update(
-        capacity=2
+    "UpdateWorkerChannel": lambda s: (
+        s.ws.workers(s.alice).worker_channels(s.channel).update(capacity=2)
     ),
     "ListWorkerReservation": lambda s: s.ws.workers(s.alice).reservations.list(),
     "FetchWorkerReservation": lambda s: s.ws.workers(s.alice).reservations(s.accepted).fetch(),
-    "UpdateWorkerReservation": lambda s: s.ws.workers(s.bob).reservations(s.pending).update(
-        reservation_status="accepted"
+    "UpdateWorkerReservation": lambda s: (
+        s.ws.workers(s.bob).reservations(s.pending).update(reservation_status="accepted")
     ),
     "FetchWorkerStatistics": lambda s: s.ws.workers.statistics().fetch(),
     "FetchWorkersRealTimeStatistics": lambda s: s.ws.workers.real_time_statistics().fetch(),
@@ -152,14 +152,12 @@ SDK_CALLS: dict[str, Callable[[Scene], Any]] = {
     "ListTask": lambda s: s.ws.tasks.list(),
     "CreateTask": lambda s: s.ws.tasks.create(attributes=ES, workflow_sid=s.qs.workflow_sid),
     "FetchTask": lambda s: s.ws.tasks(s.task).fetch(),
-    "UpdateTask": lambda s: s.ws.tasks(s.task).update(
-        assignment_status="completed", reason="done"
-    ),
+    "UpdateTask": lambda s: s.ws.tasks(s.task).update(assignment_status="completed", reason="done"),
     "DeleteTask": lambda s: s.ws.tasks(s.english).delete(),
     "ListTaskReservation": lambda s: s.ws.tasks(s.task).reservations.list(),
     "FetchTaskReservation": lambda s: s.ws.tasks(s.task).reservations(s.accepted).fetch(),
-    "UpdateTaskReservation": lambda s: s.ws.tasks(s.english).reservations(s.pending).update(
-        reservation_status="rejected"
+    "UpdateTaskReservation": lambda s: (
+        s.ws.tasks(s.english).reservations(s.pending).update(reservation_status="rejected")
     ),
     # events
     "ListEvent": lambda s: s.ws.events.list(),

@@ -92,7 +92,6 @@ class StepFailed(TrctlError):
     exit_code = 8
 
 
-
 class ListenError(TrctlError):
     """A local server (emulator, callback server) could not listen: the port is in use, or
     the address cannot be bound. The same exit code wherever trctl listens."""

@@ -56,7 +56,7 @@ def test_the_limit_is_exact_and_strings_do_not_count(tmp_path: Path) -> None:
     assert depth_of(loads_json(at_limit)) == MAX_NESTING
     with pytest.raises(TooDeep):
         loads_json(nested(MAX_NESTING + 1))
-    brackets_in_text = json.dumps({"k": "[" * 500 + "\\\"{" * 200})
+    brackets_in_text = json.dumps({"k": "[" * 500 + '\\"{' * 200})
     assert loads_json(brackets_in_text) == json.loads(brackets_in_text)
     toml_at_limit = "a" + ".a" * (MAX_NESTING - 2) + " = []"  # the top table is one level
     assert depth_of(loads_toml(toml_at_limit)) == MAX_NESTING

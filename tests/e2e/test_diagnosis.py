@@ -169,7 +169,7 @@ def test_a_filter_shadowed_by_a_catch_all(cli_env, sdk, quickstart, emulator):
     assert trace["target"]["queue"] == ENGLISH_QUEUE
     assert trace["target"]["ahead"] == []  # no timeout: the Spanish filter is never reached
     table = ok(cli_env, "explain", task).stdout
-    assert "  [1] Spanish: matched, but [0] comes first  selected_language == \"es\"" in table
+    assert '  [1] Spanish: matched, but [0] comes first  selected_language == "es"' in table
     result = invoke(cli_env, "workflows", "lint", "--json")
     assert result.exit_code == 1
     [shadow] = [f for f in json.loads(result.stdout) if f["severity"] == "error"]

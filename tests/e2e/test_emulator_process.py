@@ -250,7 +250,6 @@ def test_start_says_it_is_an_emulator_and_where_the_parity_report_is() -> None:
     assert report.read_text(encoding="utf-8").startswith("# Emulator parity")
 
 
-
 def test_both_entry_points_start_a_manual_clock() -> None:
     proc = Proc("--memory", "--clock", "manual")
     try:

@@ -27,9 +27,10 @@ LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d{3}  (\S+) +(\S+)  (\d{3}|---)  \d+\.\d m
 
 def test_requests_and_deliveries_are_logged_without_secrets() -> None:
     entries: list[Logged] = []
-    with Emulator(clock=FakeClock(), auth_token=TOKEN, observer=entries.append) as emu, (
-        CallbackServer(TOKEN)
-    ) as app:
+    with (
+        Emulator(clock=FakeClock(), auth_token=TOKEN, observer=entries.append) as emu,
+        CallbackServer(TOKEN) as app,
+    ):
         sdk = make_sdk(emu)
         secret_url = app.url("/assignment").replace("http://", "http://ops:hunter2@")
         quickstart = build_quickstart(sdk, assignment_callback_url=secret_url + "?key=s3cret")

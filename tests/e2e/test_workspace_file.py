@@ -268,7 +268,7 @@ def test_prune_deletes_only_what_the_file_does_not_name(env, fresh):
     refused = invoke(env, "workspace", "apply", str(QUICKSTART), "--prune")  # no terminal
     assert refused.exit_code == 2 and refused.stdout == ""
     assert refused.stderr == (
-        f'Error: not going to delete 2 resources that {QUICKSTART} does not name (worker '
+        f"Error: not going to delete 2 resources that {QUICKSTART} does not name (worker "
         '"Carol", activity "Break") without confirmation (stdin is not a terminal: add --yes)\n'
     )
     declined = invoke(

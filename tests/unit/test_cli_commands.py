@@ -201,7 +201,7 @@ def test_table_has_bold_headers_on_a_terminal_without_no_color(run, terminal, no
 
 
 def test_json_is_indented_on_a_terminal_and_compact_when_piped(run) -> None:
-    assert run("config", "show", "--json", stdout_isatty=True).stdout.startswith('[\n  {\n')
+    assert run("config", "show", "--json", stdout_isatty=True).stdout.startswith("[\n  {\n")
     assert run("config", "show", "--json").stdout.startswith('[{"setting":')
 
 
@@ -399,7 +399,7 @@ def test_profiles_use_chooses_a_twilio_cli_profile_or_says_why_not(run, env) -> 
     assert [row["name"] for row in rows if row["active"]] == ["home"]
     missing = run("profiles", "use", "nope")
     assert missing.exit_code == 4
-    assert "no trctl or twilio-cli profile named \"nope\"" in missing.stderr
+    assert 'no trctl or twilio-cli profile named "nope"' in missing.stderr
     assert "twilio-cli's: work, home" in missing.stderr
     removed = run("profiles", "remove", "home")
     assert removed.exit_code == 2 and "is a twilio-cli profile" in removed.stderr

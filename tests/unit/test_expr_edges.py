@@ -62,14 +62,20 @@ def test_nesting_counts_parentheses_and_brackets_up_to_the_limit() -> None:
         ("a b == 1", "missing operator after 'a' (found 'b')", 2),
         ('"abc" b', "missing operator after '\"abc\"' (found 'b')", 6),
         ('a == 1 "dd" OR b == 2', "unexpected '\"dd\"': expected AND or OR", 7),
-        ("a == 1 < 2", "unexpected '<': comparisons cannot be chained, join them with AND or OR",
-         7),
+        (
+            "a == 1 < 2",
+            "unexpected '<': comparisons cannot be chained, join them with AND or OR",
+            7,
+        ),
         ("a ==", "missing operand after '=='", 4),
         ("a == )", "missing operand after '==' (found ')')", 5),
         ("a == ] b", "missing operand after '==' (found ']')", 5),
         ("[1, 2] b", "missing operator after '[1, 2]' (found 'b')", 7),
-        ("a == 1 == 2 AND b", "unexpected '==': comparisons cannot be chained, join them with "
-         "AND or OR", 7),
+        (
+            "a == 1 == 2 AND b",
+            "unexpected '==': comparisons cannot be chained, join them with AND or OR",
+            7,
+        ),
     ],
 )
 def test_errors_name_the_token_and_its_position(text: str, message: str, position: int) -> None:

@@ -235,4 +235,3 @@ def test_attributes_are_fetched_once_per_type_and_again_after_forget() -> None:
     resolver.forget(WORKER)
     resolver.records_with_attributes(WORKER)
     assert [c[0] for c in api.calls] == ["list", "fetch", "fetch", "list", "fetch"]
-

@@ -8,7 +8,7 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent.parent
 
-TINY = '''
+TINY = """
 import logging
 import threading
 
@@ -42,7 +42,7 @@ def test_the_main_thread_may_log_an_error():
         1 / 0
     except ZeroDivisionError:
         logging.getLogger("trctl").exception("reported to the user, not a background failure")
-'''
+"""
 
 
 def test_a_thread_that_raised_or_logged_fails_its_test(pytester: pytest.Pytester) -> None:

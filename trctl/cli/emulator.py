@@ -17,8 +17,7 @@ KEEP_FINISHED_HELP = (
     "minutes after it ends, events after 30 days)."
 )
 RETENTION_HELP = (
-    "For load tests: delete finished tasks, events and delivered callbacks after SECONDS "
-    "instead."
+    "For load tests: delete finished tasks, events and delivered callbacks after SECONDS instead."
 )
 LIMITS_HELP = (
     "For load tests: raise TaskRouter's per-workspace limits, e.g. workers=200000,tasks=1000000 "

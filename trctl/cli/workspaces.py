@@ -64,9 +64,7 @@ def workspaces_use(workspace: str) -> None:
     from trctl.services.workspaces import use_workspace
 
     app = get_app()
-    record, profile = use_workspace(
-        app.client, workspace, profile=app.profile, env=app.env.environ
-    )
+    record, profile = use_workspace(app.client, workspace, profile=app.profile, env=app.env.environ)
     info(f"Using workspace {record.get('friendly_name')} ({record['sid']}) in profile {profile!r}")
     source = app.settings.source("workspace")
     if source.startswith(("env", "flag")):

@@ -18,6 +18,7 @@ HOW_TO_GET_CREDENTIALS = (
     "NAME --account-sid AC...` or `twilio login`"
 )
 
+
 def is_twilio(api_url: str | None) -> bool:
     """Whether requests go to real TaskRouter: no --api-url, or an https one that is not local
     (plain http, or https on this machine, is the emulator or a test double)."""

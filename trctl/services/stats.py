@@ -51,9 +51,7 @@ def queue_row(statistics: Mapping[str, Any], queue: Mapping[str, Any]) -> dict[s
     }
 
 
-def queue_statistics(
-    resolver: Resolver, *, minutes: int = DEFAULT_MINUTES
-) -> list[dict[str, Any]]:
+def queue_statistics(resolver: Resolver, *, minutes: int = DEFAULT_MINUTES) -> list[dict[str, Any]]:
     """The TaskQueues statistics list: every queue's real-time and cumulative statistics, one
     request per 1,000 queues."""
     return resolver.api.list(f"{resolver.path(QUEUE)}/Statistics", {"Minutes": minutes})

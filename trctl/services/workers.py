@@ -130,7 +130,6 @@ def set_activity(
     }
 
 
-
 def reservations_after(
     resolver: Resolver,
     worker: dict[str, Any],
