@@ -13,6 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from emulator_http import call
 
@@ -220,6 +221,24 @@ def test_retention_flags_reach_the_running_emulator() -> None:
             assert said in proc.popen.stderr.readline()
         finally:
             proc.stop()
+
+
+def test_an_option_taken_for_a_file_name_is_refused_and_makes_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--db --trace` (a flag the command lacks, typed after --db) once made a 5.6 MB store
+    named `--trace`; a file of that name can still be had as ./--trace."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for args in (["--db", "--trace"], ["--memory", "--faults", "-x.toml"]):
+        result = runner.invoke(root, ["emulator", "start", *args])
+        assert result.exit_code == 2, (args, result.output)
+        value = args[-1]
+        assert f"{value!r} looks like an option, not a file name" in result.stderr
+        assert f"./{value}" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    served = runner.invoke(root, ["serve-callback", "--rules", "--verbose"])
+    assert served.exit_code == 2 and "looks like an option" in served.stderr
 
 
 def test_retention_flags_are_checked() -> None:

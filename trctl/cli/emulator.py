@@ -9,6 +9,7 @@ import click
 from trctl.cli.clock import clock
 from trctl.cli.deliveries import deliveries
 from trctl.cli.faults import faults
+from trctl.cli.params import FilePath
 from trctl.errors import ConfigError, ListenError, UsageError
 from trctl.vocab.limits import BY_NAME, parse_overrides
 
@@ -38,7 +39,7 @@ def _db_option(func):  # type: ignore[no-untyped-def]
         "--db",
         "db",
         metavar="FILE",
-        type=click.Path(dir_okay=False),
+        type=FilePath(),
         help="SQLite store (default: $XDG_DATA_HOME/trctl/emulator.db, or TRCTL_DATA_DIR).",
     )(func)
 
@@ -104,7 +105,7 @@ emulator.add_command(deliveries)
     "--faults",
     "faults_file",
     metavar="FILE",
-    type=click.Path(dir_okay=False),
+    type=FilePath(),
     help="Fault rules (TOML or JSON) in force from the start; see `trctl emulator faults`.",
 )
 def emulator_start(

@@ -89,6 +89,25 @@ class Sid(click.ParamType):
         return resolve.require_sid(kind, str(value).strip())
 
 
+class FilePath(click.Path):
+    """A file name that is not an option taken as one's value: `--db --trace` would otherwise
+    make a store named `--trace` (a file of that name: `./--trace`)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(dir_okay=False, **options)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        stdin = self.allow_dash and value == "-"
+        if isinstance(value, str) and value.startswith("-") and not stdin:
+            self.fail(
+                f"{value!r} looks like an option, not a file name (for a file of that name: "
+                f"./{value})",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
 ATTR_PAIR = AttrPair()
 ORDERING = Ordering()
 TASK_SID = Sid("task")

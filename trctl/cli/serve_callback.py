@@ -9,6 +9,7 @@ import click
 
 from trctl.cli.context import get_app
 from trctl.cli.output import info
+from trctl.cli.params import FilePath
 from trctl.cli.serve_support import LiveLog, Session, stop_on_signals, worker_names
 from trctl.errors import ConfigError, ListenError, TunnelError, UsageError
 from trctl.services.client import is_twilio
@@ -89,7 +90,7 @@ def build_decide(
 @click.option("--activity", metavar="NAME|SID", help="With reject: the worker's next activity.")
 @click.option(
     "--rules",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(path_type=Path),
     help="JSON/TOML rules file: first matching `when` expression answers.",
 )
 @click.option("--workflow", metavar="NAME|SID", help="Workflow to wire (default: the only one).")
