@@ -233,7 +233,7 @@ def list_section(emu: EmulatorProcess, env: dict[str, str], scratch: Path, optio
         [TRCTL, "tasks", "list", "--all", "--json"],
         whole_tasks(total, fetched=False),
         stderr="Attributes are null in TaskRouter's list answers: --fetch-attributes fetches "
-        f"each of the {total:,} tasks (a request each)\n",
+        f"them, a request per record ({total:,} here)\n",
     )
     loop = ListRun("SDK stream", [PYTHON, str(scratch / "sdk_stream.py")], counted(total))
     fetched = ListRun(

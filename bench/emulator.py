@@ -377,7 +377,10 @@ def events_verdict(offs: list[dict[str, Any]], ons: list[dict[str, Any]]) -> str
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=3000)
-    parser.add_argument("--pairs", type=int, default=3, help="events off/on runs, alternating")
+    parser.add_argument(
+        "--pairs", type=lambda text: max(int(text), 1), default=3,
+        help="events off/on runs, alternating (at least 1)",
+    )  # fmt: skip
     parser.add_argument("--only", nargs="*", choices=SCENARIOS, default=list(SCENARIOS))
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

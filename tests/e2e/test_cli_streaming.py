@@ -50,13 +50,16 @@ class Watching(RetryingHttpClient):
         return super().request(method, url, *args, **kwargs)
 
 
-def listed_with(env: dict[str, str], *args: str, spoil: bool = False) -> tuple[Any, str, list]:
-    """`trctl tasks list --all --fetch-attributes ARGS` writing to a stream the transport can
-    read as pages are requested: the run, its stdout and what the transport saw."""
+def listed_with(
+    env: dict[str, str], *args: str, spoil: bool = False, fetch: bool = True
+) -> tuple[Any, str, list]:
+    """`trctl tasks list --all --fetch-attributes ARGS` (without the flag if not `fetch`)
+    writing to a stream the transport can read as pages are requested: the run, its stdout and
+    what the transport saw."""
     stdout, seen = io.StringIO(), []
     ran = invoke(
         env,
-        *("tasks", "list", "--all", "--fetch-attributes", *args),
+        *("tasks", "list", "--all", *(["--fetch-attributes"] if fetch else []), *args),
         stdout=stdout,
         transport=lambda **options: Watching(stdout, seen, spoil, **options),
     )
@@ -96,8 +99,12 @@ def test_all_prints_each_page_before_it_asks_for_the_next_in_the_first_pages_wid
     assert len(text.splitlines()) == 1 + PAGE + 1  # one header for both pages
 
 
-def test_a_page_that_fails_leaves_what_came_before_and_says_where_it_stopped(two_pages) -> None:
-    ran, text, _ = listed_with(two_pages, "--json", spoil=True)
+@pytest.mark.parametrize("fetch", [True, False])
+def test_a_page_that_fails_leaves_what_came_before_and_says_where_it_stopped(
+    two_pages, fetch: bool
+) -> None:
+    """Without --fetch-attributes too: the error is the last line, not a hint about them."""
+    ran, text, _ = listed_with(two_pages, "--json", spoil=True, fetch=fetch)
     assert ran.exit_code == 5
     first = ran.stderr.splitlines()
     assert first[0] == "The list stopped after 1,000 tasks: the rest is not shown"
@@ -133,17 +140,30 @@ def test_attributes_are_fetched_only_where_the_output_shows_them(cli_env, quicks
 
 def test_all_says_how_to_have_the_attributes_it_leaves_null(cli_env, quickstart) -> None:
     """--all prints list answers as TaskRouter sends them (attributes null) and says on stderr
-    how to have them; with --fetch-attributes they are there and nothing is said; an output
-    that does not show them says nothing."""
+    how to have them; the default table and CSV leave out the column every cell of which would
+    be empty, --columns naming it keeps it; with --fetch-attributes they are there and nothing
+    is said; an output that does not show them says nothing."""
     ok(cli_env, "task", "create", "--attr", "selected_language=es")
-    for group, noun, count in (("tasks", "tasks", 1), ("workers", "workers", 2)):
+    for group, count in (("tasks", 1), ("workers", 2)):
+        said = (
+            "Attributes are null in TaskRouter's list answers: --fetch-attributes fetches them, "
+            f"a request per record ({count} here)\n"
+        )
         bare = invoke(cli_env, group, "list", "--all", "--json")
         assert bare.exit_code == 0, bare.stderr
         assert [r["attributes"] for r in json.loads(bare.stdout)] == [None] * count
-        assert bare.stderr == (
-            "Attributes are null in TaskRouter's list answers: --fetch-attributes fetches each "
-            f"of the {count} {noun} (a request each)\n"
-        )
+        assert bare.stderr == said
+        for fmt in ("--csv", "--format=table"):
+            shown = invoke(cli_env, group, "list", "--all", fmt)
+            assert shown.exit_code == 0 and shown.stderr == said, (fmt, shown.stderr)
+            assert "attributes" not in shown.stdout.splitlines()[0].lower(), fmt
+            asked = invoke(cli_env, group, "list", "--all", fmt, "--fetch-attributes")
+            assert "attributes" in asked.stdout.splitlines()[0].lower() and asked.stderr == ""
+        named = invoke(cli_env, group, "list", "--all", "--csv", "--columns", "sid,attributes")
+        assert named.stderr == said
+        assert [line.split(",")[1] for line in named.stdout.splitlines()] == ["attributes"] + [
+            ""
+        ] * count
         asked = invoke(cli_env, group, "list", "--all", "--json", "--fetch-attributes")
         assert asked.exit_code == 0 and asked.stderr == "", asked.stderr
         assert all(isinstance(r["attributes"], dict) for r in json.loads(asked.stdout))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -179,11 +180,25 @@ def limit_options(
     return decorate
 
 
-def fetches_attributes(columns: Sequence[Column], fetch_all: bool, asked: bool) -> bool:
-    """Whether a list fetches each record for its attributes (TaskRouter's list answers have
-    them null): only when its output shows them, and with --all only when asked
-    (--fetch-attributes), since that is a request per record: 50,000 for 50,000 tasks."""
-    return shows_field(columns, "attributes") and (asked or not fetch_all)
+@dataclass(frozen=True)
+class AttributePlan:
+    """How a list of records with attributes (null in TaskRouter's list answers) treats them."""
+
+    fetch: bool  # fetch each record for its attributes
+    columns: Sequence[Column]  # the columns to print with
+    left_out: bool  # the output would show attributes it lacks: say how to have them
+
+
+def attribute_plan(columns: Sequence[Column], fetch_all: bool, asked: bool) -> AttributePlan:
+    """Fetch each record's attributes only when the output shows them, and with --all only when
+    asked (--fetch-attributes), since that is a request per record: 50,000 for 50,000 tasks.
+    Left null, they leave the default table and CSV (every cell would be empty); --columns
+    naming them or --wide still prints the column."""
+    shown = shows_field(columns, "attributes")
+    if not shown or asked or not fetch_all:
+        return AttributePlan(shown, columns, left_out=False)
+    hidden = [replace(c, wide=True) if c.key == "attributes" else c for c in columns]
+    return AttributePlan(False, hidden, left_out=True)
 
 
 def show_listing(
@@ -191,14 +206,14 @@ def show_listing(
     columns: Sequence[Column],
     *,
     first: bool = False,
-    attributes_fetched: bool | None = None,
+    attributes_left_out: bool = False,
 ) -> None:
     """The records, then on stderr what was left out: `Showing 50 of 6,000 tasks (--all or
     --limit N for more)`, or `Showing the newest 50 tasks; more exist (...)` when the API gives
     no way to count them cheaply (`first`: the first 50 in an --order). A Streamed list (--all)
     is printed page by page as it arrives; if a page fails, a line says how many records were
-    printed before the error's. When the output showed attributes that were not fetched
-    (`attributes_fetched` False), a last line says how to have them."""
+    printed before the error's. When attributes the output would show were left null
+    (`attributes_left_out`, AttributePlan), a last line says how to have them."""
     from trctl.services.listing import Listing
 
     if isinstance(listing, Listing):
@@ -206,8 +221,9 @@ def show_listing(
         if listing.more:
             info(f"{_left_out(listing, first)} (--all or --limit N for more)")
         return
+    null = [0]  # records printed with null attributes
     try:
-        emit_pages(_with_progress(listing), columns)
+        emit_pages(_counting_null_attributes(_with_progress(listing), null), columns)
     except TrctlError:
         if listing.printed:
             info(
@@ -219,11 +235,19 @@ def show_listing(
             f"{listing.out_of_order:,} of the {listing.printed:,} {listing.noun} came after a "
             "newer one: --all prints them in the API's order"
         )
-    if attributes_fetched is False and listing.printed and shows_field(columns, "attributes"):
+    if attributes_left_out and null[0]:
         info(
-            "Attributes are null in TaskRouter's list answers: --fetch-attributes fetches each "
-            f"of the {listing.printed:,} {listing.noun} (a request each)"
+            "Attributes are null in TaskRouter's list answers: --fetch-attributes fetches them, "
+            f"a request per record ({null[0]:,} here)"
         )
+
+
+def _counting_null_attributes(
+    pages: Iterable[list[dict[str, Any]]], null: list[int]
+) -> Iterator[list[dict[str, Any]]]:
+    for page in pages:
+        null[0] += sum(1 for record in page if record.get("attributes") is None)
+        yield page
 
 
 def _left_out(listing: Listing, first: bool) -> str:

@@ -15,8 +15,8 @@ from trctl.cli.params import (
     TASK_SID,
     age,
     attribute_options,
+    attribute_plan,
     effective_limit,
-    fetches_attributes,
     limit_options,
     make_resolver,
     page_progress,
@@ -168,10 +168,10 @@ def tasks_list(
         where=where,
         ordering=order,
     )
-    attributes = fetches_attributes(TASK_COLUMNS, fetch_all, fetch_attributes)
+    plan = attribute_plan(TASK_COLUMNS, fetch_all, fetch_attributes)
     with page_progress("tasks") as on_page:
-        listing = list_tasks(resolver, params, limit=count, on_page=on_page, attributes=attributes)
-    show_listing(listing, TASK_COLUMNS, first=order is not None, attributes_fetched=attributes)
+        listing = list_tasks(resolver, params, limit=count, on_page=on_page, attributes=plan.fetch)
+    show_listing(listing, plan.columns, first=order is not None, attributes_left_out=plan.left_out)
 
 
 @tasks.command("show")

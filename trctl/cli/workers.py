@@ -12,8 +12,8 @@ from trctl.cli.params import (
     EXPRESSION,
     SID_COLUMN,
     attribute_options,
+    attribute_plan,
     effective_limit,
-    fetches_attributes,
     limit_options,
     make_resolver,
     show_listing,
@@ -107,7 +107,7 @@ def workers_list(
     from trctl.services.workers import list_workers
 
     count = effective_limit(limit, fetch_all)
-    attributes = fetches_attributes(WORKER_COLUMNS, fetch_all, fetch_attributes)
+    plan = attribute_plan(WORKER_COLUMNS, fetch_all, fetch_attributes)
     listing = list_workers(
         make_resolver(),
         where=where,
@@ -115,9 +115,9 @@ def workers_list(
         available=available,
         queue=queue,
         limit=count,
-        attributes=attributes,
+        attributes=plan.fetch,
     )
-    show_listing(listing, WORKER_COLUMNS, attributes_fetched=attributes)
+    show_listing(listing, plan.columns, attributes_left_out=plan.left_out)
 
 
 @workers.command("show")

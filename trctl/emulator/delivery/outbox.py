@@ -115,7 +115,7 @@ class Outbox:
 
     def wait_idle(self, timeout: float) -> bool:
         """True once every accepted callback was delivered, its answer applied and its outcome
-        recorded."""
+        recorded (or the recording failed: logged by the loop, not retried)."""
         with self.quiet:
             return self.quiet.wait_for(lambda: self.outstanding == 0, timeout)
 
