@@ -221,9 +221,12 @@ def show_listing(
         if listing.more:
             info(f"{_left_out(listing, first)} (--all or --limit N for more)")
         return
-    null = [0]  # records printed with null attributes
+    null = [0]  # records printed with null attributes, when they were left out
+    pages = _with_progress(listing)
+    if attributes_left_out:
+        pages = _counting_null_attributes(pages, null)
     try:
-        emit_pages(_counting_null_attributes(_with_progress(listing), null), columns)
+        emit_pages(pages, columns)
     except TrctlError:
         if listing.printed:
             info(
@@ -235,7 +238,7 @@ def show_listing(
             f"{listing.out_of_order:,} of the {listing.printed:,} {listing.noun} came after a "
             "newer one: --all prints them in the API's order"
         )
-    if attributes_left_out and null[0]:
+    if null[0]:
         info(
             "Attributes are null in TaskRouter's list answers: --fetch-attributes fetches them, "
             f"a request per record ({null[0]:,} here)"
